@@ -1,0 +1,33 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { migrateSqlite } from './migrate-sqlite.js';
+import type { Database } from './schema.js';
+
+export interface OpenedSqlite {
+  db: Kysely<Database>;
+  raw: BetterSqlite3.Database;
+  close: () => Promise<void>;
+}
+
+/** `DATABASE_URL` may be a plain path or a `file:` URL. */
+export function sqlitePath(url: string): string {
+  if (url.startsWith('file://')) return new URL(url).pathname;
+  if (url.startsWith('file:')) return url.slice('file:'.length);
+  return url;
+}
+
+/** Opens (creating if needed) the SQLite file in WAL mode and brings it to the latest migration. */
+export function openSqlite(url: string, options: { migrate?: boolean } = {}): OpenedSqlite {
+  const path = sqlitePath(url);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const raw = new BetterSqlite3(path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('synchronous = NORMAL');
+  if (options.migrate !== false) migrateSqlite(raw);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return { db, raw, close: () => db.destroy() };
+}

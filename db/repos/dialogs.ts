@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+
+export interface DialogState {
+  kind: string;
+  step: string;
+  data: Record<string, unknown>;
+}
+
+/** A person's open multi-step dialog, or undefined when none or expired. */
+export async function getDialog(db: Kysely<Database>, openId: string, now: Date): Promise<DialogState | undefined> {
+  const row = await db.selectFrom('dialogs').selectAll().where('open_id', '=', openId).executeTakeFirst();
+  if (!row || row.expires_at <= now.toISOString()) return undefined;
+  return { kind: row.kind, step: row.step, data: JSON.parse(row.data) as Record<string, unknown> };
+}
+
+export async function saveDialog(db: Kysely<Database>, openId: string, state: DialogState, now: Date, ttlMs: number): Promise<void> {
+  const values = {
+    kind: state.kind,
+    step: state.step,
+    data: JSON.stringify(state.data),
+    expires_at: new Date(now.getTime() + ttlMs).toISOString(),
+    updated_at: now.toISOString(),
+  };
+  await db
+    .insertInto('dialogs')
+    .values({ open_id: openId, ...values })
+    .onConflict((oc) => oc.column('open_id').doUpdateSet(values))
+    .execute();
+}
+
+export async function clearDialog(db: Kysely<Database>, openId: string): Promise<void> {
+  await db.deleteFrom('dialogs').where('open_id', '=', openId).execute();
+}

@@ -1,0 +1,79 @@
+import type { Kysely } from 'kysely';
+import { subtreeUpperBound } from '../../src/domain/org-path.js';
+import type { Grant, Role } from '../../src/domain/roles.js';
+import type { Database, Organization, Person } from '../schema.js';
+
+type Db = Kysely<Database>;
+
+export function orgByCode(db: Db, code: string): Promise<Organization | undefined> {
+  return db.selectFrom('organizations').selectAll().where('code', '=', code).executeTakeFirst();
+}
+
+export function orgById(db: Db, id: number): Promise<Organization | undefined> {
+  return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Everything under (and including) an organization: one range scan on organizations_path. */
+export function orgsUnder(db: Db, path: string): Promise<Organization[]> {
+  return db
+    .selectFrom('organizations')
+    .selectAll()
+    .where('path', '>=', path)
+    .where('path', '<', subtreeUpperBound(path))
+    .orderBy('path')
+    .execute();
+}
+
+export function personByOpenId(db: Db, openId: string): Promise<Person | undefined> {
+  return db.selectFrom('people').selectAll().where('open_id', '=', openId).executeTakeFirst();
+}
+
+export interface GrantWithOrg extends Grant {
+  orgCode: string;
+  orgName: string;
+  orgKind: string;
+}
+
+/** Every role the person holds, with the organization it is held on. */
+export async function grantsOf(db: Db, openId: string): Promise<GrantWithOrg[]> {
+  const rows = await db
+    .selectFrom('roles')
+    .innerJoin('people', 'people.id', 'roles.person_id')
+    .innerJoin('organizations', 'organizations.id', 'roles.org_id')
+    .select([
+      'roles.role',
+      'organizations.id as orgId',
+      'organizations.path as orgPath',
+      'organizations.code as orgCode',
+      'organizations.name as orgName',
+      'organizations.kind as orgKind',
+    ])
+    .where('people.open_id', '=', openId)
+    .orderBy('organizations.path')
+    .execute();
+  return rows.map((r) => ({ ...r, role: r.role as Role }));
+}
+
+/** People holding a role on one organization (with their open_id, when resolved). */
+export function holdersOf(db: Db, orgId: number, role: Role): Promise<Person[]> {
+  return db
+    .selectFrom('roles')
+    .innerJoin('people', 'people.id', 'roles.person_id')
+    .selectAll('people')
+    .where('roles.org_id', '=', orgId)
+    .where('roles.role', '=', role)
+    .execute();
+}
+
+export function chatsOf(db: Db, orgId: number): Promise<{ chat_id: string }[]> {
+  return db.selectFrom('chat_bindings').select('chat_id').where('org_id', '=', orgId).execute();
+}
+
+export function orgOfChat(db: Db, chatId: string): Promise<Organization | undefined> {
+  return db
+    .selectFrom('chat_bindings')
+    .innerJoin('organizations', 'organizations.id', 'chat_bindings.org_id')
+    .selectAll('organizations')
+    .where('chat_bindings.chat_id', '=', chatId)
+    .executeTakeFirst();
+}

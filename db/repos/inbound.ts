@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+
+type Db = Kysely<Database>;
+
+/**
+ * Records a delivery under each of its keys (event_id; msg:<message_id> for messages).
+ * Returns true only for the one caller that inserted the first key and found no other key
+ * taken: a repeat, in parallel or hours later, gets false. INSERT … ON CONFLICT DO NOTHING is
+ * atomic on SQLite and D1 alike, so no transaction is needed.
+ */
+export async function claimDelivery(
+  db: Db,
+  keys: string[],
+  eventType: string,
+  payload: string,
+  now: Date,
+): Promise<boolean> {
+  const [primary, ...others] = keys;
+  if (!primary) throw new Error('no key');
+  const first = await db
+    .insertInto('inbound_events')
+    .values({ key: primary, event_type: eventType, payload, status: 'pending', received_at: now.toISOString(), response: null, error: null, processed_at: null })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .executeTakeFirst();
+  if (Number(first.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
+  for (const key of others) {
+    const r = await db
+      .insertInto('inbound_events')
+      .values({ key, event_type: eventType, payload: '', status: 'duplicate', received_at: now.toISOString(), response: null, error: null, processed_at: now.toISOString() })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
+    if (Number(r.numInsertedOrUpdatedRows ?? 0n) !== 1) {
+      // Same message under a new event_id: remember it as a duplicate and stop.
+      await finishDelivery(db, primary, 'duplicate', now);
+      return false;
+    }
+  }
+  return true;
+}
+
+export async function finishDelivery(db: Db, key: string, status: 'done' | 'failed' | 'duplicate', now: Date, error?: string, response?: string): Promise<void> {
+  await db
+    .updateTable('inbound_events')
+    .set((eb) => ({
+      status,
+      processed_at: now.toISOString(),
+      error: error ?? null,
+      response: response ?? null,
+      attempts: eb('attempts', '+', 1),
+    }))
+    .where('key', '=', key)
+    .execute();
+}
+
+export function deliveryByKey(db: Db, key: string) {
+  return db.selectFrom('inbound_events').selectAll().where('key', '=', key).executeTakeFirst();
+}
+
+/** Deliveries acknowledged but never handled (a crash between ack and handling). */
+export function pendingDeliveries(db: Db, olderThan: Date, limit: number) {
+  return db
+    .selectFrom('inbound_events')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('received_at', '<', olderThan.toISOString())
+    .orderBy('received_at')
+    .limit(limit)
+    .execute();
+}

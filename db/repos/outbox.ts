@@ -1,0 +1,81 @@
+import type { Kysely } from 'kysely';
+import type { Database, NewOutboxRow, OutboxRow } from '../schema.js';
+
+type Db = Kysely<Database>;
+
+/** Idempotent by uuid: enqueuing the same logical message twice keeps one row. */
+export async function insertOutbox(db: Db, row: NewOutboxRow): Promise<void> {
+  await db.insertInto('outbox').values(row).onConflict((oc) => oc.column('uuid').doNothing()).execute();
+}
+
+/** Due rows: pending and due, or stuck 'sending' past their lease (a crash mid-send). */
+export function dueOutbox(db: Db, now: Date, limit: number): Promise<OutboxRow[]> {
+  const iso = now.toISOString();
+  return db
+    .selectFrom('outbox')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', iso)]),
+        eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', iso)]),
+      ]),
+    )
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Claims a row for one sender; false when another sender got it first. */
+export async function leaseOutbox(db: Db, row: OutboxRow, now: Date, leaseMs: number): Promise<boolean> {
+  const r = await db
+    .updateTable('outbox')
+    .set({ status: 'sending', lease_until: new Date(now.getTime() + leaseMs).toISOString() })
+    .where('id', '=', row.id)
+    .where('status', '=', row.status)
+    .where((eb) => (row.lease_until === null ? eb('lease_until', 'is', null) : eb('lease_until', '=', row.lease_until)))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function markSent(db: Db, id: number, now: Date, messageId: string | null): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({ status: 'sent', sent_at: now.toISOString(), result_message_id: messageId, last_error: null, lease_until: null, file_data: null, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markRetry(db: Db, id: number, next: Date, error: string): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({ status: 'pending', next_attempt_at: next.toISOString(), last_error: error, lease_until: null, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markFailed(db: Db, id: number, error: string): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({ status: 'failed', last_error: error, lease_until: null, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', id)
+    .execute();
+}
+
+export function failedOutbox(db: Db, limit = 50) {
+  return db
+    .selectFrom('outbox')
+    .select(['id', 'op', 'receive_id', 'msg_type', 'attempts', 'last_error', 'created_at'])
+    .where('status', '=', 'failed')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+export async function earliestPending(db: Db): Promise<string | undefined> {
+  const r = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.min('next_attempt_at').as('t'))
+    .where('status', 'in', ['pending', 'sending'])
+    .executeTakeFirst();
+  return (r?.t as string | null | undefined) ?? undefined;
+}

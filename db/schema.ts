@@ -1,0 +1,112 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/** Table name → row type. Timestamps are ISO-8601 UTC strings; JSON columns are TEXT. */
+export interface Database {
+  organizations: OrganizationsTable;
+  people: PeopleTable;
+  roles: RolesTable;
+  chat_bindings: ChatBindingsTable;
+  inbound_events: InboundEventsTable;
+  outbox: OutboxTable;
+  dialogs: DialogsTable;
+  settings: SettingsTable;
+  audit_log: AuditLogTable;
+}
+
+export interface OrganizationsTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  kind: string;
+  parent_id: number | null;
+  path: string;
+  depth: number;
+  updated_at: string;
+}
+export type Organization = Selectable<OrganizationsTable>;
+
+export interface PeopleTable {
+  id: Generated<number>;
+  open_id: string | null;
+  name: string;
+  mobile: string | null;
+  email: string | null;
+  updated_at: string;
+}
+export type Person = Selectable<PeopleTable>;
+
+export interface RolesTable {
+  person_id: number;
+  org_id: number;
+  role: string;
+}
+
+export interface ChatBindingsTable {
+  chat_id: string;
+  org_id: number;
+  bound_by: string | null;
+  bound_at: string;
+}
+
+export interface InboundEventsTable {
+  key: string;
+  event_type: string;
+  payload: string;
+  status: string;
+  response: string | null;
+  attempts: Generated<number>;
+  error: string | null;
+  received_at: string;
+  processed_at: string | null;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  uuid: string;
+  op: string;
+  receive_id_type: string | null;
+  receive_id: string | null;
+  target_message_id: string | null;
+  msg_type: string;
+  content: string;
+  file_name: string | null;
+  file_data: Uint8Array | null;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  lease_until: string | null;
+  last_error: string | null;
+  result_message_id: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutboxRow = Insertable<OutboxTable>;
+
+export interface DialogsTable {
+  open_id: string;
+  kind: string;
+  step: string;
+  data: string;
+  expires_at: string;
+  updated_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  entity_id: string;
+  before: string | null;
+  after: string | null;
+  prev_hash: string;
+  hash: string;
+}
+export type AuditRow = Selectable<AuditLogTable>;

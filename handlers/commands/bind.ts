@@ -1,0 +1,15 @@
+import { bindChat } from '../../src/usecases/bind-chat.js';
+import { answer } from '../context.js';
+import type { CommandHandler } from './registry.js';
+
+export const bind: CommandHandler = async (deps, ctx) => {
+  if (ctx.chatType !== 'group') {
+    await answer(deps, ctx, { text: '「绑定」要在群里使用：把我拉进组织的群，然后在群里发送「@践诺助手 绑定 组织编码」。' });
+    return;
+  }
+  const r = await bindChat(deps, { chatId: ctx.chatId, actorOpenId: ctx.openId, orgCode: ctx.args[0] });
+  const text = r.ok
+    ? `本群已绑定到「${r.orgName}」（${r.orgCode}）${r.previous ? `，原绑定「${r.previous}」已解除` : ''}。今后的截止提醒和公示会发到这里。`
+    : r.reason;
+  await answer(deps, ctx, { text });
+};

@@ -1,0 +1,26 @@
+import type { Card } from '../cards/card-kit.js';
+import type { Deps } from '../src/usecases/deps.js';
+
+/** Where a message came from, and how to answer it. */
+export interface MessageContext {
+  openId: string;
+  chatId: string;
+  chatType: 'p2p' | 'group';
+  messageId: string;
+  args: string[];
+  text: string;
+}
+
+/**
+ * Answers a message through the outbox. In a group the answer is a reply (threaded under the
+ * question); in a private chat a plain message. `part` keeps several answers to one message
+ * distinct and each idempotent.
+ */
+export async function answer(deps: Deps, ctx: MessageContext, body: { text: string } | { card: Card }, part = 0): Promise<void> {
+  const key = `ans:${ctx.messageId}:${part}`;
+  if (ctx.chatType === 'group') {
+    await deps.outbox.enqueue({ key, replyTo: { messageId: ctx.messageId, chatId: ctx.chatId }, ...body });
+  } else {
+    await deps.outbox.enqueue({ key, to: { chatId: ctx.chatId }, ...body });
+  }
+}

@@ -1,0 +1,94 @@
+import { clearDialog, getDialog } from '../db/repos/dialogs.js';
+import { COMMANDS, parseCommand, suggestCommand } from '../src/domain/commands.js';
+import { MessageReceived, TextContent } from '../src/lark/envelopes.js';
+import type { Deps } from '../src/usecases/deps.js';
+import { answer, type MessageContext } from './context.js';
+import type { DialogTable } from './dialogs.js';
+import type { CommandTable } from './commands/registry.js';
+
+export interface MessageRoutes {
+  commands: CommandTable;
+  dialogs: DialogTable;
+}
+
+/** Text of a text or rich-text (post) message; undefined for stickers, images and the like. */
+function textOf(messageType: string, content: string): string | undefined {
+  try {
+    const json: unknown = JSON.parse(content);
+    if (messageType === 'text') {
+      const t = TextContent.safeParse(json);
+      return t.success ? t.data.text : undefined;
+    }
+    if (messageType === 'post') {
+      // post content: {title, content: [[{tag:'text', text}, …], …]} (maybe under a locale key)
+      const texts: string[] = [];
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(walk);
+        else if (v && typeof v === 'object') {
+          const o = v as Record<string, unknown>;
+          if ((o.tag === 'text' || o.tag === 'md') && typeof o.text === 'string') texts.push(o.text);
+          else if (o.tag === 'at' && typeof o.user_id === 'string') texts.push(`@${o.user_id}`);
+          else Object.values(o).forEach(walk);
+        }
+      };
+      walk(json);
+      return texts.join(' ');
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** im.message.receive_v1 → a command, a dialog step, or a short hint. */
+export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknown): Promise<void> {
+  const parsed = MessageReceived.safeParse(event);
+  if (!parsed.success) {
+    deps.logger.warn({ issues: parsed.error.issues.length }, 'message event did not parse');
+    return;
+  }
+  const { sender, message } = parsed.data;
+  if (sender.sender_type && sender.sender_type !== 'user') return; // other bots, system messages
+  const chatType = message.chat_type === 'p2p' ? 'p2p' : 'group';
+  if (chatType === 'group') {
+    const botId = await deps.botOpenId();
+    const mentioned = (message.mentions ?? []).some((m) => m.id.open_id === botId);
+    if (!mentioned) return; // in groups the bot answers only when @-mentioned
+  }
+  const raw = textOf(message.message_type, message.content);
+  const base = { openId: sender.sender_id.open_id, chatId: message.chat_id, chatType, messageId: message.message_id } as const;
+  if (raw === undefined) {
+    await answer(deps, { ...base, args: [], text: '' }, { text: '我只看得懂文字消息。发送「帮助」查看可用命令。' });
+    return;
+  }
+  const cmd = parseCommand(raw);
+  const ctx: MessageContext = { ...base, args: cmd.args, text: cmd.text };
+
+  if (cmd.name === 'cancel') {
+    const had = await getDialog(deps.db, ctx.openId, deps.now());
+    await clearDialog(deps.db, ctx.openId);
+    await answer(deps, ctx, { text: had ? '已退出当前填写，已填内容保存在草稿中。发送「帮助」查看可用命令。' : '当前没有进行中的填写。发送「帮助」查看可用命令。' });
+    return;
+  }
+  if (cmd.name) {
+    const handler = routes.commands[cmd.name];
+    if (handler) {
+      await handler(deps, ctx);
+      return;
+    }
+    const word = COMMANDS[cmd.name][0];
+    await answer(deps, ctx, { text: `「${word}」功能还在建设中，暂不能使用。发送「帮助」查看现在可用的命令。` });
+    return;
+  }
+  if (chatType === 'p2p') {
+    const dialog = await getDialog(deps.db, ctx.openId, deps.now());
+    const dialogHandler = dialog ? routes.dialogs[dialog.kind] : undefined;
+    if (dialog && dialogHandler) {
+      await dialogHandler(deps, { ...ctx, text: raw.trim() }, dialog);
+      return;
+    }
+  }
+  const guess = suggestCommand(cmd.word);
+  const hint = guess ? `你是想发送「${COMMANDS[guess][0]}」吗？` : '我没听懂这句话。';
+  await answer(deps, ctx, { text: `${hint}发送「帮助」查看可用命令。` });
+}

@@ -1,0 +1,71 @@
+import type { Hono } from 'hono';
+import type { Kysely } from 'kysely';
+import { getSetting, setSetting } from '../db/repos/settings.js';
+import type { Database } from '../db/schema.js';
+import { ACTION_TABLE } from '../handlers/actions/index.js';
+import { COMMAND_TABLE } from '../handlers/commands/index.js';
+import { DIALOG_TABLE } from '../handlers/dialog-table.js';
+import type { MessageRoutes } from '../handlers/on-message.js';
+import { createApp } from './app.js';
+import type { LarkCredentials } from './config.js';
+import { feishuLimits, RateLimiter } from './domain/rate-limiter.js';
+import { createLarkClient } from './lark/client.js';
+import { createLarkApi, type LarkApi } from './lark/open-api.js';
+import { createOutbox } from './lark/outbox.js';
+import type { Logger } from './logger.js';
+import type { Deps } from './usecases/deps.js';
+
+export interface RuntimeOptions {
+  db: Kysely<Database>;
+  lark: LarkCredentials;
+  logger: Logger;
+  timeZone: string;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  /** For tests: a ready LarkApi instead of the node-sdk one. */
+  larkApi?: LarkApi;
+}
+
+export const ROUTES: MessageRoutes = { commands: COMMAND_TABLE, dialogs: DIALOG_TABLE };
+
+/** Wires the pieces every entry shares: Open API client, outbox, deps. */
+export function createDeps(opts: RuntimeOptions): Deps {
+  const now = opts.now ?? (() => new Date());
+  const lark = opts.larkApi ?? createLarkApi(createLarkClient(opts.lark));
+  const outbox = createOutbox({
+    db: opts.db,
+    lark,
+    limiter: new RateLimiter(feishuLimits),
+    now,
+    logger: opts.logger,
+    sleep: opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    random: Math.random,
+  });
+  let botId: Promise<string> | undefined;
+  const botOpenId = () => {
+    botId ??= (async () => {
+      const key = `bot_open_id:${opts.lark.appId}`;
+      const cached = await getSetting(opts.db, key);
+      if (cached) return cached;
+      const id = await lark.botOpenId();
+      await setSetting(opts.db, key, id);
+      return id;
+    })().catch((err: unknown) => {
+      botId = undefined;
+      throw err;
+    });
+    return botId;
+  };
+  return { db: opts.db, outbox, lark, now, logger: opts.logger, timeZone: opts.timeZone, botOpenId };
+}
+
+export function createBotApp(deps: Deps, lark: LarkCredentials, defer: (t: () => Promise<unknown>) => void, mount?: (app: Hono) => void): Hono {
+  return createApp({
+    deps,
+    secrets: { encryptKey: lark.encryptKey, verificationToken: lark.verificationToken },
+    routes: ROUTES,
+    actions: ACTION_TABLE,
+    defer,
+    mount,
+  });
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+const DOMAINS = { feishu: 'https://open.feishu.cn', lark: 'https://open.larksuite.com' } as const;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const EnvSchema = z
+  .object({
+    LARK_APP_ID: optionalText,
+    LARK_APP_SECRET: optionalText,
+    LARK_ENCRYPT_KEY: optionalText,
+    LARK_VERIFICATION_TOKEN: optionalText,
+    LARK_DOMAIN: z
+      .string()
+      .trim()
+      .default('feishu')
+      .refine((v) => v in DOMAINS || /^https?:\/\/[^\s/]+(\/.*)?$/.test(v), {
+        message: 'LARK_DOMAIN 须为 feishu、lark 或以 http(s):// 开头的地址',
+      }),
+    PORT: z.coerce
+      .number({ message: 'PORT 须为数字' })
+      .int()
+      .min(1, 'PORT 须在 1–65535 之间')
+      .max(65535, 'PORT 须在 1–65535 之间')
+      .default(3000),
+    DATABASE_URL: z.string().trim().min(1).default('./data/pledge-bot.sqlite'),
+    TZ_NAME: z.string().trim().default('Asia/Shanghai'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.LARK_APP_ID) return; // no app id: the local sandbox supplies its own credentials
+    for (const key of ['LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN'] as const) {
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `设置了 LARK_APP_ID 时必须设置 ${key}` });
+    }
+  });
+
+export interface LarkCredentials {
+  appId: string;
+  appSecret: string;
+  encryptKey: string;
+  verificationToken: string;
+  /** Base URL of the Open API, e.g. https://open.feishu.cn or http://127.0.0.1:9999 */
+  domain: string;
+}
+
+export interface Config {
+  /** Absent: run the local sandbox instead of connecting to Feishu. */
+  lark: LarkCredentials | undefined;
+  larkDomain: string;
+  port: number;
+  databaseUrl: string;
+  timeZone: string;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`配置有误 (configuration error):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment once, at the entry. Reports every problem together. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const domain = e.LARK_DOMAIN in DOMAINS ? DOMAINS[e.LARK_DOMAIN as keyof typeof DOMAINS] : e.LARK_DOMAIN.replace(/\/+$/, '');
+  const lark =
+    e.LARK_APP_ID && e.LARK_APP_SECRET && e.LARK_ENCRYPT_KEY && e.LARK_VERIFICATION_TOKEN
+      ? {
+          appId: e.LARK_APP_ID,
+          appSecret: e.LARK_APP_SECRET,
+          encryptKey: e.LARK_ENCRYPT_KEY,
+          verificationToken: e.LARK_VERIFICATION_TOKEN,
+          domain,
+        }
+      : undefined;
+  return {
+    lark,
+    larkDomain: domain,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    timeZone: e.TZ_NAME,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,196 @@
+import type { Kysely } from 'kysely';
+import { createHash } from 'node:crypto';
+import { dueOutbox, insertOutbox, leaseOutbox, markFailed, markRetry, markSent } from '../../db/repos/outbox.js';
+import type { Database, OutboxRow } from '../../db/schema.js';
+import { backoffMs, MAX_ATTEMPTS } from '../domain/backoff.js';
+import type { RateLimiter } from '../domain/rate-limiter.js';
+import type { Logger } from '../logger.js';
+import { type LarkApi, type ReceiveIdType, toLarkError } from './open-api.js';
+
+export type Recipient = { openId: string } | { chatId: string };
+
+export type OutgoingMessage =
+  | { key: string; to: Recipient; text: string }
+  | { key: string; to: Recipient; card: object }
+  | { key: string; to: Recipient; file: { name: string; data: Uint8Array } }
+  | { key: string; replyTo: { messageId: string; chatId: string }; text: string }
+  | { key: string; replyTo: { messageId: string; chatId: string }; card: object }
+  | { key: string; patch: { messageId: string; chatId: string }; card: object };
+
+export interface DrainResult {
+  sent: number;
+  retried: number;
+  failed: number;
+  /** Rows left for a later drain (rate limit or budget). */
+  deferred: number;
+}
+
+export interface Outbox {
+  /** Persists the message (idempotent by key); the drainer sends it. */
+  enqueue(msg: OutgoingMessage): Promise<void>;
+  /** Sends what is due, within a budget; one drain at a time per process. */
+  drain(budget?: { maxSends?: number; maxMs?: number }): Promise<DrainResult>;
+}
+
+export interface OutboxDeps {
+  db: Kysely<Database>;
+  lark: LarkApi;
+  limiter: RateLimiter;
+  now: () => Date;
+  logger: Logger;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+}
+
+/** Feishu's `uuid` (≤ 50 chars) makes a send idempotent for an hour. */
+function toUuid(key: string): string {
+  return key.length <= 50 ? key : createHash('sha256').update(key).digest('hex').slice(0, 40);
+}
+
+function row(msg: OutgoingMessage, now: Date) {
+  const base = {
+    uuid: toUuid(msg.key),
+    status: 'pending',
+    next_attempt_at: now.toISOString(),
+    created_at: now.toISOString(),
+    lease_until: null,
+    last_error: null,
+    result_message_id: null,
+    sent_at: null,
+    file_name: null,
+    file_data: null,
+    target_message_id: null,
+  };
+  const content = 'text' in msg ? JSON.stringify({ text: msg.text }) : 'card' in msg ? JSON.stringify(msg.card) : '{}';
+  const msgType = 'text' in msg ? 'text' : 'card' in msg ? 'interactive' : 'file';
+  if ('patch' in msg) {
+    return { ...base, op: 'patch', receive_id_type: 'chat_id', receive_id: msg.patch.chatId, target_message_id: msg.patch.messageId, msg_type: msgType, content };
+  }
+  if ('replyTo' in msg) {
+    return { ...base, op: 'reply', receive_id_type: 'chat_id', receive_id: msg.replyTo.chatId, target_message_id: msg.replyTo.messageId, msg_type: msgType, content };
+  }
+  const [idType, id]: [ReceiveIdType, string] = 'openId' in msg.to ? ['open_id', msg.to.openId] : ['chat_id', msg.to.chatId];
+  if ('file' in msg) {
+    return { ...base, op: 'file', receive_id_type: idType, receive_id: id, msg_type: 'file', content, file_name: msg.file.name, file_data: msg.file.data };
+  }
+  return { ...base, op: 'send', receive_id_type: idType, receive_id: id, msg_type: msgType, content };
+}
+
+/** The per-recipient rate-limit scope: 5 messages/s to one chat or one user. */
+const scopeOf = (r: OutboxRow): string => `${r.receive_id_type === 'open_id' ? 'user' : 'chat'}:${r.receive_id ?? ''}`;
+
+export function createOutbox(deps: OutboxDeps): Outbox {
+  let running: Promise<DrainResult> | undefined;
+
+  async function sendOne(r: OutboxRow): Promise<string | null> {
+    const { lark } = deps;
+    switch (r.op) {
+      case 'send':
+        return (await lark.sendMessage({ receiveIdType: r.receive_id_type as ReceiveIdType, receiveId: r.receive_id ?? '', msgType: r.msg_type, content: r.content, uuid: r.uuid })).messageId;
+      case 'reply':
+        return (await lark.replyMessage({ messageId: r.target_message_id ?? '', msgType: r.msg_type, content: r.content, uuid: r.uuid })).messageId;
+      case 'patch':
+        await lark.patchMessage({ messageId: r.target_message_id ?? '', content: r.content });
+        return r.target_message_id;
+      case 'file': {
+        const { fileKey } = await lark.uploadFile({ fileName: r.file_name ?? 'file', data: r.file_data ?? new Uint8Array() });
+        return (await lark.sendMessage({ receiveIdType: r.receive_id_type as ReceiveIdType, receiveId: r.receive_id ?? '', msgType: 'file', content: JSON.stringify({ file_key: fileKey }), uuid: r.uuid })).messageId;
+      }
+      default:
+        throw new Error(`unknown outbox op ${r.op}`);
+    }
+  }
+
+  async function deliver(r: OutboxRow, result: DrainResult): Promise<void> {
+    const { db, now, logger, limiter } = deps;
+    if (!(await leaseOutbox(db, r, now(), 60_000))) return;
+    try {
+      const messageId = await sendOne(r);
+      await markSent(db, r.id, now(), messageId);
+      result.sent++;
+    } catch (err) {
+      const e = toLarkError(err);
+      const attempts = r.attempts + 1;
+      logger.warn({ outboxId: r.id, op: r.op, status: e.httpStatus, code: e.code, attempts, retryable: e.retryable }, 'outbox send failed');
+      if (e.retryable && attempts < MAX_ATTEMPTS) {
+        const wait = e.retryAfterMs ?? backoffMs(attempts, deps.random());
+        if (e.retryAfterMs !== undefined) limiter.drain(e.httpStatus === 429 ? 'app' : scopeOf(r), now().getTime(), e.retryAfterMs);
+        await markRetry(db, r.id, new Date(now().getTime() + wait), e.message);
+        result.retried++;
+      } else {
+        await markFailed(db, r.id, e.message);
+        result.failed++;
+      }
+    }
+  }
+
+  async function drainOnce(budget: { maxSends?: number; maxMs?: number }): Promise<DrainResult> {
+    const { db, now, limiter, sleep } = deps;
+    const result: DrainResult = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+    const started = now().getTime();
+    const maxSends = budget.maxSends ?? Infinity;
+    const maxMs = budget.maxMs ?? Infinity;
+    const skip = new Set<number>();
+    for (;;) {
+      const due = (await dueOutbox(db, now(), 200 + skip.size)).filter((r) => !skip.has(r.id));
+      if (due.length === 0) break;
+      // One lane per recipient keeps each chat's messages in order; lanes run side by side.
+      const lanes = new Map<string, OutboxRow[]>();
+      for (const r of due) lanes.set(scopeOf(r), [...(lanes.get(scopeOf(r)) ?? []), r]);
+      const queue = [...lanes.values()];
+      let progressed = false;
+      const worker = async () => {
+        for (let lane = queue.shift(); lane; lane = queue.shift()) {
+          for (const r of lane) {
+            if (result.sent + result.retried + result.failed >= maxSends || now().getTime() - started >= maxMs) {
+              result.deferred++;
+              skip.add(r.id);
+              continue;
+            }
+            const keys = ['app', scopeOf(r)];
+            let wait = limiter.waitMs(keys, now().getTime());
+            if (wait > 0 && wait <= 1500 && now().getTime() - started + wait < maxMs) {
+              await sleep(wait);
+              wait = limiter.waitMs(keys, now().getTime());
+            }
+            if (wait > 0 || !limiter.tryTake(keys, now().getTime())) {
+              // Leave it (and the rest of this lane) for the next pass, in order.
+              for (const rest of lane.slice(lane.indexOf(r))) skip.add(rest.id);
+              break;
+            }
+            await deliver(r, result);
+            progressed = true;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      if (!progressed) {
+        if (now().getTime() - started >= maxMs || result.sent + result.retried + result.failed >= maxSends) break;
+        if (skip.size === 0) break;
+        // Everything left is rate-limited: wait for a token once, then look again.
+        const waits = due.map((r) => limiter.waitMs(['app', scopeOf(r)], now().getTime()));
+        const soonest = Math.min(...waits.filter((w) => w > 0), 1000);
+        if (now().getTime() - started + soonest >= maxMs) break;
+        await sleep(soonest);
+        skip.clear();
+      }
+    }
+    result.deferred = skip.size;
+    return result;
+  }
+
+  return {
+    async enqueue(msg) {
+      await insertOutbox(deps.db, row(msg, deps.now()));
+    },
+    async drain(budget = {}) {
+      while (running) await running.catch(() => undefined);
+      running = drainOnce(budget);
+      try {
+        return await running;
+      } finally {
+        running = undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,212 @@
+import { Hono } from 'hono';
+import { randomUUID } from 'node:crypto';
+
+/**
+ * A Feishu Open API emulator: the calls the bot makes, answered as Feishu answers them, with
+ * everything recorded. The sandbox runs the bot against it; tests point the real node-sdk
+ * client at it (LARK_DOMAIN) and can make it answer 429s or errors.
+ */
+export interface EmulatedMessage {
+  messageId: string;
+  chatId: string;
+  /** For private chats: the user's open_id. */
+  receiveId: string;
+  receiveIdType: string;
+  msgType: string;
+  content: string;
+  uuid: string | undefined;
+  replyTo: string | undefined;
+  createdAt: number;
+  updatedAt: number;
+  /** Bumped by each PATCH. */
+  version: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  at: number;
+}
+
+export interface Fault {
+  /** Applies to requests whose path contains this. */
+  path: string;
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** How many requests it applies to (default 1). */
+  times?: number;
+}
+
+export interface EmulatorUser {
+  openId: string;
+  mobile?: string;
+  email?: string;
+}
+
+export interface EmulatorOptions {
+  appId: string;
+  appSecret: string;
+  botOpenId?: string;
+  users?: EmulatorUser[];
+  /** Private chat id for a user (p2p chat with the bot). */
+  p2pChatId?: (openId: string) => string;
+  onMessage?: (m: EmulatedMessage, kind: 'created' | 'patched') => void;
+  latencyMs?: number;
+  /** Path prefix the API is served under (the sandbox mounts it inside the bot's server). */
+  basePath?: string;
+}
+
+export interface OpenApiEmulator {
+  app: Hono;
+  requests: RecordedRequest[];
+  messages: EmulatedMessage[];
+  files: Map<string, { name: string; data: Uint8Array }>;
+  faults: Fault[];
+  users: EmulatorUser[];
+  botOpenId: string;
+  p2pChatId: (openId: string) => string;
+  /** Messages the bot sent to one chat (a p2p chat id or a group chat id). */
+  inChat(chatId: string): EmulatedMessage[];
+  reset(): void;
+}
+
+export const defaultP2pChatId = (openId: string): string => `oc_p2p_${openId.replace(/^ou_/, '')}`;
+
+export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
+  const app = new Hono();
+  const base = opts.basePath ?? '';
+  const emu: OpenApiEmulator = {
+    app,
+    requests: [],
+    messages: [],
+    files: new Map(),
+    faults: [],
+    users: opts.users ?? [],
+    botOpenId: opts.botOpenId ?? 'ou_sandbox_bot',
+    p2pChatId: opts.p2pChatId ?? defaultP2pChatId,
+    inChat: (chatId) => emu.messages.filter((m) => m.chatId === chatId),
+    reset() {
+      emu.requests.length = 0;
+      emu.messages.length = 0;
+      emu.faults.length = 0;
+      emu.files.clear();
+    },
+  };
+  const tokens = new Set<string>();
+  let seq = 0;
+
+  app.use('*', async (c, next) => {
+    const path = c.req.path.replace(/^.*?(\/open-apis\/)/, '$1');
+    let body: unknown = undefined;
+    const type = c.req.header('content-type') ?? '';
+    if (type.includes('application/json')) body = await c.req.raw.clone().json().catch(() => undefined);
+    emu.requests.push({ method: c.req.method, path, query: c.req.query(), body, at: Date.now() });
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+    const fault = emu.faults.find((f) => path.includes(f.path));
+    if (fault) {
+      fault.times = (fault.times ?? 1) - 1;
+      if (fault.times <= 0) emu.faults.splice(emu.faults.indexOf(fault), 1);
+      return c.json((fault.body ?? { code: 1, msg: 'injected fault' }) as object, fault.status as 400, fault.headers);
+    }
+    if (!path.startsWith('/open-apis/auth/')) {
+      const auth = c.req.header('authorization') ?? '';
+      if (!tokens.has(auth.replace(/^Bearer\s+/, ''))) return c.json({ code: 99991663, msg: 'invalid access token' }, 400);
+    }
+    await next();
+  });
+
+  const issueToken = async (c: import('hono').Context) => {
+    const b = (await c.req.json().catch(() => ({}))) as { app_id?: string; app_secret?: string };
+    if (b.app_id !== opts.appId || b.app_secret !== opts.appSecret) return c.json({ code: 10014, msg: 'app secret invalid' });
+    const token = `t-${randomUUID()}`;
+    tokens.add(token);
+    return c.json({ code: 0, msg: 'ok', tenant_access_token: token, app_access_token: token, expire: 7200 });
+  };
+  app.post(`${base}/open-apis/auth/v3/tenant_access_token/internal`, issueToken);
+  app.post(`${base}/open-apis/auth/v3/app_access_token/internal`, issueToken);
+
+  const store = (m: Omit<EmulatedMessage, 'messageId' | 'createdAt' | 'updatedAt' | 'version'>) => {
+    if (m.uuid) {
+      const same = emu.messages.find((x) => x.uuid === m.uuid);
+      if (same) return same; // uuid makes a send idempotent
+    }
+    const now = Date.now();
+    const msg: EmulatedMessage = { ...m, messageId: `om_emu_${++seq}_${randomUUID().slice(0, 8)}`, createdAt: now, updatedAt: now, version: 1 };
+    emu.messages.push(msg);
+    opts.onMessage?.(msg, 'created');
+    return msg;
+  };
+  const messageData = (m: EmulatedMessage) => ({
+    code: 0,
+    msg: 'success',
+    data: { message_id: m.messageId, chat_id: m.chatId, msg_type: m.msgType, create_time: String(m.createdAt), body: { content: m.content } },
+  });
+
+  app.post(`${base}/open-apis/im/v1/messages`, async (c) => {
+    const idType = c.req.query('receive_id_type') ?? '';
+    const b = (await c.req.json()) as { receive_id?: string; msg_type?: string; content?: string; uuid?: string };
+    if (!b.receive_id || !b.msg_type || typeof b.content !== 'string') return c.json({ code: 230001, msg: 'invalid param' }, 400);
+    if (!['open_id', 'chat_id', 'user_id', 'union_id', 'email'].includes(idType)) return c.json({ code: 99992402, msg: 'receive_id_type invalid' }, 400);
+    try {
+      JSON.parse(b.content);
+    } catch {
+      return c.json({ code: 230001, msg: 'content is not JSON' }, 400);
+    }
+    if (b.msg_type === 'interactive' && b.content.length > 30 * 1024) return c.json({ code: 230025, msg: 'card content too large' }, 400);
+    const chatId = idType === 'open_id' ? emu.p2pChatId(b.receive_id) : b.receive_id;
+    return c.json(messageData(store({ chatId, receiveId: b.receive_id, receiveIdType: idType, msgType: b.msg_type, content: b.content, uuid: b.uuid, replyTo: undefined })));
+  });
+
+  app.post(`${base}/open-apis/im/v1/messages/:id/reply`, async (c) => {
+    const parent = emu.messages.find((m) => m.messageId === c.req.param('id'));
+    const b = (await c.req.json()) as { msg_type?: string; content?: string; uuid?: string };
+    const chatId = parent?.chatId ?? c.req.header('x-emulator-chat-id');
+    if (!chatId || !b.msg_type || typeof b.content !== 'string') return c.json({ code: 230002, msg: 'message not found' }, 400);
+    return c.json(messageData(store({ chatId, receiveId: chatId, receiveIdType: 'chat_id', msgType: b.msg_type, content: b.content, uuid: b.uuid, replyTo: c.req.param('id') })));
+  });
+
+  app.patch(`${base}/open-apis/im/v1/messages/:id`, async (c) => {
+    const m = emu.messages.find((x) => x.messageId === c.req.param('id'));
+    const b = (await c.req.json()) as { content?: string };
+    if (!m) return c.json({ code: 230002, msg: 'message not found' }, 400);
+    if (typeof b.content !== 'string') return c.json({ code: 230001, msg: 'invalid param' }, 400);
+    m.content = b.content;
+    m.updatedAt = Date.now();
+    m.version++;
+    opts.onMessage?.(m, 'patched');
+    return c.json({ code: 0, msg: 'success', data: {} });
+  });
+
+  app.post(`${base}/open-apis/im/v1/files`, async (c) => {
+    const form = await c.req.parseBody();
+    const file = form.file;
+    const name = typeof form.file_name === 'string' ? form.file_name : 'file';
+    if (!(file instanceof File) || file.size === 0) return c.json({ code: 234001, msg: 'file is empty' }, 400);
+    const key = `file_emu_${++seq}`;
+    emu.files.set(key, { name, data: new Uint8Array(await file.arrayBuffer()) });
+    return c.json({ code: 0, msg: 'success', data: { file_key: key } });
+  });
+
+  app.post(`${base}/open-apis/contact/v3/users/batch_get_id`, async (c) => {
+    const b = (await c.req.json()) as { mobiles?: string[]; emails?: string[] };
+    const list = [
+      ...(b.mobiles ?? []).map((mobile) => ({ mobile, user_id: emu.users.find((u) => u.mobile === mobile)?.openId })),
+      ...(b.emails ?? []).map((email) => ({ email, user_id: emu.users.find((u) => u.email === email)?.openId })),
+    ];
+    return c.json({ code: 0, msg: 'success', data: { user_list: list } });
+  });
+
+  app.get(`${base}/open-apis/bot/v3/info`, (c) =>
+    c.json({ code: 0, msg: 'ok', bot: { open_id: emu.botOpenId, app_name: '践诺助手', activate_status: 2 } }),
+  );
+
+  app.get(`${base}/open-apis/im/v1/chats/:chat_id/members`, (c) =>
+    c.json({ code: 0, msg: 'success', data: { items: [], has_more: false, member_total: 0 } }),
+  );
+
+  app.all('*', (c) => c.json({ code: 99991672, msg: `emulator: no such API ${c.req.method} ${c.req.path}` }, 404));
+  return emu;
+}

@@ -1,0 +1,26 @@
+import { ROUTES } from './compose.js';
+import { recoverDeliveries } from './process-delivery.js';
+import type { Deps } from './usecases/deps.js';
+
+export interface TickReport {
+  at: string;
+  recovered: number;
+  sent: number;
+  retried: number;
+  failed: number;
+  deferred: number;
+  planned: string[];
+}
+
+/**
+ * One scheduler pass as of `at` (node-cron every minute, Workers Cron Triggers, or
+ * `npm run admin -- tick --at`): finish deliveries a crash left behind, then drain the outbox.
+ * Feature jobs (reminders) plan their messages here too; dry-run lists without sending.
+ */
+export async function tick(deps: Deps, opts: { dryRun?: boolean; maxMs?: number } = {}): Promise<TickReport> {
+  const at = deps.now().toISOString();
+  if (opts.dryRun) return { at, recovered: 0, sent: 0, retried: 0, failed: 0, deferred: 0, planned: [] };
+  const recovered = await recoverDeliveries(deps, ROUTES);
+  const drained = await deps.outbox.drain({ maxMs: opts.maxMs ?? 50_000 });
+  return { at, recovered, ...drained, planned: [] };
+}

@@ -1,0 +1,18 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { LarkApi } from '../lark/open-api.js';
+import type { Outbox } from '../lark/outbox.js';
+import type { Logger } from '../logger.js';
+
+/** What every use-case and handler is given: no globals, no clock or env reads of their own. */
+export interface Deps {
+  db: Kysely<Database>;
+  outbox: Outbox;
+  lark: LarkApi;
+  now: () => Date;
+  logger: Logger;
+  /** IANA time zone for dates shown to people and for deadlines (Asia/Shanghai). */
+  timeZone: string;
+  /** The bot's own open_id (to tell whether a group message @-mentions it). */
+  botOpenId: () => Promise<string>;
+}

@@ -35,12 +35,13 @@ const orNull = (s: string | undefined): string | null => (s && s !== '' ? s : nu
 
 /**
  * Validates both files together, before anything is written: every problem with its line
- * number. `existingCodes` are organizations already in the database (a people file may name them).
+ * number. A people file may name organizations already in the database.
  */
 export function validateDirectory(
   orgs: { header: string[]; records: Rec[] },
   people: { header: string[]; records: Rec[] },
-  existingCodes: ReadonlySet<string>,
+  /** Organizations already in the database: code → parent code. */
+  existing: ReadonlyMap<string, string | null>,
 ): { orgs: OrgRow[]; people: PersonRow[]; problems: RowProblem[] } {
   const problems: RowProblem[] = [];
   for (const h of ORG_HEADER) if (!orgs.header.includes(h)) problems.push({ file: 'orgs', line: 1, message: `缺少列 ${h}` });
@@ -66,13 +67,13 @@ export function validateDirectory(
       orgRows.push({ line, code, name: v.name, parentCode: orNull(v.parent_code), kind, chatId });
     }
   }
-  const known = new Set([...existingCodes, ...seen.keys()]);
+  const known = new Set([...existing.keys(), ...seen.keys()]);
   for (const o of orgRows) {
     if (o.parentCode && !known.has(o.parentCode)) problems.push({ file: 'orgs', line: o.line, message: `上级组织 parent_code「${o.parentCode}」不存在` });
     if (o.parentCode === o.code) problems.push({ file: 'orgs', line: o.line, message: '上级组织不能是自己' });
   }
-  // Cycles among the file's own rows (a → b → a).
-  const parentOf = new Map(orgRows.map((o) => [o.code, o.parentCode]));
+  // Cycles, through the file's rows and the existing tree (a → b → a).
+  const parentOf = new Map([...existing, ...orgRows.map((o) => [o.code, o.parentCode] as const)]);
   for (const o of orgRows) {
     const visited = new Set<string>();
     let cur: string | null | undefined = o.code;

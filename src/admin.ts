@@ -1,0 +1,99 @@
+import 'dotenv/config';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { readAudit } from '../db/repos/audit.js';
+import { failedOutbox } from '../db/repos/outbox.js';
+import { openSqlite } from '../db/open-sqlite.js';
+import { readTable } from './cli/read-table.js';
+import { createDeps } from './compose.js';
+import { ConfigError, loadConfig } from './config.js';
+import { verifyChain } from './domain/audit-hash.js';
+import { sandboxCredentials } from './sandbox/sandbox-credentials.js';
+import { tick } from './tick.js';
+import { importDirectory } from './usecases/import-directory.js';
+
+const USAGE = `用法 (usage): npm run admin -- <command>
+  migrate                                  应用数据库迁移 (apply migrations)
+  import <orgs.csv|xlsx> <people.csv|xlsx> 导入组织和人员 (import the directory)
+  audit verify                             校验审计日志哈希链 (verify the audit chain)
+  tick --at <ISO time> [--dry-run]         以该时刻运行一次调度 (run the scheduler as of a moment)
+  outbox failed                            列出发送失败的消息 (list permanently failed sends)`;
+
+async function main(argv: string[]): Promise<number> {
+  const config = loadConfig(process.env);
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help') {
+    console.log(USAGE);
+    return cmd ? 0 : 2;
+  }
+  const { db, close } = openSqlite(config.databaseUrl);
+  const logger = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+  try {
+    const makeDeps = async (now?: () => Date) =>
+      createDeps({ db, lark: config.lark ?? (await sandboxCredentials(db, config.port)), logger, timeZone: config.timeZone, now });
+    switch (cmd) {
+      case 'migrate':
+        console.log('数据库已是最新 (migrations applied).');
+        return 0;
+      case 'import': {
+        const [orgsPath, peoplePath] = rest;
+        if (!orgsPath || !peoplePath) {
+          console.error('请给出两个文件：npm run admin -- import orgs.csv people.csv');
+          return 2;
+        }
+        const [orgs, people] = await Promise.all([readTable(orgsPath), readTable(peoplePath)]);
+        const result = await importDirectory(await makeDeps(), { orgs, people, actor: 'cli:import' });
+        if (!result.ok) {
+          console.error(`导入失败，未写入任何数据。共 ${result.problems.length} 处问题 (nothing imported):`);
+          for (const p of result.problems) console.error(`  ${p.file === 'orgs' ? orgsPath : peoplePath} 第 ${p.line} 行: ${p.message}`);
+          return 1;
+        }
+        const s = result.summary;
+        console.log(`导入完成 (imported): 组织 新增 ${s.orgsCreated} 更新 ${s.orgsUpdated}；人员 新增 ${s.peopleCreated} 更新 ${s.peopleUpdated}；角色 新增 ${s.rolesAdded} 移除 ${s.rolesRemoved}；绑定群 ${s.chatsBound}`);
+        return 0;
+      }
+      case 'audit': {
+        if (rest[0] !== 'verify') break;
+        const { rows, head } = await readAudit(db);
+        const problems = verifyChain(rows, head);
+        if (problems.length === 0) {
+          console.log(`审计日志完好 (audit chain intact): ${rows.length} 条记录`);
+          return 0;
+        }
+        console.error(`审计日志被篡改 (audit chain broken): ${problems.length} 处`);
+        for (const p of problems) console.error(`  #${p.id}: ${p.problem}`);
+        return 1;
+      }
+      case 'tick': {
+        const { values } = parseArgs({ args: rest, options: { at: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
+        const at = values.at ? new Date(values.at) : new Date();
+        if (Number.isNaN(at.getTime())) {
+          console.error(`--at 不是有效的时间: ${values.at}（例如 2027-01-19T09:00:00+08:00）`);
+          return 2;
+        }
+        const started = Date.now();
+        const report = await tick(await makeDeps(() => new Date(at.getTime() + (Date.now() - started))), { dryRun: values['dry-run'] });
+        console.log(JSON.stringify(report, null, 2));
+        return 0;
+      }
+      case 'outbox': {
+        if (rest[0] !== 'failed') break;
+        const rows = await failedOutbox(db, 100);
+        if (rows.length === 0) console.log('没有发送失败的消息 (no failed sends).');
+        for (const r of rows) console.log(`#${r.id} ${r.created_at} ${r.op} → ${r.receive_id} (${r.attempts} 次): ${r.last_error}`);
+        return 0;
+      }
+    }
+    console.error(`未知命令 (unknown command): ${argv.join(' ')}\n${USAGE}`);
+    return 2;
+  } finally {
+    await close();
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exitCode = 1;
+}

@@ -11,6 +11,13 @@ export interface Database {
   dialogs: DialogsTable;
   settings: SettingsTable;
   audit_log: AuditLogTable;
+  cycles: CyclesTable;
+  cycle_deadlines: CycleDeadlinesTable;
+  pledges: PledgesTable;
+  pledge_versions: PledgeVersionsTable;
+  pledge_items: PledgeItemsTable;
+  item_states: ItemStatesTable;
+  pledge_opinions: PledgeOpinionsTable;
 }
 
 export interface OrganizationsTable {
@@ -110,3 +117,79 @@ export interface AuditLogTable {
   hash: string;
 }
 export type AuditRow = Selectable<AuditLogTable>;
+
+export interface CyclesTable {
+  year: number;
+  created_at: string;
+}
+
+export interface CycleDeadlinesTable {
+  year: number;
+  org_id: number;
+  kind: string;
+  due_date: string;
+  set_by: string;
+  set_at: string;
+}
+
+export interface PledgesTable {
+  id: Generated<number>;
+  org_id: number;
+  year: number;
+  current_version_id: number | null;
+  created_at: string;
+}
+export type PledgeRow = Selectable<PledgesTable>;
+
+export interface PledgeVersionsTable {
+  id: Generated<number>;
+  pledge_id: number;
+  version_no: number;
+  status: string;
+  profile: string;
+  revision: Generated<number>;
+  based_on_version_id: number | null;
+  author_open_id: string;
+  submitted_by: string | null;
+  submitted_by_name: string | null;
+  submitted_at: string | null;
+  reviewed_by: string | null;
+  reviewed_by_name: string | null;
+  review_org_id: number | null;
+  reviewed_at: string | null;
+  opinion: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export type PledgeVersionRow = Selectable<PledgeVersionsTable>;
+
+export interface PledgeItemsTable {
+  id: Generated<number>;
+  version_id: number;
+  position: number;
+  item_key: string;
+  content: string;
+  standard: string;
+  due_date: string;
+  follows_key: string | null;
+}
+export type PledgeItemRow = Selectable<PledgeItemsTable>;
+
+export interface ItemStatesTable {
+  item_key: string;
+  pledge_id: number;
+  status: string;
+  done_at: string;
+  done_by: string;
+}
+
+export interface PledgeOpinionsTable {
+  id: Generated<number>;
+  pledge_id: number;
+  version_id: number;
+  author_open_id: string;
+  author_name: string | null;
+  text: string;
+  created_at: string;
+  event_id: string;
+}

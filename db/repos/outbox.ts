@@ -25,6 +25,27 @@ export function dueOutbox(db: Db, now: Date, limit: number): Promise<OutboxRow[]
     .execute();
 }
 
+/**
+ * Recipients that have a message waiting which is not due (a retry later) or is in flight:
+ * their later messages wait behind it, so each chat gets its messages in order.
+ * Returns scope id → the lowest such outbox id.
+ */
+export async function heldRecipients(db: Db, now: Date): Promise<Map<string, number>> {
+  const iso = now.toISOString();
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['receive_id_type', 'receive_id', (eb) => eb.fn.min<number>('id').as('first')])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '>', iso)]),
+        eb.and([eb('status', '=', 'sending'), eb('lease_until', '>=', iso)]),
+      ]),
+    )
+    .groupBy(['receive_id_type', 'receive_id'])
+    .execute();
+  return new Map(rows.map((r) => [`${r.receive_id_type ?? ''}:${r.receive_id ?? ''}`, Number(r.first)]));
+}
+
 /** Claims a row for one sender; false when another sender got it first. */
 export async function leaseOutbox(db: Db, row: OutboxRow, now: Date, leaseMs: number): Promise<boolean> {
   const r = await db

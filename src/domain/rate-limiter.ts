@@ -1,71 +1,96 @@
 /**
- * Token buckets keyed by scope ("app", "chat:oc_x", "user:ou_y"). Feishu allows 50 requests/s
- * per app and 5 messages/s to one user or group. Pure: the caller passes the time.
- * https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
+ * Rate limits keyed by scope ("app", "chat:oc_x", "user:ou_y"), kept as sliding windows: at most
+ * `burst` takes within any `burst / perSecond` seconds (5 within any second for 5/s), plus an
+ * optional cap per minute. A token bucket would let twice the burst through within one second
+ * (a full bucket, then its refill), which Feishu counts as over the limit. Pure: the caller
+ * passes the time. Feishu allows 50 requests/s and 1000/min per app, 5 messages/s to one user
+ * or group. https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
  */
 export interface BucketSpec {
   perSecond: number;
   burst: number;
+  /** An extra cap within any minute. */
+  perMinute?: number;
+  /** Added to each window: the receiver counts on arrival, after the network's jitter. */
+  marginMs?: number;
 }
 
-interface Bucket {
-  tokens: number;
-  at: number;
+interface Window {
+  limit: number;
+  ms: number;
+}
+
+interface Scope {
+  /** Times of recent takes, oldest first (no more than the largest limit). */
+  takes: number[];
+  /** After a 429: nothing goes out on this key before this time. */
+  blockedUntil: number;
+}
+
+function windowsOf(spec: BucketSpec): Window[] {
+  const margin = spec.marginMs ?? 0;
+  const ws = [{ limit: Math.max(1, Math.floor(spec.burst)), ms: (spec.burst / spec.perSecond) * 1000 + margin }];
+  if (spec.perMinute !== undefined) ws.push({ limit: Math.max(1, Math.floor(spec.perMinute)), ms: 60_000 + margin });
+  return ws;
 }
 
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly scopes = new Map<string, Scope>();
 
   constructor(private readonly specFor: (key: string) => BucketSpec) {}
 
-  /** Milliseconds until every key has a token (0 = now). Takes nothing. */
+  /** Milliseconds until every key may take (0 = now). Takes nothing. */
   waitMs(keys: string[], nowMs: number): number {
     let wait = 0;
     for (const key of keys) {
-      const b = this.refill(key, nowMs);
-      if (b.tokens < 1) {
-        const spec = this.specFor(key);
-        wait = Math.max(wait, Math.ceil(((1 - b.tokens) / spec.perSecond) * 1000));
+      const s = this.scopes.get(key);
+      if (!s) continue;
+      wait = Math.max(wait, s.blockedUntil - nowMs);
+      for (const w of windowsOf(this.specFor(key))) {
+        const oldestInWindow = s.takes[s.takes.length - w.limit];
+        if (oldestInWindow !== undefined) wait = Math.max(wait, oldestInWindow + w.ms - nowMs);
       }
     }
-    return wait;
+    return Math.max(0, Math.ceil(wait));
   }
 
-  /** Takes one token from each key if all have one; returns whether it did. */
+  /** Takes from every key if all may take now; returns whether it did. */
   tryTake(keys: string[], nowMs: number): boolean {
     if (this.waitMs(keys, nowMs) > 0) return false;
-    for (const key of keys) this.refill(key, nowMs).tokens -= 1;
+    for (const key of keys) {
+      const s = this.scope(key);
+      s.takes.push(nowMs);
+      const keep = Math.max(...windowsOf(this.specFor(key)).map((w) => w.limit));
+      if (s.takes.length > keep) s.takes.splice(0, s.takes.length - keep);
+    }
+    if (this.scopes.size > 10_000) this.evictIdle(nowMs);
     return true;
   }
 
-  /** After a 429: empty the bucket so nothing more goes out on it until it refills. */
+  /** After a 429: nothing more goes out on this key for `forMs`. */
   drain(key: string, nowMs: number, forMs: number): void {
-    const spec = this.specFor(key);
-    const b = this.refill(key, nowMs);
-    b.tokens = -Math.max(0, (forMs / 1000) * spec.perSecond);
+    const s = this.scope(key);
+    s.blockedUntil = Math.max(s.blockedUntil, nowMs + Math.max(0, forMs));
   }
 
-  private refill(key: string, nowMs: number): Bucket {
-    const spec = this.specFor(key);
-    let b = this.buckets.get(key);
-    if (!b) {
-      b = { tokens: spec.burst, at: nowMs };
-      this.buckets.set(key, b);
+  private scope(key: string): Scope {
+    let s = this.scopes.get(key);
+    if (!s) {
+      s = { takes: [], blockedUntil: 0 };
+      this.scopes.set(key, s);
     }
-    const elapsed = Math.max(0, nowMs - b.at) / 1000;
-    b.tokens = Math.min(spec.burst, b.tokens + elapsed * spec.perSecond);
-    b.at = nowMs;
-    if (this.buckets.size > 10_000) this.evictFull(nowMs);
-    return b;
+    return s;
   }
 
-  private evictFull(nowMs: number): void {
-    for (const [k, b] of this.buckets) {
-      const spec = this.specFor(k);
-      if (b.tokens + ((nowMs - b.at) / 1000) * spec.perSecond >= spec.burst) this.buckets.delete(k);
+  private evictIdle(nowMs: number): void {
+    for (const [key, s] of this.scopes) {
+      const longest = Math.max(...windowsOf(this.specFor(key)).map((w) => w.ms));
+      const last = s.takes[s.takes.length - 1] ?? -Infinity;
+      if (last <= nowMs - longest && s.blockedUntil <= nowMs) this.scopes.delete(key);
     }
   }
 }
 
+/** 50/s and 1000/min per app; 5/s per chat and per user. */
 export const feishuLimits = (key: string): BucketSpec =>
-  key === 'app' ? { perSecond: 50, burst: 50 } : { perSecond: 5, burst: 5 };
+  key === 'app' ? { perSecond: 50, burst: 50, perMinute: 1000, marginMs: 50 } : { perSecond: 5, burst: 5, marginMs: 50 };

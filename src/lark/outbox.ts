@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { createHash } from 'node:crypto';
-import { dueOutbox, insertOutbox, leaseOutbox, markFailed, markRetry, markSent } from '../../db/repos/outbox.js';
+import { dueOutbox, heldRecipients, insertOutbox, leaseOutbox, markFailed, markRetry, markSent } from '../../db/repos/outbox.js';
 import type { Database, OutboxRow } from '../../db/schema.js';
 import { backoffMs, MAX_ATTEMPTS } from '../domain/backoff.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
@@ -101,13 +101,16 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     }
   }
 
-  async function deliver(r: OutboxRow, result: DrainResult): Promise<void> {
+  type Outcome = 'sent' | 'retry' | 'failed' | 'taken';
+
+  async function deliver(r: OutboxRow, result: DrainResult): Promise<Outcome> {
     const { db, now, logger, limiter } = deps;
-    if (!(await leaseOutbox(db, r, now(), 60_000))) return;
+    if (!(await leaseOutbox(db, r, now(), 60_000))) return 'taken';
     try {
       const messageId = await sendOne(r);
       await markSent(db, r.id, now(), messageId);
       result.sent++;
+      return 'sent';
     } catch (err) {
       const e = toLarkError(err);
       const attempts = r.attempts + 1;
@@ -117,10 +120,11 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         if (e.retryAfterMs !== undefined) limiter.drain(e.httpStatus === 429 ? 'app' : scopeOf(r), now().getTime(), e.retryAfterMs);
         await markRetry(db, r.id, new Date(now().getTime() + wait), e.message);
         result.retried++;
-      } else {
-        await markFailed(db, r.id, e.message);
-        result.failed++;
+        return 'retry';
       }
+      await markFailed(db, r.id, e.message);
+      result.failed++;
+      return 'failed';
     }
   }
 
@@ -130,10 +134,22 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     const started = now().getTime();
     const maxSends = budget.maxSends ?? Infinity;
     const maxMs = budget.maxMs ?? Infinity;
+    // Counts sends begun, not finished: lanes run side by side, and a Worker's subrequest
+    // budget must hold as a hard cap.
+    let begun = 0;
+    const spent = () => begun >= maxSends || now().getTime() - started >= maxMs;
+    /** Rows left for a later pass of this drain (rate limit) or a later drain (budget). */
     const skip = new Set<number>();
+    let held = 0;
     for (;;) {
-      const due = (await dueOutbox(db, now(), 200 + skip.size)).filter((r) => !skip.has(r.id));
-      if (due.length === 0) break;
+      const all = await dueOutbox(db, now(), 200 + skip.size + held);
+      if (all.length === 0) break;
+      // A recipient whose earlier message waits for a retry (or is in flight) gets nothing
+      // newer until that one is through: each chat sees its messages in order.
+      const waiting = await heldRecipients(db, now());
+      const behind = (r: OutboxRow) => (waiting.get(`${r.receive_id_type ?? ''}:${r.receive_id ?? ''}`) ?? Infinity) < r.id;
+      const due = all.filter((r) => !skip.has(r.id) && !behind(r));
+      held = all.filter(behind).length;
       // One lane per recipient keeps each chat's messages in order; lanes run side by side.
       const lanes = new Map<string, OutboxRow[]>();
       for (const r of due) lanes.set(scopeOf(r), [...(lanes.get(scopeOf(r)) ?? []), r]);
@@ -141,9 +157,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       let progressed = false;
       const worker = async () => {
         for (let lane = queue.shift(); lane; lane = queue.shift()) {
-          for (const r of lane) {
-            if (result.sent + result.retried + result.failed >= maxSends || now().getTime() - started >= maxMs) {
-              result.deferred++;
+          for (const [i, r] of lane.entries()) {
+            if (spent()) {
               skip.add(r.id);
               continue;
             }
@@ -155,25 +170,32 @@ export function createOutbox(deps: OutboxDeps): Outbox {
             }
             if (wait > 0 || !limiter.tryTake(keys, now().getTime())) {
               // Leave it (and the rest of this lane) for the next pass, in order.
-              for (const rest of lane.slice(lane.indexOf(r))) skip.add(rest.id);
+              for (const rest of lane.slice(i)) skip.add(rest.id);
               break;
             }
-            await deliver(r, result);
+            if (spent()) {
+              for (const rest of lane.slice(i)) skip.add(rest.id);
+              break;
+            }
+            begun++;
+            const outcome = await deliver(r, result);
             progressed = true;
+            // The rest of the lane now waits behind the retry (found held on the next pass).
+            if (outcome === 'retry' || outcome === 'taken') break;
           }
         }
       };
       await Promise.all(Array.from({ length: 8 }, worker));
-      if (!progressed) {
-        if (now().getTime() - started >= maxMs || result.sent + result.retried + result.failed >= maxSends) break;
-        if (skip.size === 0) break;
-        // Everything left is rate-limited: wait for a token once, then look again.
-        const waits = due.map((r) => limiter.waitMs(['app', scopeOf(r)], now().getTime()));
-        const soonest = Math.min(...waits.filter((w) => w > 0), 1000);
-        if (now().getTime() - started + soonest >= maxMs) break;
-        await sleep(soonest);
-        skip.clear();
-      }
+      if (progressed) continue;
+      if (spent()) break;
+      const limited = all.filter((r) => skip.has(r.id));
+      if (limited.length === 0) break; // nothing due but messages held behind a retry
+      // Everything left is rate-limited: wait for the soonest window, then look again.
+      const waits = limited.map((r) => limiter.waitMs(['app', scopeOf(r)], now().getTime()));
+      const soonest = Math.min(...waits.filter((w) => w > 0), 1000);
+      if (now().getTime() - started + soonest >= maxMs) break;
+      await sleep(soonest);
+      skip.clear();
     }
     result.deferred = skip.size;
     return result;

@@ -1,14 +1,26 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener, serve, type ServerType } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite, type OpenedSqlite } from '../../db/open-sqlite.js';
 import { createBotApp, createDeps } from '../../src/compose.js';
 import type { LarkCredentials } from '../../src/config.js';
+import type { DrainResult } from '../../src/lark/outbox.js';
 import { silentLogger } from '../../src/logger.js';
+import { tick, type TickReport } from '../../src/tick.js';
 import type { Deps } from '../../src/usecases/deps.js';
 import { createOpenApiEmulator, type EmulatorUser, type OpenApiEmulator } from '../../src/sandbox/open-api-emulator.js';
-import { cardActionEvent, envelope, messageEvent, sealEvent, type CardActionInput, type MessageEventInput } from '../../src/sandbox/feishu-events.js';
+import {
+  cardActionEvent,
+  envelope,
+  messageEvent,
+  sealEvent,
+  type CardActionInput,
+  type MessageEventInput,
+  type SignedRequest,
+} from '../../src/sandbox/feishu-events.js';
 
 let appSeq = 0;
 
@@ -18,6 +30,15 @@ function listen(fetch: (r: Request) => Response | Promise<Response>): Promise<{ 
   });
 }
 
+export interface HarnessOptions {
+  /** People the emulator's contact API knows (batch_get_id by mobile/email). */
+  users?: EmulatorUser[];
+  /** A clock of your own; without it the harness clock (real time + `advance`) is used. */
+  now?: () => Date;
+  dir?: string;
+  keepDb?: boolean;
+}
+
 export interface Harness {
   url: string;
   emu: OpenApiEmulator;
@@ -25,24 +46,74 @@ export interface Harness {
   deps: Deps;
   sqlite: OpenedSqlite;
   dbPath: string;
+  /** The bot's clock: real time shifted by `advance` (unless `now` was given). */
+  clock: { now(): Date; advance(ms: number): void };
   /** Waits until all work deferred after responses has finished. */
   settle(): Promise<void>;
+  /** An event enveloped, encrypted and signed as Feishu does, at the bot's clock time (or nowMs). */
+  seal(eventType: string, event: unknown, opts?: { eventId?: string; nowMs?: number }): SignedRequest;
+  /** Posts exactly these bytes and headers (default /lark/events). */
+  send(req: { body: string; headers: Record<string, string> }, path?: string): Promise<Response>;
   /** Posts a sealed (encrypted + signed) event to /lark/events. */
   post(eventType: string, event: unknown, opts?: { eventId?: string; path?: string; nowMs?: number }): Promise<Response>;
   say(m: MessageEventInput, opts?: { eventId?: string }): Promise<Response>;
   press(a: CardActionInput, opts?: { eventId?: string; path?: string }): Promise<{ status: number; body: unknown }>;
+  /** One outbox drain, as the entry's drainer does. */
+  drain(budget?: { maxSends?: number; maxMs?: number }): Promise<DrainResult>;
+  /** One scheduler pass (crash recovery, then the outbox). */
+  tick(): Promise<TickReport>;
+  /** The next `times` requests to the emulator whose URL contains `path` die without a response. */
+  dropConnections(path: string, times?: number): void;
+  /** Row counts of the tables a refused request must not touch. */
+  counts(): Promise<{ inbound: number; outbox: number; audit: number }>;
   /** Restarts the bot process on the same database file (a crash + restart). */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { users?: EmulatorUser[]; now?: () => Date; dir?: string; keepDb?: boolean } = {}): Promise<Harness> {
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'pledge-bot-'));
   const dbPath = join(dir, 'bot.sqlite');
   const appId = `cli_test_${process.pid}_${++appSeq}`;
   const emu = createOpenApiEmulator({ appId, appSecret: 'secret', users: opts.users });
-  const emuServer = await listen(emu.app.fetch);
+  // Messages people sent (they exist in Feishu, not in the emulator's store): replies to them
+  // are told their chat through the emulator's x-emulator-chat-id hook.
+  const userMessages = new Map<string, string>();
+  const drops: { path: string; times: number }[] = [];
+  const emuListener = getRequestListener((req) => {
+    const reply = /\/open-apis\/im\/v1\/messages\/([^/]+)\/reply$/.exec(new URL(req.url).pathname);
+    const chatId = reply ? userMessages.get(reply[1]!) : undefined;
+    if (!chatId) return emu.app.fetch(req);
+    const headers = new Headers(req.headers);
+    headers.set('x-emulator-chat-id', chatId);
+    return emu.app.fetch(new Request(req, { headers }));
+  });
+  const emuServer = await new Promise<{ server: Server; url: string }>((resolve) => {
+    const server = createServer((req, res) => {
+      const drop = drops.find((d) => d.times > 0 && (req.url ?? '').includes(d.path));
+      if (drop) {
+        // A network failure: the connection dies before any response.
+        drop.times--;
+        emu.requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, query: {}, body: 'dropped', at: Date.now() });
+        req.socket.destroy();
+        return;
+      }
+      void emuListener(req, res);
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const addr = server.address();
+      resolve({ server, url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` });
+    });
+  });
   const creds: LarkCredentials = { appId, appSecret: 'secret', encryptKey: 'test-encrypt-key', verificationToken: 'test-verification-token', domain: emuServer.url };
+
+  let offset = 0;
+  const clock = {
+    now: opts.now ?? (() => new Date(Date.now() + offset)),
+    advance(ms: number) {
+      offset += ms;
+    },
+  };
 
   let pending = new Set<Promise<unknown>>();
   const defer = (task: () => Promise<unknown>) => {
@@ -52,12 +123,15 @@ export async function startHarness(opts: { users?: EmulatorUser[]; now?: () => D
 
   const boot = async () => {
     const sqlite = openSqlite(dbPath);
-    const deps = createDeps({ db: sqlite.db, lark: creds, logger: silentLogger, timeZone: 'Asia/Shanghai', now: opts.now, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) });
+    const deps = createDeps({ db: sqlite.db, lark: creds, logger: silentLogger, timeZone: 'Asia/Shanghai', now: clock.now, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) });
     const app = createBotApp(deps, creds, defer);
     const bot = await listen(app.fetch);
     return { sqlite, deps, bot };
   };
   let cur = await boot();
+
+  const count = async (table: 'inbound_events' | 'outbox' | 'audit_log') =>
+    Number((await h.deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
 
   const h: Harness = {
     url: cur.bot.url,
@@ -66,19 +140,39 @@ export async function startHarness(opts: { users?: EmulatorUser[]; now?: () => D
     deps: cur.deps,
     sqlite: cur.sqlite,
     dbPath,
+    clock,
     async settle() {
       for (let i = 0; i < 50 && pending.size > 0; i++) await Promise.allSettled([...pending]);
     },
-    async post(eventType, event, o = {}) {
-      const sealed = sealEvent({ ...creds }, envelope({ ...creds }, eventType, event, { eventId: o.eventId }), o.nowMs ?? Date.now());
-      return fetch(`${h.url}${o.path ?? '/lark/events'}`, { method: 'POST', headers: sealed.headers, body: sealed.body });
+    seal(eventType, event, o = {}) {
+      return sealEvent({ ...creds }, envelope({ ...creds }, eventType, event, { eventId: o.eventId, createTimeMs: clock.now().getTime() }), o.nowMs ?? clock.now().getTime());
+    },
+    send(req, path = '/lark/events') {
+      return fetch(`${h.url}${path}`, { method: 'POST', headers: req.headers, body: req.body });
+    },
+    post(eventType, event, o = {}) {
+      return h.send(h.seal(eventType, event, o), o.path);
     },
     say(m, o) {
-      return h.post('im.message.receive_v1', messageEvent(m), o);
+      const messageId = m.messageId ?? `om_${randomUUID().replace(/-/g, '')}`;
+      userMessages.set(messageId, m.chatId);
+      return h.post('im.message.receive_v1', messageEvent({ ...m, messageId }), o);
     },
     async press(a, o) {
       const res = await h.post('card.action.trigger', cardActionEvent(a), o);
       return { status: res.status, body: await res.json() };
+    },
+    drain(budget) {
+      return h.deps.outbox.drain(budget);
+    },
+    tick() {
+      return tick(h.deps, { maxMs: 10_000 });
+    },
+    dropConnections(path, times = 1) {
+      drops.push({ path, times });
+    },
+    async counts() {
+      return { inbound: await count('inbound_events'), outbox: await count('outbox'), audit: await count('audit_log') };
     },
     async restart() {
       await h.settle();
@@ -93,6 +187,7 @@ export async function startHarness(opts: { users?: EmulatorUser[]; now?: () => D
     async close() {
       await h.settle();
       cur.bot.server.close();
+      emuServer.server.closeAllConnections();
       emuServer.server.close();
       await cur.sqlite.close();
       if (!opts.keepDb && !opts.dir) rmSync(dir, { recursive: true, force: true });

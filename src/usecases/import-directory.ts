@@ -26,7 +26,8 @@ async function resolveOpenIds(deps: Deps, rows: PersonRow[]): Promise<RowProblem
   for (let i = 0; i < need.length; i += 50) {
     const chunk = need.slice(i, i + 50);
     const mobiles = [...new Set(chunk.filter((r) => r.mobile).map((r) => r.mobile!))];
-    const emails = [...new Set(chunk.filter((r) => !r.mobile && r.email).map((r) => r.email!))];
+    // Both, so a row whose mobile is unknown may still be found by its email.
+    const emails = [...new Set(chunk.filter((r) => r.email).map((r) => r.email!))];
     const found = await deps.lark.resolveUserIds({ mobiles, emails });
     for (const f of found) {
       if (f.openId && f.mobile) byMobile.set(f.mobile, f.openId);

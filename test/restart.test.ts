@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { claimDelivery } from '../db/repos/inbound.js';
+import { envelope, messageEvent } from '../src/sandbox/feishu-events.js';
+import { startHarness, textOf, type Harness } from './helpers/harness.js';
+
+const SEND = '/open-apis/im/v1/messages';
+
+describe('a restart loses nothing', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const sends = () => h.emu.requests.filter((r) => r.method === 'POST' && r.path === SEND);
+
+  it('messages queued while Feishu was failing are delivered once after a restart', async () => {
+    h.emu.faults.push({ path: '/im/v1/messages', status: 503, body: { code: 1, msg: 'unavailable' }, times: 1000 });
+    for (const who of ['a', 'b', 'c']) await h.say({ openId: `ou_${who}`, chatId: `oc_p2p_${who}`, chatType: 'p2p', text: '帮助' });
+    await h.settle();
+    expect(h.emu.messages).toHaveLength(0);
+    expect(sends().length).toBeGreaterThanOrEqual(3);
+    const queued = await h.deps.db.selectFrom('outbox').select(['status', 'attempts']).execute();
+    expect(queued).toEqual(Array(3).fill({ status: 'pending', attempts: 1 }));
+
+    await h.restart();
+    h.emu.faults.length = 0;
+    const before = sends().length;
+    h.clock.advance(10_000);
+    expect(await h.tick()).toMatchObject({ sent: 3, failed: 0 });
+    expect(sends().length - before).toBe(3);
+    for (const who of ['a', 'b', 'c']) {
+      const got = h.emu.inChat(`oc_p2p_${who}`);
+      expect(got).toHaveLength(1);
+      expect(textOf(got[0]!.content)).toContain('帮助');
+    }
+    expect(await h.tick()).toMatchObject({ sent: 0 });
+    expect(sends().length - before).toBe(3);
+  });
+
+  it('a message the process was sending when it died goes out after its lease, once', async () => {
+    await h.deps.outbox.enqueue({ key: 'mid-send', to: { chatId: 'oc_g' }, text: 'hello' });
+    // What leaseOutbox leaves behind when the process dies before the answer comes back.
+    await h.deps.db
+      .updateTable('outbox')
+      .set({ status: 'sending', lease_until: new Date(h.clock.now().getTime() + 60_000).toISOString() })
+      .execute();
+    await h.restart();
+    expect(await h.tick()).toMatchObject({ sent: 0 });
+    expect(sends()).toHaveLength(0);
+    h.clock.advance(61_000);
+    expect(await h.tick()).toMatchObject({ sent: 1 });
+    expect(h.emu.inChat('oc_g')).toHaveLength(1);
+  });
+
+  it('an acknowledged message whose handling never ran is handled by tick after a restart', async () => {
+    // The door stored the delivery and answered 200; the process died before handling it.
+    const env = envelope(h.creds, 'im.message.receive_v1', messageEvent({ openId: 'ou_lost', chatId: 'oc_p2p_lost', chatType: 'p2p', text: '帮助', messageId: 'om_lost' }), { eventId: 'ev_lost' });
+    expect(await claimDelivery(h.deps.db, ['ev_lost', 'msg:om_lost'], 'im.message.receive_v1', JSON.stringify(env), h.clock.now())).toBe(true);
+    await h.restart();
+    expect(await h.tick()).toMatchObject({ recovered: 0 }); // might still be in hand elsewhere
+    h.clock.advance(31_000);
+    expect(await h.tick()).toMatchObject({ recovered: 1, sent: 1 });
+    expect(h.emu.inChat('oc_p2p_lost')).toHaveLength(1);
+    const row = await h.deps.db.selectFrom('inbound_events').select('status').where('key', '=', 'ev_lost').executeTakeFirstOrThrow();
+    expect(row.status).toBe('done');
+    // Feishu's own retry of the same event, after recovery, changes nothing.
+    expect((await h.say({ openId: 'ou_lost', chatId: 'oc_p2p_lost', chatType: 'p2p', text: '帮助', messageId: 'om_lost' }, { eventId: 'ev_lost' })).status).toBe(200);
+    await h.settle();
+    expect(await h.tick()).toMatchObject({ recovered: 0, sent: 0 });
+    expect(h.emu.inChat('oc_p2p_lost')).toHaveLength(1);
+  });
+});

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { auditHash, GENESIS_HASH } from '../../src/domain/audit-hash.js';
 import type { AuditRow, Database } from '../schema.js';
 
@@ -14,13 +14,15 @@ export interface AuditEntry {
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 
 /**
- * Appends one link to the hash chain. prev_hash is UNIQUE, so when two writers race for the
- * same tail, one insert fails and retries on the new tail: the chain never forks.
+ * Appends one link to the hash chain. The insert is one statement that only adds the row if the
+ * tail is still the one it was hashed over, so racing writers never fork the chain and a lost
+ * race uses up no id (ids stay gapless, which verifyChain checks); the loser retries on the new
+ * tail. No transaction needed (D1 has none). prev_hash is UNIQUE as a second guard.
  */
 export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, at: Date): Promise<void> {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 50; attempt++) {
     const tail = await db.selectFrom('audit_log').select(['hash']).orderBy('id', 'desc').limit(1).executeTakeFirst();
-    const fields = {
+    const f = {
       at: at.toISOString(),
       actor: entry.actor,
       action: entry.action,
@@ -30,19 +32,17 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, at: D
       after: json(entry.after),
       prev_hash: tail?.hash ?? GENESIS_HASH,
     };
-    const hash = auditHash(fields);
-    const inserted = await db
-      .insertInto('audit_log')
-      .values({ ...fields, hash })
-      .onConflict((oc) => oc.column('prev_hash').doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) {
-      const count = await db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      await db
-        .insertInto('settings')
-        .values({ key: 'audit_head', value: JSON.stringify({ count: Number(count.n), hash }) })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify({ count: Number(count.n), hash }) }))
-        .execute();
+    const inserted = await sql`
+      INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, prev_hash, hash)
+      SELECT ${f.at}, ${f.actor}, ${f.action}, ${f.entity}, ${f.entity_id}, ${f.before}, ${f.after}, ${f.prev_hash}, ${auditHash(f)}
+      WHERE coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), ${GENESIS_HASH}) = ${f.prev_hash}`.execute(db);
+    if (Number(inserted.numAffectedRows ?? 0n) === 1) {
+      // The head (row count = the tail's id, and its hash) is read from the table in the same
+      // statement, so whichever appender writes last leaves the true head; no count(*) scan.
+      await sql`
+        INSERT INTO settings (key, value)
+        SELECT 'audit_head', json_object('count', id, 'hash', hash) FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value`.execute(db);
       return;
     }
   }

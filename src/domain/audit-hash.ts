@@ -42,7 +42,7 @@ export function verifyChain(
     prev = row.hash;
     lastId = row.id;
   }
-  if (head && (head.count !== rows.length || head.hash !== prev)) {
+  if (head ? head.count !== rows.length || head.hash !== prev : rows.length > 0) {
     problems.push({ id: lastId, problem: '末尾记录被删除或替换 (tail truncated)' });
   }
   return problems;

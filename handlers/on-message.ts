@@ -27,7 +27,9 @@ function textOf(messageType: string, content: string): string | undefined {
         else if (v && typeof v === 'object') {
           const o = v as Record<string, unknown>;
           if ((o.tag === 'text' || o.tag === 'md') && typeof o.text === 'string') texts.push(o.text);
-          else if (o.tag === 'at' && typeof o.user_id === 'string') texts.push(`@${o.user_id}`);
+          // An @-mention ({tag:'at', user_id:'@_user_1'}) is known from message.mentions; as
+          // text it would stand in front of the command word.
+          else if (o.tag === 'at') return;
           else Object.values(o).forEach(walk);
         }
       };

@@ -13,6 +13,7 @@ export const COMMANDS = {
   unbind: ['解绑', 'unbind'],
   inspect: ['检查', 'inspect'],
   appraise: ['评议', 'appraise'],
+  deadline: ['期限', '截止', 'deadline'],
   cancel: ['取消', 'cancel'],
 } as const;
 
@@ -49,7 +50,8 @@ export function suggestCommand(word: string): CommandName | undefined {
   let best: { name: CommandName; d: number } | undefined;
   for (const [candidate, name] of WORD_TO_COMMAND) {
     const d = editDistance(w, candidate);
-    const limit = candidate.length <= 2 ? 1 : 2;
+    // Never more edits than leave a letter of the word standing: any one character is one edit from '?'.
+    const limit = Math.min(candidate.length <= 2 ? 1 : 2, candidate.length - 1);
     if (d <= limit && (!best || d < best.d)) best = { name, d };
     if (candidate.startsWith(w) && w.length >= 2 && (!best || best.d > 0)) best = { name, d: 0 };
   }

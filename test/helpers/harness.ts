@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { openSqlite, type OpenedSqlite } from '../../db/open-sqlite.js';
 import { createBotApp, createDeps } from '../../src/compose.js';
 import type { LarkCredentials } from '../../src/config.js';
@@ -23,6 +24,8 @@ import {
 } from '../../src/sandbox/feishu-events.js';
 
 let appSeq = 0;
+
+const SaidMessage = z.object({ message: z.object({ message_id: z.string(), chat_id: z.string() }) });
 
 function listen(fetch: (r: Request) => Response | Promise<Response>): Promise<{ server: ServerType; url: string }> {
   return new Promise((resolve) => {
@@ -151,12 +154,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       return fetch(`${h.url}${path}`, { method: 'POST', headers: req.headers, body: req.body });
     },
     post(eventType, event, o = {}) {
+      const said = eventType === 'im.message.receive_v1' ? SaidMessage.safeParse(event) : undefined;
+      if (said?.success) userMessages.set(said.data.message.message_id, said.data.message.chat_id);
       return h.send(h.seal(eventType, event, o), o.path);
     },
     say(m, o) {
-      const messageId = m.messageId ?? `om_${randomUUID().replace(/-/g, '')}`;
-      userMessages.set(messageId, m.chatId);
-      return h.post('im.message.receive_v1', messageEvent({ ...m, messageId }), o);
+      return h.post('im.message.receive_v1', messageEvent({ ...m, messageId: m.messageId ?? `om_${randomUUID().replace(/-/g, '')}` }), o);
     },
     async press(a, o) {
       const res = await h.post('card.action.trigger', cardActionEvent(a), o);

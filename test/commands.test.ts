@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { orgOfChat } from '../db/repos/directory.js';
+import { parseCsv, tableToRecords } from '../src/domain/csv.js';
+import { botAddedEvent, messageEvent } from '../src/sandbox/feishu-events.js';
+import { importDirectory } from '../src/usecases/import-directory.js';
+import { startHarness, textOf, type Harness } from './helpers/harness.js';
+
+const table = (csv: string) => tableToRecords(parseCsv(csv));
+const ORGS = `code,name,parent_code,kind
+U,大学党委,,党委
+U-A,文学院党委,U,党委
+U-A-1,中文系党支部,U-A,党支部
+V,另一大学党委,,党委
+`;
+const PEOPLE = `open_id,name,org_code,role
+ou_uadmin,王建国,U,admin
+ou_alead,李红梅,U-A,leader
+ou_sec,张明,U-A-1,secretary
+ou_member,孙一,U-A-1,member
+ou_vadmin,赵六,V,admin
+`;
+
+describe('chat commands', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    const r = await importDirectory(h.deps, { orgs: table(ORGS), people: table(PEOPLE), actor: 'test' });
+    expect(r.ok).toBe(true);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(() => {
+    h.emu.reset();
+  });
+
+  /** Says something and returns the texts of what the bot sent to that chat. */
+  async function ask(openId: string, chatId: string, text: string, mentionBot = chatId.startsWith('oc_g')): Promise<string[]> {
+    const chatType = chatId.startsWith('oc_g') ? 'group' : 'p2p';
+    const mentions = mentionBot ? [{ openId: h.emu.botOpenId, name: '践诺助手' }] : [];
+    const res = await h.say({ openId, chatId, chatType, text: mentionBot ? `@_user_1 ${text}` : text, mentions });
+    expect(res.status).toBe(200);
+    await h.settle();
+    return h.emu.inChat(chatId).map((m) => textOf(m.content));
+  }
+  const auditCount = async () => (await h.counts()).audit;
+
+  it.each(['帮助', 'help', '/help', 'HELP', '／帮助'])('answers %s in a private chat with the help card', async (word) => {
+    const got = await ask('ou_stranger', 'oc_p2p_stranger', word);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toContain('帮助');
+    expect(got[0]).toContain('我的 / me');
+    expect(got[0]).toContain('不在组织名录'); // a stranger is told how to get in
+    expect(got[0]).not.toContain('绑定 / bind'); // and sees no leader-only commands
+  });
+
+  it('shows a leader the commands their roles allow', async () => {
+    const [card] = await ask('ou_alead', 'oc_p2p_alead', '帮助');
+    expect(card).toContain('绑定 / bind');
+    expect(card).not.toContain('不在组织名录');
+  });
+
+  it('in a group, ignores messages that do not @-mention the bot', async () => {
+    const before = await h.counts();
+    expect(await ask('ou_member', 'oc_g_quiet', '帮助', false)).toEqual([]);
+    const res = await h.say({ openId: 'ou_member', chatId: 'oc_g_quiet', chatType: 'group', text: '@_user_1 帮助', mentions: [{ openId: 'ou_someone', name: '某人' }] });
+    expect(res.status).toBe(200);
+    await h.settle();
+    expect(h.emu.inChat('oc_g_quiet')).toEqual([]);
+    expect((await h.counts()).outbox).toBe(before.outbox);
+  });
+
+  it('in a group, answers when @-mentioned, as a reply to the message', async () => {
+    const got = await ask('ou_member', 'oc_g_talk', '帮助');
+    expect(got).toHaveLength(1);
+    expect(got[0]).toContain('我的 / me');
+    expect(h.emu.inChat('oc_g_talk')[0]!.replyTo).toMatch(/^om_/);
+  });
+
+  it('reads rich-text (post) messages, @-mention included', async () => {
+    const event = messageEvent({ openId: 'ou_member', chatId: 'oc_g_post', chatType: 'group', text: '', messageId: 'om_post', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
+    event.message.message_type = 'post';
+    event.message.content = JSON.stringify({
+      title: '',
+      content: [[{ tag: 'at', user_id: '@_user_1', user_name: '践诺助手', style: [] }, { tag: 'text', text: ' 帮助', style: [] }]],
+    });
+    expect((await h.post('im.message.receive_v1', event)).status).toBe(200);
+    await h.settle();
+    const got = h.emu.inChat('oc_g_post').map((m) => textOf(m.content));
+    expect(got).toHaveLength(1);
+    expect(got[0]).toContain('我的 / me');
+  });
+
+  it('我的 / me shows a person their organizations and roles', async () => {
+    const [mine] = await ask('ou_uadmin', 'oc_p2p_uadmin', '我的');
+    expect(mine).toContain('王建国');
+    expect(mine).toContain('管理员');
+    expect(mine).toContain('大学党委');
+    const [me] = await ask('ou_sec', 'oc_p2p_sec', 'me');
+    expect(me).toContain('书记');
+    expect(me).toContain('中文系党支部');
+    expect(me).toContain('U-A-1');
+    const [none] = await ask('ou_stranger', 'oc_p2p_stranger2', '我的');
+    expect(none).toContain('不在组织名录');
+  });
+
+  describe('绑定 in a group', () => {
+    it('is refused for someone who is no admin or leader', async () => {
+      const before = await auditCount();
+      const [answer] = await ask('ou_member', 'oc_g_b1', '绑定 U-A-1');
+      expect(answer).toContain('只有');
+      expect(await orgOfChat(h.deps.db, 'oc_g_b1')).toBeUndefined();
+      expect(await auditCount()).toBe(before);
+    });
+
+    it('is refused for an admin of an unrelated subtree', async () => {
+      const before = await auditCount();
+      const [answer] = await ask('ou_vadmin', 'oc_g_b2', '绑定 U-A-1');
+      expect(answer).toContain('只有');
+      expect(await orgOfChat(h.deps.db, 'oc_g_b2')).toBeUndefined();
+      expect(await auditCount()).toBe(before);
+    });
+
+    it('is refused for a leader binding an organization above their own', async () => {
+      const [answer] = await ask('ou_alead', 'oc_g_b3', '绑定 U');
+      expect(answer).toContain('只有');
+      expect(await orgOfChat(h.deps.db, 'oc_g_b3')).toBeUndefined();
+    });
+
+    it('is accepted for a leader of the organization, writing the binding and an audit row', async () => {
+      const before = await auditCount();
+      const [answer] = await ask('ou_alead', 'oc_g_b4', '绑定 U-A');
+      expect(answer).toContain('已绑定');
+      expect((await orgOfChat(h.deps.db, 'oc_g_b4'))?.code).toBe('U-A');
+      expect(await auditCount()).toBe(before + 1);
+      const row = await h.deps.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ actor: 'ou_alead', action: 'chat.bind', entity_id: 'oc_g_b4' });
+    });
+
+    it('is accepted for an admin of an ancestor, and rebinding says what it replaced', async () => {
+      const [first] = await ask('ou_uadmin', 'oc_g_b5', '绑定 U-A-1');
+      expect(first).toContain('已绑定');
+      expect((await orgOfChat(h.deps.db, 'oc_g_b5'))?.code).toBe('U-A-1');
+      h.emu.reset();
+      const [second] = await ask('ou_uadmin', 'oc_g_b5', 'bind U-A');
+      expect(second).toContain('文学院党委');
+      expect(second).toContain('中文系党支部'); // the binding it replaced
+      expect((await orgOfChat(h.deps.db, 'oc_g_b5'))?.code).toBe('U-A');
+    });
+
+    it('asks for the code when it is missing, and says when the code is unknown', async () => {
+      expect((await ask('ou_uadmin', 'oc_g_b6', '绑定'))[0]).toContain('组织编码');
+      h.emu.reset();
+      expect((await ask('ou_uadmin', 'oc_g_b6', '绑定 NOPE'))[0]).toContain('NOPE');
+      expect(await orgOfChat(h.deps.db, 'oc_g_b6')).toBeUndefined();
+    });
+
+    it('in a private chat explains that it works in groups', async () => {
+      const [answer] = await ask('ou_uadmin', 'oc_p2p_uadmin2', '绑定 U');
+      expect(answer).toContain('群');
+    });
+  });
+
+  it('suggests the closest command for a typo', async () => {
+    expect((await ask('ou_member', 'oc_p2p_typo', '帮组'))[0]).toContain('「帮助」');
+  });
+
+  it('answers unknown text with a pointer to 帮助, and no wild guess for a single character', async () => {
+    const [answer] = await ask('ou_member', 'oc_p2p_unknown', '嗯');
+    expect(answer).toContain('帮助');
+    expect(answer).not.toContain('你是想');
+  });
+
+  it('says hello and explains binding when added to a group', async () => {
+    const res = await h.post('im.chat.member.bot.added_v1', botAddedEvent('oc_g_new', 'ou_uadmin'));
+    expect(res.status).toBe(200);
+    await h.settle();
+    const got = h.emu.inChat('oc_g_new').map((m) => textOf(m.content));
+    expect(got).toHaveLength(1);
+    expect(got[0]).toContain('绑定');
+    expect(got[0]).toContain('组织编码');
+  });
+
+  it('the me.show button sends the me card privately to whoever pressed it', async () => {
+    const res = await h.press({ openId: 'ou_sec', value: { action: 'me.show' }, chatId: 'oc_g_cards', messageId: 'om_help_card' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ toast: { type: 'success' } });
+    await h.settle();
+    expect(h.emu.inChat('oc_g_cards')).toEqual([]);
+    const sent = h.emu.messages.filter((m) => m.receiveIdType === 'open_id' && m.receiveId === 'ou_sec');
+    expect(sent).toHaveLength(1);
+    expect(textOf(sent[0]!.content)).toContain('中文系党支部');
+  });
+});

@@ -69,6 +69,7 @@ export interface InboundEventsTable {
 
 export interface OutboxTable {
   id: Generated<number>;
+  msg_key: string;
   uuid: string;
   op: string;
   receive_id_type: string | null;

@@ -59,7 +59,8 @@ CREATE INDEX inbound_events_status ON inbound_events(status, received_at);
 
 CREATE TABLE outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
-  uuid TEXT NOT NULL UNIQUE,
+  msg_key TEXT NOT NULL UNIQUE,    -- the logical message: enqueuing it again is a no-op
+  uuid TEXT NOT NULL,              -- Feishu's idempotency key (<= 50 chars, derived from msg_key)
   op TEXT NOT NULL,                -- send | reply | patch | file
   receive_id_type TEXT,
   receive_id TEXT,

@@ -3,9 +3,21 @@ import type { Database, NewOutboxRow, OutboxRow } from '../schema.js';
 
 type Db = Kysely<Database>;
 
-/** Idempotent by uuid: enqueuing the same logical message twice keeps one row. */
+/** Idempotent by msg_key: enqueuing the same logical message twice keeps one row. */
 export async function insertOutbox(db: Db, row: NewOutboxRow): Promise<void> {
-  await db.insertInto('outbox').values(row).onConflict((oc) => oc.column('uuid').doNothing()).execute();
+  await db.insertInto('outbox').values(row).onConflict((oc) => oc.column('msg_key').doNothing()).execute();
+}
+
+/** Sent messages whose logical key starts with `prefix` (e.g. every copy of one review card). */
+export function sentWithKeyPrefix(db: Db, prefix: string) {
+  const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+  return db
+    .selectFrom('outbox')
+    .select(['result_message_id', 'receive_id', 'msg_key'])
+    .where('msg_key', '>=', prefix)
+    .where('msg_key', '<', upper)
+    .where('status', '=', 'sent')
+    .execute();
 }
 
 /** Due rows: pending and due, or stuck 'sending' past their lease (a crash mid-send). */

@@ -1,0 +1,112 @@
+import { chineseDate } from '../src/domain/dates.js';
+import { button, card, form, input, markdown, md, submitButton, type Card, type CardElement } from './card-kit.js';
+import { pledgeBody, reviewLine, signatureLine } from './pledge-body.js';
+import { STATUS_LABELS, type PledgeView } from './pledge-view.js';
+
+/** Formatted times the cards show (the use-case formats them in the deployment's zone). */
+export interface Times {
+  signedAt?: string;
+  reviewedAt?: string;
+}
+
+const ref = (v: PledgeView) => ({ pledge: v.versionId, rev: v.revision });
+const compact = (xs: (CardElement | undefined)[]): CardElement[] => xs.filter((x): x is CardElement => !!x);
+const row = (...buttons: CardElement[]): CardElement => ({
+  tag: 'column_set',
+  flex_mode: 'flow',
+  columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [b] })),
+});
+
+/** The confirm step: the whole form, read-only, before it is sent. */
+export function pledgePreviewCard(v: PledgeView): Card {
+  return card(`请确认：${v.year}年度公开承诺书`, 'turquoise', [
+    markdown(`${md(v.orgName, 100)} · 第 ${v.versionNo} 版　截止：${chineseDate(v.deadline)}`),
+    ...pledgeBody(v),
+    markdown("<font color='grey'>提交即以你的飞书身份和当前时间作为签字，报上级党组织审定。</font>"),
+    row(button('确认提交', { action: 'pledge.submit', mode: 'confirm', ...ref(v) }, 'primary'), button('返回修改', { action: 'pledge.edit', ...ref(v) })),
+  ]);
+}
+
+/** The secretary's view of a pledge in any state, with what can be done next. */
+export function pledgeStatusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRevision?: { versionNo: number; status: string } }): Card {
+  const color = v.status === 'approved' ? 'green' : v.status === 'returned' ? 'orange' : 'blue';
+  const next =
+    v.status === 'submitted'
+      ? '已报上级党组织审定，审定结果会通知你。'
+      : v.status === 'approved'
+        ? opts.openRevision
+          ? `第 ${opts.openRevision.versionNo} 版修订${STATUS_LABELS[opts.openRevision.status as PledgeView['status']] ?? ''}中；审定前本版继续有效。`
+          : '已审定并公示。回头审诺时可「修订承诺」；某项完成后可「标记完成」并再承诺。'
+        : '';
+  const itemButtons: CardElement[] =
+    v.status === 'approved' && opts.canRevise && !opts.openRevision
+      ? v.items.filter((i) => !i.done).map((i) => button(`第 ${i.n} 项已完成`, { action: 'pledge.item_done', item: i.key, pledge: v.versionId }))
+      : [];
+  const actions = compact([
+    v.status === 'approved' && opts.canRevise && !opts.openRevision ? button('修订承诺', { action: 'pledge.revise', pledge: v.versionId }, 'primary') : undefined,
+    button('历史版本', { action: 'pledge.versions', pledge: v.versionId }),
+    button('下载承诺书', { action: 'pledge.download', pledge: v.versionId }),
+  ]);
+  return card(`${v.year}年度公开承诺书 · ${STATUS_LABELS[v.status]}`, color, compact([
+    markdown(`${md(v.orgName, 100)} · 第 ${v.versionNo} 版`),
+    ...pledgeBody(v, { showDone: true }),
+    signatureLine(v, t.signedAt),
+    reviewLine(v, t.reviewedAt),
+    next ? markdown(`<font color='grey'>${next}</font>`) : undefined,
+    itemButtons.length ? row(...itemButtons) : undefined,
+    row(...actions),
+  ]));
+}
+
+/** 审定: the superior's card, with the opinion field and the two decisions. */
+export function pledgeReviewCard(v: PledgeView, t: Times, previous?: { versionNo: number }): Card {
+  return card(`待审定：${v.orgName} ${v.year}年度公开承诺书`, 'purple', compact([
+    markdown(`第 ${v.versionNo} 版${previous ? `（修订，替换第 ${previous.versionNo} 版）` : ''}　提交：${md(v.signedBy ?? '', 30)} ${t.signedAt ?? ''}`),
+    ...pledgeBody(v),
+    form('review_form', [
+      input('opinion', '审定意见', { multiline: true, maxLength: 500, placeholder: '通过时可写审定意见；退回时必须写明修改意见' }),
+      row(
+        submitButton('审定通过', { action: 'pledge.approve', pledge: v.versionId }, 'approve', 'primary'),
+        submitButton('退回修改', { action: 'pledge.return', pledge: v.versionId }, 'return', 'danger'),
+      ),
+    ]),
+  ]));
+}
+
+/** The review card after a decision (replaces the buttons; shown to every reviewer). */
+export function pledgeDecidedCard(v: PledgeView, t: Times, decision: { approved: boolean; by: string; opinion: string; at: string }): Card {
+  return card(`${decision.approved ? '已审定通过' : '已退回'}：${v.orgName} ${v.year}年度公开承诺书`, decision.approved ? 'green' : 'orange', compact([
+    markdown(`第 ${v.versionNo} 版　提交：${md(v.signedBy ?? '', 30)} ${t.signedAt ?? ''}`),
+    ...pledgeBody(v),
+    markdown(`**${decision.approved ? '审定意见' : '退回意见'}**：${md(decision.opinion || '（无）', 500)}\n<font color='grey'>${md(decision.by, 30)}　${decision.at}</font>`),
+  ]));
+}
+
+/** 公示: posted to the organization's group chats; members may give opinions on it. */
+export function pledgePublicationCard(v: PledgeView, t: Times): Card {
+  return card(`公示：${v.orgName} 书记 ${v.year}年度公开承诺`, 'red', compact([
+    markdown(v.versionNo > 1 ? `回头审诺后的第 ${v.versionNo} 版，现予公示。` : '经上一级党组织审定，现予公示，欢迎党员群众监督。'),
+    ...pledgeBody(v),
+    signatureLine(v, t.signedAt),
+    reviewLine(v, t.reviewedAt),
+    form('opinion_form', [
+      input('suggestion', '意见和建议', { multiline: true, maxLength: 500, placeholder: '对本承诺的意见和建议（书记和上级可见）' }),
+      row(submitButton('提交意见', { action: 'pledge.comment', pledge: v.versionId }, 'comment', 'default'), button('下载承诺书', { action: 'pledge.download', pledge: v.versionId })),
+    ]),
+  ]));
+}
+
+export function pledgeVersionsCard(title: string, rows: { versionNo: number; status: string; submittedAt?: string; reviewedAt?: string; opinion?: string | null; inForce: boolean }[], opinions: { name: string; text: string; at: string }[]): Card {
+  const lines = rows.map(
+    (r) => `**第 ${r.versionNo} 版** · ${STATUS_LABELS[r.status as PledgeView['status']] ?? r.status}${r.inForce ? ' · **现行**' : ''}\n<font color='grey'>${r.submittedAt ? `提交 ${r.submittedAt}` : '未提交'}${r.reviewedAt ? `　审定 ${r.reviewedAt}` : ''}</font>${r.opinion ? `\n意见：${md(r.opinion, 200)}` : ''}`,
+  );
+  const ops = opinions.map((o) => `· ${md(o.name, 30)}（${o.at}）：${md(o.text, 300)}`);
+  return card(title, 'grey', compact([markdown(lines.join('\n\n') || '（暂无版本）'), ops.length ? markdown(`**党员群众意见**\n${ops.join('\n')}`) : undefined]));
+}
+
+export function chooseOrgCard(orgs: { code: string; name: string }[]): Card {
+  return card('选择组织', 'blue', [
+    markdown('你是多个组织的书记，请选择要填写承诺书的组织：'),
+    row(...orgs.map((o) => button(o.name, { action: 'pledge.open', org: o.code }))),
+  ]);
+}

@@ -1,0 +1,28 @@
+import type { PledgeProfile } from '../src/domain/pledge-form.js';
+
+/** What every pledge card shows: built by the use-cases from the database, never from a card. */
+export interface PledgeView {
+  pledgeId: number;
+  versionId: number;
+  versionNo: number;
+  revision: number;
+  status: 'draft' | 'submitted' | 'returned' | 'approved' | 'superseded';
+  year: number;
+  orgName: string;
+  orgCode: string;
+  profile: PledgeProfile;
+  items: { n: number; key: string; content: string; standard: string; due: string; followsN?: number; done: boolean }[];
+  signedBy: string | null;
+  signedAt: string | null;
+  review: { opinion: string; reviewerName: string; reviewOrgName: string; reviewedAt: string } | null;
+  /** The pledge deadline in force for this organization. */
+  deadline: string;
+}
+
+export const STATUS_LABELS: Record<PledgeView['status'], string> = {
+  draft: '草稿',
+  submitted: '待审定',
+  returned: '已退回',
+  approved: '已审定',
+  superseded: '已被新版本取代',
+};

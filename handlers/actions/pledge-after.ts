@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { button, card, markdown, md, toast } from '../../cards/card-kit.js';
+import { pledgeStatusCard, pledgeVersionsCard } from '../../cards/pledge-cards.js';
+import { pledgeFormCard } from '../../cards/pledge-form-card.js';
+import { holdersOf } from '../../db/repos/directory.js';
+import { versionsOf } from '../../db/repos/pledges.js';
+import { chineseDateTime } from '../../src/domain/dates.js';
+import { canRead } from '../../src/domain/pledge-rules.js';
+import { commentOnPledge } from '../../src/usecases/pledge/comment-on-pledge.js';
+import { loadPledgeContext } from '../../src/usecases/pledge/pledge-context.js';
+import { pledgeFile } from '../../src/usecases/pledge/pledge-file.js';
+import { markItemDone, revisePledge, type ReviseResult } from '../../src/usecases/pledge/revise-pledge.js';
+import { whoIs } from '../../src/usecases/who-is.js';
+import { defineAction } from '../on-card-action.js';
+import { fieldText, VersionRef } from './pledge-values.js';
+
+const reviseReply = (r: ReviseResult) => (r.kind === 'refused' ? toast('error', r.reason) : toast('info', r.message, pledgeFormCard(r.form)));
+
+/** 回头审诺: start (or continue) a revision of the approved pledge. */
+export const pledgeRevise = defineAction({
+  value: VersionRef,
+  handle: async (deps, ctx, v) => reviseReply(await revisePledge(deps, { openId: ctx.openId, versionId: v.pledge })),
+});
+
+const ItemRef = VersionRef.extend({ item: z.string().min(1).max(64) });
+
+/** An item completed: record it, refresh the card, and offer the re-pledge (承诺→践诺→再承诺). */
+export const pledgeItemDone = defineAction({
+  value: ItemRef,
+  async handle(deps, ctx, v) {
+    const r = await markItemDone(deps, { openId: ctx.openId, versionId: v.pledge, itemKey: v.item });
+    if (r.kind === 'refused') return toast('error', r.reason);
+    await deps.outbox.enqueue({
+      key: `repledge-offer:${r.itemKey}`,
+      to: { openId: ctx.openId },
+      card: card('再承诺', 'green', [
+        markdown(`第 ${r.itemN} 项「${md(r.content, 80)}」已完成。\n针对践诺中发现的新问题，可以接着作出新的承诺（承诺→践诺→再承诺→再践诺），新承诺报上级审定后生效。`),
+        button('再承诺', { action: 'pledge.repledge', pledge: r.versionId, item: r.itemKey }, 'primary'),
+      ]),
+    });
+    const fresh = (await loadPledgeContext(deps, r.versionId))!;
+    return toast('success', `第 ${r.itemN} 项已标记完成`, pledgeStatusCard(fresh.view, fresh.times, { canRevise: true }));
+  },
+});
+
+export const pledgeRepledge = defineAction({
+  value: ItemRef,
+  handle: async (deps, ctx, v) => reviseReply(await revisePledge(deps, { openId: ctx.openId, versionId: v.pledge, followsKey: v.item })),
+});
+
+/** Every version of the pledge, and the opinions given on it, privately. */
+export const pledgeVersions = defineAction({
+  value: VersionRef,
+  async handle(deps, ctx, v) {
+    const p = await loadPledgeContext(deps, v.pledge);
+    if (!p) return toast('error', '找不到这份承诺书。');
+    const me = await whoIs(deps, ctx.openId);
+    if (!canRead(me.grants, p.orgRef)) return toast('error', '你没有查看这份承诺书的权限。');
+    const fmt = (iso: string | null) => (iso ? chineseDateTime(new Date(iso), deps.timeZone) : undefined);
+    const versions = await versionsOf(deps.db, p.pledge.id);
+    const opinions = await deps.db.selectFrom('pledge_opinions').selectAll().where('pledge_id', '=', p.pledge.id).orderBy('id', 'desc').limit(30).execute();
+    await deps.outbox.enqueue({
+      key: `versions:${ctx.eventId}`,
+      to: { openId: ctx.openId },
+      card: pledgeVersionsCard(
+        `${p.org.name} ${p.pledge.year}年度承诺书 · 版本`,
+        versions.map((x) => ({ versionNo: x.version_no, status: x.status, submittedAt: fmt(x.submitted_at), reviewedAt: fmt(x.reviewed_at), opinion: x.opinion, inForce: x.id === p.pledge.current_version_id })),
+        opinions.map((o) => ({ name: o.author_name ?? '匿名', text: o.text, at: fmt(o.created_at) ?? '' })),
+      ),
+    });
+    return toast('success', '版本记录已私信发送给你');
+  },
+});
+
+/** The printable 公开承诺书, as a .docx file in the presser's private chat. */
+export const pledgeDownload = defineAction({
+  value: VersionRef,
+  async handle(deps, ctx, v) {
+    const f = await pledgeFile(deps, { openId: ctx.openId, versionId: v.pledge });
+    if (!f.ok) return toast('error', f.reason);
+    await deps.outbox.enqueue({ key: `docx:${ctx.eventId}`, to: { openId: ctx.openId }, file: { name: f.name, data: f.data } });
+    return toast('success', '承诺书（Word 文件）已私信发送给你');
+  },
+});
+
+/** 意见和建议 from the publication card. */
+export const pledgeComment = defineAction({
+  value: VersionRef,
+  async handle(deps, ctx, v) {
+    const r = await commentOnPledge(deps, { openId: ctx.openId, versionId: v.pledge, text: fieldText(ctx.formValue, 'suggestion'), eventId: ctx.eventId });
+    if (!r.ok) return toast('error', r.reason);
+    const p = await loadPledgeContext(deps, v.pledge);
+    const secretary = p ? (await holdersOf(deps.db, p.org.id, 'secretary')).find((s) => s.open_id)?.open_id : undefined;
+    if (p && secretary) {
+      await deps.outbox.enqueue({ key: `opinion:${ctx.eventId}`, to: { openId: secretary }, text: `你的 ${p.pledge.year} 年度公开承诺收到一条意见和建议：「${fieldText(ctx.formValue, 'suggestion').trim().slice(0, 200).replace(/</g, '＜')}」。在承诺卡片点「历史版本」可查看全部意见。` });
+    }
+    return toast('success', '已收到你的意见，书记和上级党组织可以看到');
+  },
+});

@@ -1,0 +1,40 @@
+import { toast } from '../../cards/card-kit.js';
+import { pledgeReviewCard } from '../../cards/pledge-cards.js';
+import { canReview } from '../../src/domain/pledge-rules.js';
+import { loadPledgeContext } from '../../src/usecases/pledge/pledge-context.js';
+import { reviewPledge } from '../../src/usecases/pledge/review-pledge.js';
+import { whoIs } from '../../src/usecases/who-is.js';
+import { defineAction, type CardActionContext } from '../on-card-action.js';
+import type { Deps } from '../../src/usecases/deps.js';
+import { fieldText, VersionRef } from './pledge-values.js';
+
+async function decide(deps: Deps, ctx: CardActionContext, versionId: number, approve: boolean) {
+  const r = await reviewPledge(deps, { openId: ctx.openId, versionId, approve, opinion: fieldText(ctx.formValue, 'opinion') });
+  if (r.kind === 'refused') return toast('error', r.reason);
+  const note = r.approved ? (r.published ? `已审定通过，已在 ${r.published} 个群公示` : '已审定通过（该组织尚未绑定群，未公示）') : '已退回，书记会收到你的意见';
+  return toast('success', note, r.card);
+}
+
+export const pledgeApprove = defineAction({
+  value: VersionRef,
+  handle: (deps, ctx, v) => decide(deps, ctx, v.pledge, true),
+});
+
+export const pledgeReturn = defineAction({
+  value: VersionRef,
+  handle: (deps, ctx, v) => decide(deps, ctx, v.pledge, false),
+});
+
+/** From the `审核` list: the review card, privately, to whoever may decide it. */
+export const pledgeReviewOpen = defineAction({
+  value: VersionRef,
+  async handle(deps, ctx, v) {
+    const p = await loadPledgeContext(deps, v.pledge);
+    if (!p) return toast('error', '找不到这份承诺书。');
+    const me = await whoIs(deps, ctx.openId);
+    if (!canReview(me.grants, p.orgRef)) return toast('error', '你不是这份承诺书的审定人。');
+    if (p.version.status !== 'submitted') return toast('info', '这份承诺书已经处理过了。');
+    await deps.outbox.enqueue({ key: `review:${p.version.id}:${ctx.openId}:${ctx.eventId}`.slice(0, 200), to: { openId: ctx.openId }, card: pledgeReviewCard(p.view, p.times) });
+    return toast('success', '审定卡片已私信发送给你');
+  },
+});

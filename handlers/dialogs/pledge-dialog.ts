@@ -1,0 +1,161 @@
+import { saveDialog, clearDialog, type DialogState } from '../../db/repos/dialogs.js';
+import { draftOf, saveDraft, versionById } from '../../db/repos/pledges.js';
+import { pledgePreviewCard, pledgeStatusCard } from '../../cards/pledge-cards.js';
+import { chineseDate, localDate, normalizeDate, normalizeMonth } from '../../src/domain/dates.js';
+import { PROFILE_FIELDS, validatePledge, type PledgeDraft, type PledgeProfile } from '../../src/domain/pledge-form.js';
+import type { Deps } from '../../src/usecases/deps.js';
+import { submitPledge } from '../../src/usecases/pledge/file-pledge.js';
+import { loadPledgeContext, newItemKey } from '../../src/usecases/pledge/pledge-context.js';
+import { answer, type MessageContext } from '../context.js';
+
+/**
+ * The conversational path for those who prefer typing: the bot asks field by field, then item
+ * by item; 跳过 keeps the shown value, 返回 goes back one step, 取消 leaves (the draft is kept).
+ * Every answer is saved to the same draft the card form edits.
+ */
+const TTL_MS = 2 * 60 * 60 * 1000;
+const ITEM_PARTS = ['content', 'standard', 'due'] as const;
+type Step = { k: 'profile'; field: keyof PledgeProfile } | { k: 'item'; n: number; part: (typeof ITEM_PARTS)[number] } | { k: 'more'; n: number } | { k: 'confirm' };
+
+const STEPS_PROFILE: Step[] = PROFILE_FIELDS.map((f) => ({ k: 'profile', field: f.name }));
+const encode = (s: Step): string => (s.k === 'profile' ? `p:${s.field}` : s.k === 'item' ? `i:${s.n}:${s.part}` : s.k === 'more' ? `m:${s.n}` : 'c');
+function decode(s: string): Step {
+  const [k, a, b] = s.split(':');
+  if (k === 'p') return { k: 'profile', field: a as keyof PledgeProfile };
+  if (k === 'i') return { k: 'item', n: Number(a), part: b as (typeof ITEM_PARTS)[number] };
+  if (k === 'm') return { k: 'more', n: Number(a) };
+  return { k: 'confirm' };
+}
+
+const PART_LABEL = { content: '承诺内容', standard: '标准/目标', due: '完成时限（如 2027-06-30）' } as const;
+const FORMAT_HINT: Partial<Record<keyof PledgeProfile, string>> = { gender: '（男/女）', birth_month: '（如 1978-05）', term_start: '（如 2020-09-01）' };
+
+function prompt(step: Step, draft: PledgeDraft): string {
+  const tail = '（跳过 保留 · 返回 上一步 · 取消 退出）';
+  if (step.k === 'profile') {
+    const f = PROFILE_FIELDS.find((x) => x.name === step.field)!;
+    const cur = draft.profile[step.field];
+    return `请输入${f.label}${FORMAT_HINT[step.field] ?? ''}${cur ? `，当前：${cur}` : ''}\n${tail}`;
+  }
+  if (step.k === 'item') {
+    const it = draft.items[step.n - 1];
+    const cur = it ? (step.part === 'due' ? it.due : it[step.part]) : '';
+    return `第 ${step.n} 项 · ${PART_LABEL[step.part]}${cur ? `，当前：${cur}` : ''}\n${tail}`;
+  }
+  if (step.k === 'more') return `已填 ${step.n} 项。还要添加一项吗？回复「是」或「否」。`;
+  return '回复「提交」确认提交（即以你的飞书身份签字），「返回」修改最后一项，「取消」退出。';
+}
+
+/** The step after `step`, given the draft. */
+function next(step: Step, draft: PledgeDraft): Step {
+  if (step.k === 'profile') {
+    const i = STEPS_PROFILE.findIndex((s) => s.k === 'profile' && s.field === step.field);
+    return STEPS_PROFILE[i + 1] ?? { k: 'item', n: 1, part: 'content' };
+  }
+  if (step.k === 'item') {
+    const j = ITEM_PARTS.indexOf(step.part);
+    return j < 2 ? { k: 'item', n: step.n, part: ITEM_PARTS[j + 1]! } : draft.items.length > step.n ? { k: 'item', n: step.n + 1, part: 'content' } : { k: 'more', n: step.n };
+  }
+  return { k: 'confirm' };
+}
+
+function previous(step: Step): Step {
+  if (step.k === 'confirm') return { k: 'more', n: 1 };
+  if (step.k === 'more') return { k: 'item', n: step.n, part: 'due' };
+  if (step.k === 'item') {
+    const j = ITEM_PARTS.indexOf(step.part);
+    if (j > 0) return { k: 'item', n: step.n, part: ITEM_PARTS[j - 1]! };
+    return step.n > 1 ? { k: 'item', n: step.n - 1, part: 'due' } : STEPS_PROFILE[STEPS_PROFILE.length - 1]!;
+  }
+  const i = STEPS_PROFILE.findIndex((s) => s.k === 'profile' && s.field === step.field);
+  return STEPS_PROFILE[Math.max(0, i - 1)]!;
+}
+
+/** Checks one answer; returns the value to store or an error to show. */
+function accept(step: Step, text: string, year: number, today: string, draft: PledgeDraft): { value: string } | { error: string } {
+  const trial: PledgeDraft = { profile: { ...draft.profile }, items: draft.items.map((i) => ({ ...i })) };
+  let field: string;
+  if (step.k === 'profile') {
+    const v = step.field === 'birth_month' ? (normalizeMonth(text) ?? text) : step.field === 'term_start' ? (normalizeDate(text) ?? text) : text;
+    trial.profile[step.field] = v;
+    field = step.field;
+  } else if (step.k === 'item') {
+    while (trial.items.length < step.n) trial.items.push({ content: '', standard: '', due: '' });
+    const v = step.part === 'due' ? (normalizeDate(text) ?? text) : text;
+    trial.items[step.n - 1]![step.part] = v;
+    field = step.part === 'content' ? `item_${step.n}` : `item_${step.n}_${step.part}`;
+  } else return { value: text };
+  const e = validatePledge(trial, year, today)[field];
+  if (e) return { error: e };
+  return { value: step.k === 'profile' ? trial.profile[step.field] : trial.items[step.n - 1]![step.k === 'item' ? step.part : 'content'] };
+}
+
+function apply(step: Step, value: string, draft: PledgeDraft): void {
+  if (step.k === 'profile') draft.profile[step.field] = value;
+  if (step.k === 'item') {
+    while (draft.items.length < step.n) draft.items.push({ content: '', standard: '', due: '' });
+    draft.items[step.n - 1]![step.part] = value;
+  }
+}
+
+export async function startPledgeDialog(deps: Deps, ctx: MessageContext, versionId: number): Promise<void> {
+  const v = await versionById(deps.db, versionId);
+  if (!v) return;
+  const draft = await draftOf(deps.db, v);
+  const first: Step = STEPS_PROFILE[0]!;
+  await saveDialog(deps.db, ctx.openId, { kind: 'pledge', step: encode(first), data: { versionId } }, deps.now(), TTL_MS);
+  await answer(deps, ctx, { text: `好的，我们一项一项来填写承诺书（已预填的内容回复「跳过」即可保留）。\n\n${prompt(first, draft)}` });
+}
+
+export async function pledgeDialog(deps: Deps, ctx: MessageContext, state: DialogState): Promise<void> {
+  const versionId = Number(state.data.versionId);
+  const pctx = await loadPledgeContext(deps, versionId);
+  if (!pctx || !['draft', 'returned'].includes(pctx.version.status)) {
+    await clearDialog(deps.db, ctx.openId);
+    await answer(deps, ctx, { text: '这份承诺书已不能修改（可能已提交）。发送「承诺」查看。' });
+    return;
+  }
+  const draft = await draftOf(deps.db, pctx.version);
+  const step = decode(state.step);
+  const text = ctx.text.trim();
+  const say = (t: string) => answer(deps, ctx, { text: t });
+  const go = async (s: Step, lead = '') => {
+    await saveDialog(deps.db, ctx.openId, { kind: 'pledge', step: encode(s), data: state.data }, deps.now(), TTL_MS);
+    if (s.k === 'confirm') {
+      const fresh = (await loadPledgeContext(deps, versionId))!;
+      await answer(deps, ctx, { card: pledgePreviewCard(fresh.view) }, 1);
+    }
+    await say(`${lead}${prompt(s, await draftOf(deps.db, (await versionById(deps.db, versionId))!))}`);
+  };
+
+  if (text === '返回') return go(previous(step));
+  if (step.k === 'more') {
+    if (/^(是|要|好|y|yes)$/i.test(text)) return go({ k: 'item', n: step.n + 1, part: 'content' });
+    if (/^(否|不|不要|没有|n|no)$/i.test(text)) return go({ k: 'confirm' });
+    return say('请回复「是」继续添加，或「否」结束添加。');
+  }
+  if (step.k === 'confirm') {
+    if (text !== '提交') return say(prompt(step, draft));
+    const r = await submitPledge(deps, { openId: ctx.openId, versionId, rev: pctx.version.revision });
+    if (r.kind === 'submitted') {
+      await clearDialog(deps.db, ctx.openId);
+      await answer(deps, ctx, { card: pledgeStatusCard(r.ctx.view, r.ctx.times, { canRevise: false }) }, 1);
+      return say(r.reviewers ? '已提交，等待上级党组织审定。' : '已提交，但名录中没有上级审定人，请联系创先办。');
+    }
+    if (r.kind === 'form') return say(`还有问题需要修改：\n${Object.values(r.form.errors).join('\n')}\n回复「返回」逐项修改。`);
+    return say(r.kind === 'refused' ? r.reason : '请稍后再试。');
+  }
+  if (text === '跳过') {
+    const cur = step.k === 'profile' ? draft.profile[step.field] : draft.items[step.n - 1]?.[step.part];
+    if (!cur) return say(`这一项还没有内容，不能跳过。\n${prompt(step, draft)}`);
+    return go(next(step, draft));
+  }
+  const today = localDate(deps.now(), deps.timeZone);
+  const r = accept(step, text, pctx.pledge.year, today, draft);
+  if ('error' in r) return say(`${r.error}\n${prompt(step, draft)}`);
+  apply(step, r.value, draft);
+  const saved = await saveDraft(deps.db, versionId, pctx.version.revision, draft, deps.now(), newItemKey);
+  if (saved === undefined) return say('承诺书刚在卡片上被修改过，请再回复一次。');
+  const shown = step.k === 'item' && step.part === 'due' ? chineseDate(r.value) : r.value.slice(0, 30);
+  return go(next(step, draft), `✓ ${shown}\n\n`);
+}

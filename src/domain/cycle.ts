@@ -1,0 +1,71 @@
+/**
+ * Cycles and deadlines. A cycle is a year; each level of the tree may set an earlier deadline
+ * than its parent (the seed: the university collects the 2011 pledge by 01-20, the province at
+ * the end of January). Quarterly reports are due before each quarter ends.
+ */
+export const DEADLINE_KINDS = ['pledge', 'q1', 'q2', 'q3', 'q4'] as const;
+export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
+
+export const DEADLINE_LABELS: Record<DeadlineKind, string> = {
+  pledge: '公开承诺书',
+  q1: '第一季度践诺',
+  q2: '第二季度践诺',
+  q3: '第三季度践诺',
+  q4: '第四季度践诺',
+};
+
+/** Defaults when no level set one: the seed's 01-20 for the pledge, quarter ends for reports. */
+export function defaultDeadline(year: number, kind: DeadlineKind): string {
+  switch (kind) {
+    case 'pledge':
+      return `${year}-01-20`;
+    case 'q1':
+      return `${year}-03-31`;
+    case 'q2':
+      return `${year}-06-30`;
+    case 'q3':
+      return `${year}-09-30`;
+    case 'q4':
+      return `${year}-12-31`;
+  }
+}
+
+export interface SetDeadline {
+  orgId: number;
+  dueDate: string;
+}
+
+/**
+ * The deadline in force for an organization: the earliest set by it or any level above (a
+ * lower level may tighten, never loosen, its parent's date), else the default.
+ * `set` holds the deadlines of the path's organizations.
+ */
+export function effectiveDeadline(year: number, kind: DeadlineKind, set: SetDeadline[]): string {
+  const dates = set.map((s) => s.dueDate).sort();
+  return dates[0] ?? defaultDeadline(year, kind);
+}
+
+/** A level may not set a later date than the one its parent is bound by, nor one outside the year. */
+export function checkNewDeadline(year: number, dueDate: string, parentEffective: string | undefined): string | undefined {
+  if (!dueDate.startsWith(`${year}-`)) return `截止日期须在 ${year} 年内`;
+  if (parentEffective && dueDate > parentEffective) return `不能晚于上级规定的截止日期 ${parentEffective}（下级只能提前，不能推后）`;
+  return undefined;
+}
+
+/** Which cycle a secretary files for "now": January–the pledge deadline month belongs to the new year, December too (the seed collects the next year's pledge before 12-25). */
+export function pledgeYearFor(today: string): number {
+  const year = Number(today.slice(0, 4));
+  return today.slice(5, 7) === '12' ? year + 1 : year;
+}
+
+const KIND_WORDS: Record<string, DeadlineKind> = {
+  pledge: 'pledge', 承诺: 'pledge', 承诺书: 'pledge',
+  q1: 'q1', 一季度: 'q1', 第一季度: 'q1',
+  q2: 'q2', 二季度: 'q2', 第二季度: 'q2',
+  q3: 'q3', 三季度: 'q3', 第三季度: 'q3',
+  q4: 'q4', 四季度: 'q4', 第四季度: 'q4',
+};
+
+export function parseDeadlineKind(word: string): DeadlineKind | undefined {
+  return KIND_WORDS[word.trim().toLowerCase()];
+}

@@ -1,0 +1,40 @@
+import type { Grant } from './roles.js';
+
+/** An organization as the rules see it: its id, path and parent. */
+export interface OrgRef {
+  id: number;
+  path: string;
+  parentId: number | null;
+}
+
+/** Only the organization's own (current) secretary files and revises its pledge. */
+export function canFile(grants: Grant[], org: OrgRef): boolean {
+  return grants.some((g) => g.role === 'secretary' && g.orgId === org.id);
+}
+
+/**
+ * 审定 belongs to the superior organization: leaders of the direct parent, or admins of the
+ * parent or any organization above it. Nobody reviews their own organization's pledge.
+ */
+export function canReview(grants: Grant[], org: OrgRef): boolean {
+  if (org.parentId === null) return false;
+  return grants.some(
+    (g) =>
+      (g.role === 'leader' && g.orgId === org.parentId) ||
+      (g.role === 'admin' && g.orgId !== org.id && org.path.startsWith(g.orgPath)),
+  );
+}
+
+/** Who may read a pledge (any version, opinions, the printable form). */
+export function canRead(grants: Grant[], org: OrgRef): boolean {
+  return grants.some(
+    (g) =>
+      (g.orgId === org.id) ||
+      ((g.role === 'leader' || g.role === 'admin') && org.path.startsWith(g.orgPath)),
+  );
+}
+
+/** Who may give an opinion on a published pledge: anyone of the organization, or above it. */
+export function canComment(grants: Grant[], org: OrgRef): boolean {
+  return grants.some((g) => org.path.startsWith(g.orgPath));
+}

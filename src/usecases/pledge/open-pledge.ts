@@ -1,0 +1,88 @@
+import { orgByCode, personByOpenId } from '../../../db/repos/directory.js';
+import { createVersion, draftOf, ensurePledge, itemsOf, openVersionOf, pledgeOf, profileOf, versionById, versionsOf } from '../../../db/repos/pledges.js';
+import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
+import { pledgeYearFor } from '../../domain/cycle.js';
+import { localDate } from '../../domain/dates.js';
+import { emptyProfile, type FieldErrors, type PledgeDraft } from '../../domain/pledge-form.js';
+import type { Deps } from '../deps.js';
+import { whoIs } from '../who-is.js';
+import { loadPledgeContext, newItemKey, type PledgeContext } from './pledge-context.js';
+
+export type OpenPledgeResult =
+  | { kind: 'refused'; reason: string }
+  | { kind: 'choose'; orgs: { code: string; name: string }[] }
+  | { kind: 'form'; form: PledgeFormView }
+  | { kind: 'status'; ctx: PledgeContext; canRevise: boolean; openRevision?: { versionNo: number; status: string } };
+
+export async function formViewOf(deps: Deps, ctx: PledgeContext, errors: FieldErrors = {}, extra: { notice?: string; emptySlots?: number; draft?: PledgeDraft } = {}): Promise<PledgeFormView> {
+  const notice =
+    extra.notice ??
+    (ctx.version.status === 'returned' && ctx.version.opinion ? `上级退回意见：${ctx.version.opinion}。修改后重新提交。` : undefined);
+  return {
+    versionId: ctx.version.id,
+    revision: ctx.version.revision,
+    versionNo: ctx.version.version_no,
+    year: ctx.pledge.year,
+    orgName: ctx.org.name,
+    deadline: ctx.view.deadline,
+    draft: extra.draft ?? (await draftOf(deps.db, ctx.version)),
+    errors,
+    notice,
+    emptySlots: extra.emptySlots,
+  };
+}
+
+/** First draft of a year: the profile from the directory and last year's pledge, last year's unfinished items moved to this year. */
+async function prefill(deps: Deps, openId: string, orgId: number, year: number): Promise<PledgeDraft> {
+  const person = await personByOpenId(deps.db, openId);
+  const profile = { ...emptyProfile(), name: person?.name ?? '', contact: person?.mobile ?? '' };
+  const last = await pledgeOf(deps.db, orgId, year - 1);
+  const lastVersion = last?.current_version_id ? await versionById(deps.db, last.current_version_id) : undefined;
+  if (!lastVersion) return { profile, items: [] };
+  // Last year's profile is this person's only if they signed it (a new secretary starts fresh).
+  const lastProfile = profileOf(lastVersion);
+  const mine = lastVersion.submitted_by === openId;
+  const done = new Set((await deps.db.selectFrom('item_states').select('item_key').where('pledge_id', '=', last!.id).execute()).map((r) => r.item_key));
+  const items = (await itemsOf(deps.db, lastVersion.id))
+    .filter((i) => !done.has(i.item_key))
+    .map((i) => ({ content: i.content, standard: i.standard, due: `${year}${i.due_date.slice(4)}`.replace(/-02-29$/, '-02-28') }));
+  return { profile: mine ? { ...lastProfile, name: person?.name ?? lastProfile.name } : profile, items };
+}
+
+/** `承诺`: the secretary's pledge for this year: a form to fill, or its state and what to do next. */
+export async function openPledge(deps: Deps, input: { openId: string; orgCode?: string }): Promise<OpenPledgeResult> {
+  const me = await whoIs(deps, input.openId);
+  const mine = me.grants.filter((g) => g.role === 'secretary');
+  if (mine.length === 0) {
+    return { kind: 'refused', reason: '只有党组织书记可以填写公开承诺书。如果你是书记，请联系创先办把你登记为书记。' };
+  }
+  let grant = mine[0]!;
+  if (input.orgCode) {
+    const chosen = mine.find((g) => g.orgCode === input.orgCode);
+    if (!chosen) return { kind: 'refused', reason: `你不是「${input.orgCode.slice(0, 64)}」的书记，不能为它填写承诺书。` };
+    grant = chosen;
+  } else if (mine.length > 1) {
+    return { kind: 'choose', orgs: mine.map((g) => ({ code: g.orgCode, name: g.orgName })) };
+  }
+  const org = await orgByCode(deps.db, grant.orgCode);
+  if (!org) return { kind: 'refused', reason: '组织不存在，请联系管理员。' };
+  const now = deps.now();
+  const year = pledgeYearFor(localDate(now, deps.timeZone));
+  const pledge = await ensurePledge(deps.db, org.id, year, now);
+  const open = await openVersionOf(deps.db, pledge.id);
+  if (open && open.status !== 'submitted') {
+    const ctx = await loadPledgeContext(deps, open.id);
+    return { kind: 'form', form: await formViewOf(deps, ctx!) };
+  }
+  if (pledge.current_version_id) {
+    const ctx = (await loadPledgeContext(deps, pledge.current_version_id))!;
+    return { kind: 'status', ctx, canRevise: true, openRevision: open ? { versionNo: open.version_no, status: open.status } : undefined };
+  }
+  if (open) return { kind: 'status', ctx: (await loadPledgeContext(deps, open.id))!, canRevise: false };
+  const versions = await versionsOf(deps.db, pledge.id);
+  const created =
+    (await createVersion(deps.db, { pledgeId: pledge.id, versionNo: versions.length + 1, basedOn: null, author: input.openId, draft: await prefill(deps, input.openId, org.id, year), now, newKey: newItemKey })) ??
+    (await openVersionOf(deps.db, pledge.id));
+  const ctx = (await loadPledgeContext(deps, created!.id))!;
+  return { kind: 'form', form: await formViewOf(deps, ctx) };
+}

@@ -1,0 +1,83 @@
+import { chatsOf, holdersOf, orgById, personByOpenId } from '../../../db/repos/directory.js';
+import { appendAudit } from '../../../db/repos/audit.js';
+import { sentWithKeyPrefix } from '../../../db/repos/outbox.js';
+import { transition } from '../../../db/repos/pledges.js';
+import type { Card } from '../../../cards/card-kit.js';
+import { pledgeDecidedCard, pledgePublicationCard, pledgeStatusCard } from '../../../cards/pledge-cards.js';
+import { pledgeFormCard } from '../../../cards/pledge-form-card.js';
+import { chineseDateTime } from '../../domain/dates.js';
+import { canReview } from '../../domain/pledge-rules.js';
+import type { Deps } from '../deps.js';
+import { whoIs } from '../who-is.js';
+import { formViewOf } from './open-pledge.js';
+import { loadPledgeContext, type PledgeContext } from './pledge-context.js';
+
+export type ReviewResult = { kind: 'refused'; reason: string } | { kind: 'decided'; approved: boolean; card: Card; published: number };
+
+export const MAX_OPINION = 500;
+
+/** Every reviewer's copy of the review card shows the decision (PATCH; cards are update_multi). */
+async function closeReviewCards(deps: Deps, versionId: number, card: Card): Promise<void> {
+  const sent = await sentWithKeyPrefix(deps.db, `review:${versionId}:`);
+  for (const s of sent) {
+    if (!s.result_message_id) continue;
+    await deps.outbox.enqueue({ key: `decided:${versionId}:${s.result_message_id}`, patch: { messageId: s.result_message_id, chatId: s.receive_id ?? '' }, card });
+  }
+}
+
+/** 公示: the approved pledge to every group chat bound to the organization. */
+export async function publishPledge(deps: Deps, ctx: PledgeContext): Promise<number> {
+  const chats = await chatsOf(deps.db, ctx.org.id);
+  for (const c of chats) {
+    await deps.outbox.enqueue({ key: `publish:${ctx.version.id}:${c.chat_id}`, to: { chatId: c.chat_id }, card: pledgePublicationCard(ctx.view, ctx.times) });
+  }
+  return chats.length;
+}
+
+/**
+ * 审定: approve (the digital 盖章: who, when, which organization) or return with an opinion.
+ * Exactly one decision per submitted version, whoever presses first; the approved version
+ * replaces the one in force, is published and the secretary is told.
+ */
+export async function reviewPledge(deps: Deps, input: { openId: string; versionId: number; approve: boolean; opinion: string }): Promise<ReviewResult> {
+  const ctx = await loadPledgeContext(deps, input.versionId);
+  if (!ctx) return { kind: 'refused', reason: '找不到这份承诺书。' };
+  const me = await whoIs(deps, input.openId);
+  const parent = ctx.org.parent_id ? await orgById(deps.db, ctx.org.parent_id) : undefined;
+  if (!parent || !canReview(me.grants, ctx.orgRef)) {
+    return { kind: 'refused', reason: `只有上一级党组织「${parent?.name ?? '—'}」的领导或上级管理员可以审定这份承诺书。` };
+  }
+  if (ctx.version.status !== 'submitted') {
+    const who = ctx.version.reviewed_by_name ? `（${ctx.version.reviewed_by_name} 已处理）` : '';
+    return { kind: 'refused', reason: `这份承诺书已经${ctx.version.status === 'returned' ? '退回' : '审定'}过了${who}，无需再操作。` };
+  }
+  const opinion = input.opinion.trim();
+  if (!input.approve && !opinion) return { kind: 'refused', reason: '退回时请在「审定意见」里写明修改意见。' };
+  if (opinion.length > MAX_OPINION) return { kind: 'refused', reason: `审定意见最多 ${MAX_OPINION} 字，现在 ${opinion.length} 字。` };
+  const now = deps.now();
+  const person = await personByOpenId(deps.db, input.openId);
+  const reviewer = person?.name ?? '上级';
+  const ok = await transition(deps.db, ctx.version.id, ['submitted'], input.approve ? 'approved' : 'returned', { reviewed_by: input.openId, reviewed_by_name: reviewer, review_org_id: parent.id, reviewed_at: now.toISOString(), opinion: opinion || (input.approve ? '同意' : '') }, now);
+  if (!ok) return { kind: 'refused', reason: '这份承诺书刚刚已被处理，无需再操作。' };
+  await appendAudit(deps.db, { actor: input.openId, action: input.approve ? 'pledge.approve' : 'pledge.return', entity: 'pledge_version', entityId: ctx.version.id, before: { status: 'submitted' }, after: { status: input.approve ? 'approved' : 'returned', opinion, review_org: parent.code } }, now);
+
+  let published = 0;
+  if (input.approve) {
+    const previous = ctx.pledge.current_version_id;
+    if (previous && previous !== ctx.version.id) await transition(deps.db, previous, ['approved'], 'superseded', {}, now);
+    await deps.db.updateTable('pledges').set({ current_version_id: ctx.version.id }).where('id', '=', ctx.pledge.id).execute();
+  }
+  const fresh = (await loadPledgeContext(deps, ctx.version.id))!;
+  const decided = pledgeDecidedCard(fresh.view, fresh.times, { approved: input.approve, by: `${reviewer}（${parent.name}）`, opinion: fresh.version.opinion ?? '', at: chineseDateTime(now, deps.timeZone) });
+  await closeReviewCards(deps, ctx.version.id, decided);
+  // The organization's current secretary carries the pledge on (it may have changed hands).
+  const current = (await holdersOf(deps.db, ctx.org.id, 'secretary')).find((p) => p.open_id)?.open_id;
+  const secretary = current ?? ctx.version.submitted_by;
+  if (input.approve) {
+    published = await publishPledge(deps, fresh);
+    if (secretary) await deps.outbox.enqueue({ key: `approved:${ctx.version.id}`, to: { openId: secretary }, card: pledgeStatusCard(fresh.view, fresh.times, { canRevise: true }) });
+  } else if (secretary) {
+    await deps.outbox.enqueue({ key: `returned:${ctx.version.id}:${fresh.version.revision}`, to: { openId: secretary }, card: pledgeFormCard(await formViewOf(deps, fresh)) });
+  }
+  return { kind: 'decided', approved: input.approve, card: decided, published };
+}

@@ -1,0 +1,54 @@
+import type { EmulatedMessage } from '../../src/sandbox/open-api-emulator.js';
+
+type Json = Record<string, unknown>;
+
+function walk(v: unknown, visit: (o: Json) => void): void {
+  if (Array.isArray(v)) v.forEach((x) => walk(x, visit));
+  else if (v && typeof v === 'object') {
+    visit(v as Json);
+    Object.values(v as Json).forEach((x) => walk(x, visit));
+  }
+}
+
+export const cardOf = (m: EmulatedMessage): Json => JSON.parse(m.content) as Json;
+
+/** The callback value of the button whose text is `text`. */
+export function buttonValue(card: Json, text: string): Record<string, unknown> {
+  let found: Record<string, unknown> | undefined;
+  walk(card, (o) => {
+    const t = o.text as Json | undefined;
+    if (o.tag === 'button' && t?.content === text) {
+      const b = (o.behaviors as Json[] | undefined)?.find((x) => x.type === 'callback');
+      found = b?.value as Record<string, unknown>;
+    }
+  });
+  if (!found) throw new Error(`no button「${text}」in card: ${JSON.stringify(card).slice(0, 400)}`);
+  return found;
+}
+
+export function buttonTexts(card: Json): string[] {
+  const out: string[] = [];
+  walk(card, (o) => {
+    if (o.tag === 'button') out.push(String((o.text as Json).content));
+  });
+  return out;
+}
+
+/** Form field name → its prefilled value (default_value / initial_option / initial_date). */
+export function formDefaults(card: Json): Record<string, string> {
+  const out: Record<string, string> = {};
+  walk(card, (o) => {
+    if (typeof o.name === 'string' && ['input', 'select_static', 'date_picker'].includes(String(o.tag))) {
+      out[o.name] = String(o.default_value ?? o.initial_option ?? o.initial_date ?? '');
+    }
+  });
+  return out;
+}
+
+export function cardText(card: Json): string {
+  const out: string[] = [];
+  walk(card, (o) => {
+    if (typeof o.content === 'string') out.push(o.content);
+  });
+  return out.join('\n');
+}

@@ -1,0 +1,182 @@
+import JSZip from 'jszip';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buttonValue, cardOf, cardText, formDefaults } from './helpers/cards.js';
+import { importExamples, P2P } from './helpers/directory.js';
+import { startHarness, textOf, type Harness } from './helpers/harness.js';
+
+const SEC = 'ou_demo_sec_zw'; // 文学院中文系党支部 secretary
+const LEADER = 'ou_demo_leader'; // 文学院党委 leader: reviews the branch
+const OTHER_LEADER = 'ou_demo_leader2'; // 计算机学院 leader: must not review
+const OTHER_SEC = 'ou_demo_sec_yjs';
+const GROUP = 'oc_demo_wxy_zw';
+const NOW = new Date('2027-01-05T02:00:00Z');
+
+const FORM = {
+  name: '张明',
+  gender: '男',
+  birth_month: '1978-05',
+  position: '党支部书记',
+  term_start: '2020-09-01',
+  contact: '13800000001',
+  item_1: '每月组织一次主题党日',
+  item_1_standard: '全年不少于12次，党员参与率90%以上',
+  item_1_due: '2027-12-31 +0800',
+  item_2: '结对帮扶 3 名学业困难学生',
+  item_2_standard: '期末全部通过考试',
+  item_2_due: '2027-07-10',
+};
+
+describe('the annual pledge, through the door', () => {
+  let h: Harness;
+  const lastCard = (chat: string) => cardOf(h.emu.inChat(chat).at(-1)!);
+  const say = async (openId: string, text: string) => {
+    await h.say({ openId, chatId: P2P(openId), chatType: 'p2p', text });
+    await h.settle();
+  };
+  const press = async (openId: string, value: Record<string, unknown>, formValue?: Record<string, unknown>) => {
+    const r = await h.press({ openId, value, formValue, chatId: P2P(openId) });
+    await h.settle();
+    expect(r.status).toBe(200);
+    return r.body as { toast?: { type: string; content: string }; card?: { data: Record<string, unknown> } };
+  };
+
+  beforeAll(async () => {
+    h = await startHarness({ now: () => NOW });
+    await importExamples(h.deps);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  let formCard: Record<string, unknown>;
+  it('承诺 opens a form prefilled from the directory', async () => {
+    await say(SEC, '承诺');
+    formCard = lastCard(P2P(SEC));
+    expect(cardText(formCard)).toContain('2027年度公开承诺书');
+    expect(formDefaults(formCard)).toMatchObject({ name: '张明', contact: '13800000001' });
+  });
+
+  it('validation errors point at the field and change nothing else', async () => {
+    const v = buttonValue(formCard, '预览并提交');
+    const res = await press(SEC, v, { ...FORM, birth_month: '1978-13', item_2_due: '2030-01-01' });
+    expect(res.toast?.type).toBe('warning');
+    const text = cardText(res.card!.data);
+    expect(text).toContain('出生年月格式应为');
+    expect(text).toContain('第 2 项：完成时限须在 2027 年内');
+    expect(h.emu.requests.filter((r) => r.path.endsWith('/im/v1/messages') && JSON.stringify(r.body).includes(LEADER))).toHaveLength(0);
+    formCard = res.card!.data;
+  });
+
+  it('a stale card is refused', async () => {
+    const stale = buttonValue(lastCard(P2P(SEC)), '预览并提交'); // the original form (older revision)
+    const res = await press(SEC, stale, FORM);
+    expect(res.toast?.type).toBe('error');
+    expect(res.toast?.content).toContain('过期');
+  });
+
+  let previewCard: Record<string, unknown>;
+  it('preview shows the whole form; confirm submits and the leader gets a review card', async () => {
+    const res = await press(SEC, buttonValue(formCard, '预览并提交'), FORM);
+    expect(res.toast?.type).toBe('info');
+    previewCard = res.card!.data;
+    expect(cardText(previewCard)).toContain('每月组织一次主题党日');
+    const done = await press(SEC, buttonValue(previewCard, '确认提交'));
+    expect(done.toast?.type).toBe('success');
+    const review = lastCard(P2P(LEADER));
+    expect(cardText(review)).toContain('待审定');
+    expect(cardText(review)).toContain('结对帮扶 3 名学业困难学生');
+  });
+
+  it('the same confirm pressed again does nothing', async () => {
+    const before = h.emu.messages.length;
+    const again = await press(SEC, buttonValue(previewCard, '确认提交'));
+    expect(again.toast?.type).toBe('error');
+    expect(h.emu.messages.length).toBe(before);
+  });
+
+  it('only the direct superior may decide', async () => {
+    const approve = buttonValue(lastCard(P2P(LEADER)), '审定通过');
+    for (const who of [OTHER_LEADER, OTHER_SEC, SEC]) {
+      const r = await press(who, approve, { opinion: '同意' });
+      expect(r.toast?.type).toBe('error');
+    }
+    const status = await h.sqlite.db.selectFrom('pledge_versions').select('status').execute();
+    expect(status.map((s) => s.status)).toEqual(['submitted']);
+  });
+
+  it('a return needs an opinion, and goes back to the secretary with it', async () => {
+    const ret = buttonValue(lastCard(P2P(LEADER)), '退回修改');
+    expect((await press(LEADER, ret, { opinion: '' })).toast?.type).toBe('error');
+    const r = await press(LEADER, ret, { opinion: '第二项标准请量化到具体人数' });
+    expect(r.toast?.type).toBe('success');
+    expect(cardText(r.card!.data)).toContain('第二项标准请量化到具体人数');
+    const back = lastCard(P2P(SEC));
+    expect(cardText(back)).toContain('上级退回意见：第二项标准请量化到具体人数');
+    formCard = back;
+  });
+
+  it('resubmitted with the form values, approved, published in the group', async () => {
+    const res = await press(SEC, { action: 'pledge.submit', pledge: buttonValue(formCard, '预览并提交').pledge, rev: buttonValue(formCard, '预览并提交').rev }, { ...FORM, item_2_standard: '3 名学生期末全部通过考试' });
+    expect(res.toast?.type).toBe('success');
+    const approve = buttonValue(lastCard(P2P(LEADER)), '审定通过');
+    const r = await press(LEADER, approve, { opinion: '同意，请抓好落实' });
+    expect(r.toast?.content).toContain('公示');
+    const pub = h.emu.inChat(GROUP).at(-1)!;
+    expect(textOf(pub.content)).toContain('公示');
+    expect(textOf(pub.content)).toContain('同意，请抓好落实');
+    expect(textOf(pub.content)).toContain('文学院党委');
+    const approveAgain = await press(LEADER, approve, { opinion: '再次' });
+    expect(approveAgain.toast?.type).toBe('error');
+  });
+
+  it('members give opinions from the publication card', async () => {
+    const pub = cardOf(h.emu.inChat(GROUP).at(-1)!);
+    const r = await press('ou_demo_member', buttonValue(pub, '提交意见'), { suggestion: '希望每月公布主题党日照片' });
+    expect(r.toast?.type).toBe('success');
+    const rows = await h.sqlite.db.selectFrom('pledge_opinions').selectAll().execute();
+    expect(rows.map((x) => x.text)).toEqual(['希望每月公布主题党日照片']);
+  });
+
+  it('a revision is reviewed again while the approved version stays in force', async () => {
+    await say(SEC, '承诺');
+    const status = lastCard(P2P(SEC));
+    const form = (await press(SEC, buttonValue(status, '修订承诺'))).card!.data;
+    expect(cardText(form)).toContain('第 2 版');
+    const sub = await press(SEC, buttonValue(form, '预览并提交'), { ...FORM, item_1_standard: '全年不少于15次' });
+    await press(SEC, buttonValue(sub.card!.data, '确认提交'));
+    const pledge = await h.sqlite.db.selectFrom('pledges').selectAll().executeTakeFirstOrThrow();
+    const v1 = await h.sqlite.db.selectFrom('pledge_versions').selectAll().where('version_no', '=', 1).executeTakeFirstOrThrow();
+    expect(pledge.current_version_id).toBe(v1.id);
+    await press(LEADER, buttonValue(lastCard(P2P(LEADER)), '审定通过'), { opinion: '同意修订' });
+    const after = await h.sqlite.db.selectFrom('pledge_versions').select(['version_no', 'status']).orderBy('version_no').execute();
+    expect(after).toEqual([{ version_no: 1, status: 'superseded' }, { version_no: 2, status: 'approved' }]);
+  });
+
+  it('a completed item invites a re-pledge linked to it', async () => {
+    await say(SEC, '承诺');
+    const status = lastCard(P2P(SEC));
+    const r = await press(SEC, buttonValue(status, '第 2 项已完成'));
+    expect(r.toast?.type).toBe('success');
+    const offer = lastCard(P2P(SEC));
+    const form = (await press(SEC, buttonValue(offer, '再承诺'))).card!.data;
+    const sub = await press(SEC, buttonValue(form, '预览并提交'), { ...FORM, item_3: '组织学业帮扶经验交流会', item_3_standard: '覆盖全院党支部', item_3_due: '2027-11-30' });
+    expect(cardText(sub.card!.data)).toContain('再承诺，接第 2 项');
+    await press(SEC, buttonValue(sub.card!.data, '确认提交'));
+    const items = await h.sqlite.db.selectFrom('pledge_items').innerJoin('pledge_versions', 'pledge_versions.id', 'pledge_items.version_id').select(['pledge_items.item_key', 'pledge_items.follows_key', 'pledge_versions.version_no', 'pledge_items.position']).execute();
+    const done = await h.sqlite.db.selectFrom('item_states').select('item_key').executeTakeFirstOrThrow();
+    const v3 = items.filter((i) => i.version_no === 3);
+    expect(v3.find((i) => i.position === 3)?.follows_key).toBe(done.item_key);
+  });
+
+  it('导出 承诺书 sends the printable form as a .docx', async () => {
+    await say(SEC, '导出 承诺书');
+    const file = h.emu.inChat(P2P(SEC)).find((m) => m.msgType === 'file');
+    expect(file).toBeDefined();
+    const key = (JSON.parse(file!.content) as { file_key: string }).file_key;
+    const stored = h.emu.files.get(key)!;
+    expect(stored.name).toMatch(/\.docx$/);
+    const xml = await (await JSZip.loadAsync(stored.data)).file('word/document.xml')!.async('string');
+    expect(xml).toContain('文学院中文系党支部');
+    expect(xml).toContain('同意修订');
+  });
+});

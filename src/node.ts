@@ -22,15 +22,17 @@ async function main(config: Config): Promise<void> {
   let lark = config.lark;
   let mount: Parameters<typeof createBotApp>[3];
   let onListening: ((port: number) => Promise<void>) | undefined;
+  let now: (() => Date) | undefined;
   if (!lark) {
     // No Feishu credentials: run the local sandbox (a built-in Feishu emulator) instead.
     const { createSandbox } = await import('./sandbox/create-sandbox.js');
-    const sandbox = await createSandbox({ db, port: config.port, logger });
+    const sandbox = await createSandbox({ db, port: config.port, logger, timeZone: config.timeZone });
     lark = sandbox.credentials;
     mount = sandbox.mount;
     onListening = sandbox.onListening;
+    now = sandbox.now; // the sandbox clock, which the chat page can move forward
   }
-  const deps = createDeps({ db, lark, logger, timeZone: config.timeZone });
+  const deps = createDeps({ db, lark, logger, timeZone: config.timeZone, now });
   const app = createBotApp(deps, lark, defer, mount);
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info({ port: info.port, mode: config.lark ? 'feishu' : 'sandbox' }, 'pledge-bot listening');

@@ -20,6 +20,8 @@ export interface EmulatedMessage {
   updatedAt: number;
   /** Bumped by each PATCH. */
   version: number;
+  /** Set on messages a user typed (the sandbox adds them); undefined for the bot's own. */
+  senderOpenId?: string;
 }
 
 export interface RecordedRequest {
@@ -53,7 +55,14 @@ export interface EmulatorOptions {
   users?: EmulatorUser[];
   /** Private chat id for a user (p2p chat with the bot). */
   p2pChatId?: (openId: string) => string;
-  onMessage?: (m: EmulatedMessage, kind: 'created' | 'patched') => void;
+  /** Called (and awaited) before the API answers: the sandbox persists messages here. */
+  onMessage?: (m: EmulatedMessage, kind: 'created' | 'patched') => void | Promise<void>;
+  /** Called (and awaited) when a file is uploaded. */
+  onFile?: (fileKey: string, file: { name: string; data: Uint8Array }) => void | Promise<void>;
+  /** Contact lookups of mobiles/emails not in `users` (the sandbox makes everyone exist). */
+  resolveUnknown?: (q: { mobile?: string; email?: string }) => string | undefined;
+  /** The emulator's clock in ms (message create/update times); default Date.now. */
+  now?: () => number;
   latencyMs?: number;
   /** Path prefix the API is served under (the sandbox mounts it inside the bot's server). */
   basePath?: string;
@@ -96,6 +105,7 @@ export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
     },
   };
   const tokens = new Set<string>();
+  const clock = opts.now ?? Date.now;
   let seq = 0;
 
   app.use('*', async (c, next) => {
@@ -128,15 +138,15 @@ export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
   app.post(`${base}/open-apis/auth/v3/tenant_access_token/internal`, issueToken);
   app.post(`${base}/open-apis/auth/v3/app_access_token/internal`, issueToken);
 
-  const store = (m: Omit<EmulatedMessage, 'messageId' | 'createdAt' | 'updatedAt' | 'version'>) => {
+  const store = async (m: Omit<EmulatedMessage, 'messageId' | 'createdAt' | 'updatedAt' | 'version'>) => {
     if (m.uuid) {
-      const same = emu.messages.find((x) => x.uuid === m.uuid);
+      const same = emu.messages.find((x) => x.uuid === m.uuid && !x.senderOpenId);
       if (same) return same; // uuid makes a send idempotent
     }
-    const now = Date.now();
+    const now = clock();
     const msg: EmulatedMessage = { ...m, messageId: `om_emu_${++seq}_${randomUUID().slice(0, 8)}`, createdAt: now, updatedAt: now, version: 1 };
     emu.messages.push(msg);
-    opts.onMessage?.(msg, 'created');
+    await opts.onMessage?.(msg, 'created');
     return msg;
   };
   const messageData = (m: EmulatedMessage) => ({
@@ -157,7 +167,7 @@ export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
     }
     if (b.msg_type === 'interactive' && b.content.length > 30 * 1024) return c.json({ code: 230025, msg: 'card content too large' }, 400);
     const chatId = idType === 'open_id' ? emu.p2pChatId(b.receive_id) : b.receive_id;
-    return c.json(messageData(store({ chatId, receiveId: b.receive_id, receiveIdType: idType, msgType: b.msg_type, content: b.content, uuid: b.uuid, replyTo: undefined })));
+    return c.json(messageData(await store({ chatId, receiveId: b.receive_id, receiveIdType: idType, msgType: b.msg_type, content: b.content, uuid: b.uuid, replyTo: undefined })));
   });
 
   app.post(`${base}/open-apis/im/v1/messages/:id/reply`, async (c) => {
@@ -165,7 +175,7 @@ export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
     const b = (await c.req.json()) as { msg_type?: string; content?: string; uuid?: string };
     const chatId = parent?.chatId ?? c.req.header('x-emulator-chat-id');
     if (!chatId || !b.msg_type || typeof b.content !== 'string') return c.json({ code: 230002, msg: 'message not found' }, 400);
-    return c.json(messageData(store({ chatId, receiveId: chatId, receiveIdType: 'chat_id', msgType: b.msg_type, content: b.content, uuid: b.uuid, replyTo: c.req.param('id') })));
+    return c.json(messageData(await store({ chatId, receiveId: chatId, receiveIdType: 'chat_id', msgType: b.msg_type, content: b.content, uuid: b.uuid, replyTo: c.req.param('id') })));
   });
 
   app.patch(`${base}/open-apis/im/v1/messages/:id`, async (c) => {
@@ -174,27 +184,29 @@ export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
     if (!m) return c.json({ code: 230002, msg: 'message not found' }, 400);
     if (typeof b.content !== 'string') return c.json({ code: 230001, msg: 'invalid param' }, 400);
     m.content = b.content;
-    m.updatedAt = Date.now();
+    m.updatedAt = clock();
     m.version++;
-    opts.onMessage?.(m, 'patched');
+    await opts.onMessage?.(m, 'patched');
     return c.json({ code: 0, msg: 'success', data: {} });
   });
 
   app.post(`${base}/open-apis/im/v1/files`, async (c) => {
-    const form = await c.req.parseBody();
-    const file = form.file;
-    const name = typeof form.file_name === 'string' ? form.file_name : 'file';
-    if (!(file instanceof File) || file.size === 0) return c.json({ code: 234001, msg: 'file is empty' }, 400);
+    // The SDK sends the file part without a filename, so FormData parsers turn it into a
+    // (UTF-8 mangled) string: read the parts from the raw bytes instead.
+    const parts = parseMultipart(new Uint8Array(await c.req.arrayBuffer()), c.req.header('content-type') ?? '');
+    const file = parts.get('file');
+    const name = parts.get('file_name');
+    if (!file || file.length === 0) return c.json({ code: 234001, msg: 'file is empty' }, 400);
     const key = `file_emu_${++seq}`;
-    emu.files.set(key, { name, data: new Uint8Array(await file.arrayBuffer()) });
+    emu.files.set(key, { name: name ? new TextDecoder().decode(name) : 'file', data: file });
     return c.json({ code: 0, msg: 'success', data: { file_key: key } });
   });
 
   app.post(`${base}/open-apis/contact/v3/users/batch_get_id`, async (c) => {
     const b = (await c.req.json()) as { mobiles?: string[]; emails?: string[] };
     const list = [
-      ...(b.mobiles ?? []).map((mobile) => ({ mobile, user_id: emu.users.find((u) => u.mobile === mobile)?.openId })),
-      ...(b.emails ?? []).map((email) => ({ email, user_id: emu.users.find((u) => u.email === email)?.openId })),
+      ...(b.mobiles ?? []).map((mobile) => ({ mobile, user_id: emu.users.find((u) => u.mobile === mobile)?.openId ?? opts.resolveUnknown?.({ mobile }) })),
+      ...(b.emails ?? []).map((email) => ({ email, user_id: emu.users.find((u) => u.email === email)?.openId ?? opts.resolveUnknown?.({ email }) })),
     ];
     return c.json({ code: 0, msg: 'success', data: { user_list: list } });
   });
@@ -209,4 +221,34 @@ export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
 
   app.all('*', (c) => c.json({ code: 99991672, msg: `emulator: no such API ${c.req.method} ${c.req.path}` }, 404));
   return emu;
+}
+
+/** multipart/form-data → field name → raw bytes. */
+export function parseMultipart(body: Uint8Array, contentType: string): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  if (!boundary) return out;
+  const delim = new TextEncoder().encode(`--${boundary[1] ?? boundary[2]}`);
+  const indexOf = (hay: Uint8Array, needle: Uint8Array, from: number): number => {
+    outer: for (let i = from; i <= hay.length - needle.length; i++) {
+      for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+      return i;
+    }
+    return -1;
+  };
+  const headerEnd = new TextEncoder().encode('\r\n\r\n');
+  let pos = indexOf(body, delim, 0);
+  while (pos >= 0) {
+    const start = pos + delim.length + 2; // skip CRLF after the delimiter
+    const next = indexOf(body, delim, start);
+    if (next < 0) break;
+    const hEnd = indexOf(body, headerEnd, start);
+    if (hEnd > 0 && hEnd < next) {
+      const headers = new TextDecoder().decode(body.subarray(start, hEnd));
+      const name = /name="([^"]*)"/.exec(headers)?.[1];
+      if (name) out.set(name, body.slice(hEnd + 4, next - 2)); // drop the CRLF before the delimiter
+    }
+    pos = next;
+  }
+  return out;
 }

@@ -20,7 +20,9 @@ const MD_SPECIAL: Record<string, string> = {
 
 /** User text placed into card markdown: entity-escaped (no injected links or styling), capped. */
 export function md(text: string, max = 500): string {
-  const capped = text.length > max ? `${text.slice(0, max)}…` : text;
+  // Never cut between the two halves of a surrogate pair (an emoji): a lone half is not text.
+  const cut = /[\ud800-\udbff]/.test(text[max - 1] ?? '') ? max - 1 : max;
+  const capped = text.length > max ? `${text.slice(0, cut)}…` : text;
   return capped.replace(/[&<>*_~`[\]()#\\|]/g, (c) => MD_SPECIAL[c] ?? c);
 }
 

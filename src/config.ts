@@ -8,6 +8,15 @@ const optionalText = z
   .transform((s) => (s === '' ? undefined : s))
   .optional();
 
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const EnvSchema = z
   .object({
     LARK_APP_ID: optionalText,
@@ -18,7 +27,7 @@ const EnvSchema = z
       .string()
       .trim()
       .default('feishu')
-      .refine((v) => v in DOMAINS || /^https?:\/\/[^\s/]+(\/.*)?$/.test(v), {
+      .refine((v) => Object.hasOwn(DOMAINS, v) || /^https?:\/\/[^\s/]+(\/.*)?$/.test(v), {
         message: 'LARK_DOMAIN 须为 feishu、lark 或以 http(s):// 开头的地址',
       }),
     PORT: z.coerce
@@ -28,15 +37,22 @@ const EnvSchema = z
       .max(65535, 'PORT 须在 1–65535 之间')
       .default(3000),
     DATABASE_URL: z.string().trim().min(1).default('./data/pledge-bot.sqlite'),
-    TZ_NAME: z.string().trim().default('Asia/Shanghai'),
+    TZ_NAME: z
+      .string()
+      .trim()
+      .default('Asia/Shanghai')
+      .refine(isTimeZone, { message: 'TZ_NAME 须为 IANA 时区名，例如 Asia/Shanghai' }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (!env.LARK_APP_ID) return; // no app id: the local sandbox supplies its own credentials
-    for (const key of ['LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN'] as const) {
-      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `设置了 LARK_APP_ID 时必须设置 ${key}` });
-    }
   });
+
+/** Set together or not at all; checked beside the schema so its problems are listed with the rest. */
+const LARK_TOGETHER = ['LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN'] as const;
+
+function missingLarkKeys(env: Record<string, string | undefined>): string[] {
+  const set = (k: string) => (env[k] ?? '').trim() !== '';
+  if (!set('LARK_APP_ID')) return []; // no app id: the local sandbox supplies its own credentials
+  return LARK_TOGETHER.filter((k) => !set(k)).map((k) => `${k}: 设置了 LARK_APP_ID 时必须设置 ${k}`);
+}
 
 export interface LarkCredentials {
   appId: string;
@@ -65,14 +81,16 @@ export class ConfigError extends Error {
 
 /** Parses the environment once, at the entry. Reports every problem together. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  // `PORT=` in a .env file means "not set", not port 0.
+  env = Object.fromEntries(Object.entries(env).filter(([, v]) => v === undefined || v.trim() !== ''));
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`),
-    );
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`)),
+    ...missingLarkKeys(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const domain = e.LARK_DOMAIN in DOMAINS ? DOMAINS[e.LARK_DOMAIN as keyof typeof DOMAINS] : e.LARK_DOMAIN.replace(/\/+$/, '');
+  const domain = Object.hasOwn(DOMAINS, e.LARK_DOMAIN) ? DOMAINS[e.LARK_DOMAIN as keyof typeof DOMAINS] : e.LARK_DOMAIN.replace(/\/+$/, '');
   const lark =
     e.LARK_APP_ID && e.LARK_APP_SECRET && e.LARK_ENCRYPT_KEY && e.LARK_VERIFICATION_TOKEN
       ? {

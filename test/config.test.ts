@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+const FEISHU = { LARK_APP_ID: 'cli_x', LARK_APP_SECRET: 's', LARK_ENCRYPT_KEY: 'k', LARK_VERIFICATION_TOKEN: 't' };
+
+describe('loadConfig', () => {
+  it('defaults: port 3000, a SQLite file under ./data, feishu, Asia/Shanghai, the sandbox', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.databaseUrl).toMatch(/^\.\/data\/.+\.sqlite$/);
+    expect(c.larkDomain).toBe('https://open.feishu.cn');
+    expect(c.timeZone).toBe('Asia/Shanghai');
+    expect(c.lark).toBeUndefined();
+  });
+
+  it('blank values count as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: ' ', LARK_APP_ID: '' })).toMatchObject({ port: 3000, databaseUrl: './data/pledge-bot.sqlite', lark: undefined });
+  });
+
+  it('reads a full Feishu configuration', () => {
+    const c = loadConfig({ ...FEISHU, PORT: '8080', DATABASE_URL: 'file:/tmp/x.sqlite' });
+    expect(c.port).toBe(8080);
+    expect(c.databaseUrl).toBe('file:/tmp/x.sqlite');
+    expect(c.lark).toEqual({ appId: 'cli_x', appSecret: 's', encryptKey: 'k', verificationToken: 't', domain: 'https://open.feishu.cn' });
+  });
+
+  it('reports every problem together', () => {
+    const problems = problemsOf({ PORT: 'abc', LARK_APP_ID: 'cli_x', LARK_DOMAIN: 'ftp://x', TZ_NAME: 'Asia/Shangai' });
+    const text = problems.join('\n');
+    expect(text).toContain('PORT');
+    expect(text).toContain('LARK_APP_SECRET');
+    expect(text).toContain('LARK_ENCRYPT_KEY');
+    expect(text).toContain('LARK_VERIFICATION_TOKEN');
+    expect(text).toContain('LARK_DOMAIN');
+    expect(text).toContain('TZ_NAME');
+    expect(problems).toHaveLength(6);
+  });
+
+  it('names the problem in one message', () => {
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT 须在 1–65535 之间/);
+    expect(() => loadConfig({ ...FEISHU, LARK_ENCRYPT_KEY: '' })).toThrow(/LARK_ENCRYPT_KEY/);
+  });
+
+  it.each([
+    ['feishu', 'https://open.feishu.cn'],
+    ['lark', 'https://open.larksuite.com'],
+    ['http://127.0.0.1:9999/', 'http://127.0.0.1:9999'],
+    ['https://open.example.cn/base//', 'https://open.example.cn/base'],
+  ])('LARK_DOMAIN %s is %s', (alias, url) => {
+    expect(loadConfig({ ...FEISHU, LARK_DOMAIN: alias }).lark?.domain).toBe(url);
+  });
+
+  it.each(['constructor', 'toString', 'open.feishu.cn', 'larksuite'])('LARK_DOMAIN %s is refused', (bad) => {
+    expect(problemsOf({ LARK_DOMAIN: bad }).join()).toContain('LARK_DOMAIN');
+  });
+});

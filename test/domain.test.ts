@@ -1,0 +1,254 @@
+import { describe, expect, it } from 'vitest';
+import { md } from '../cards/card-kit.js';
+import { backoffMs, MAX_ATTEMPTS } from '../src/domain/backoff.js';
+import { parseCommand, stripMentions, suggestCommand } from '../src/domain/commands.js';
+import { parseCsv, tableToRecords } from '../src/domain/csv.js';
+import { validateDirectory } from '../src/domain/directory-rows.js';
+import { childPath, depthOf, subtreeUpperBound } from '../src/domain/org-path.js';
+import { feishuLimits, RateLimiter } from '../src/domain/rate-limiter.js';
+import { canActOn, isWithin } from '../src/domain/roles.js';
+
+describe('commands', () => {
+  it('strips @-mention placeholders and squeezes spaces', () => {
+    expect(stripMentions('@_user_1  绑定   U-A @_user_12')).toBe('绑定 U-A');
+    expect(stripMentions('@_all 大家好')).toBe('大家好');
+    expect(stripMentions('  ')).toBe('');
+  });
+
+  it.each([
+    ['帮助', 'help', []],
+    ['help', 'help', []],
+    ['HELP', 'help', []],
+    ['/help', 'help', []],
+    ['/ 帮助', 'help', []],
+    ['／我的', 'me', []],
+    ['@_user_1 绑定 U-A', 'bind', ['U-A']],
+    ['bind  U-A   extra', 'bind', ['U-A', 'extra']],
+    ['取消', 'cancel', []],
+  ])('parses %j as %s', (raw, name, args) => {
+    const c = parseCommand(raw);
+    expect(c.name).toBe(name);
+    expect(c.args).toEqual(args);
+  });
+
+  it('leaves what is no command unnamed, keeping its words', () => {
+    expect(parseCommand('今天天气不错')).toMatchObject({ name: undefined, word: '今天天气不错', args: [] });
+    expect(parseCommand('')).toMatchObject({ name: undefined, word: '' });
+    expect(parseCommand('helpme')).toMatchObject({ name: undefined });
+  });
+
+  it.each([
+    ['帮组', 'help'],
+    ['hlep', 'help'],
+    ['hel', 'help'],
+    ['bnid', 'bind'],
+    ['绑', 'bind'],
+    ['审合', 'review'],
+  ])('suggests for the typo %j: %s', (typo, name) => {
+    expect(suggestCommand(typo)).toBe(name);
+  });
+
+  it.each(['', '嗯', '好', 'x', '今天天气不错', 'xyzzy'])('suggests nothing for %j', (text) => {
+    expect(suggestCommand(text)).toBeUndefined();
+  });
+});
+
+describe('RateLimiter (sliding window)', () => {
+  it('lets 5 through to one chat, then none until a second after the first', () => {
+    const rl = new RateLimiter(() => ({ perSecond: 5, burst: 5 }));
+    for (let i = 0; i < 5; i++) expect(rl.tryTake(['chat:a'], 1000 + i)).toBe(true);
+    expect(rl.tryTake(['chat:a'], 1005)).toBe(false);
+    expect(rl.waitMs(['chat:a'], 1005)).toBe(995);
+    expect(rl.tryTake(['chat:a'], 1999)).toBe(false);
+    expect(rl.tryTake(['chat:a'], 2000)).toBe(true);
+    expect(rl.tryTake(['chat:a'], 2000)).toBe(false); // the second take was at 1001
+    expect(rl.tryTake(['chat:b'], 2000)).toBe(true); // another chat has its own window
+  });
+
+  it('never lets more than `burst` through within any window, whatever the timing', () => {
+    const rl = new RateLimiter(() => ({ perSecond: 5, burst: 5 }));
+    const taken: number[] = [];
+    let seed = 7;
+    for (let t = 0; t < 10_000; t += 1 + (seed = (seed * 48271) % 2147483647) % 60) if (rl.tryTake(['k'], t)) taken.push(t);
+    expect(taken.length).toBeGreaterThan(40);
+    for (let i = 0; i + 5 < taken.length; i++) expect(taken[i + 5]! - taken[i]!).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('takes from every key or from none', () => {
+    const rl = new RateLimiter((k) => (k === 'app' ? { perSecond: 2, burst: 2 } : { perSecond: 5, burst: 5 }));
+    expect(rl.tryTake(['app', 'chat:a'], 0)).toBe(true);
+    expect(rl.tryTake(['app', 'chat:b'], 0)).toBe(true);
+    expect(rl.tryTake(['app', 'chat:c'], 0)).toBe(false); // the app window is full
+    expect(rl.waitMs(['chat:a'], 0)).toBe(0); // chat:a lost nothing to the refused take
+    for (let i = 0; i < 4; i++) expect(rl.tryTake(['chat:a'], 1)).toBe(true);
+    expect(rl.tryTake(['chat:a'], 1)).toBe(false);
+  });
+
+  it('a drained key sends nothing for the time Feishu asked', () => {
+    const rl = new RateLimiter(feishuLimits);
+    rl.drain('app', 0, 1000);
+    expect(rl.tryTake(['app', 'chat:a'], 999)).toBe(false);
+    expect(rl.waitMs(['app'], 500)).toBe(500);
+    expect(rl.tryTake(['app', 'chat:a'], 1000)).toBe(true);
+  });
+
+  it("keeps Feishu's limits: 5/s per chat, 50/s and 1000/min per app", () => {
+    const rl = new RateLimiter(feishuLimits);
+    let sent = 0;
+    for (let t = 0; t < 60_000; t += 10) for (let c = 0; c < 100; c++) if (rl.tryTake(['app', `chat:${c}`], t)) sent++;
+    expect(sent).toBe(1000);
+    const chat = new RateLimiter(feishuLimits);
+    let toOne = 0;
+    for (let t = 0; t < 1000; t += 5) if (chat.tryTake(['app', 'chat:x'], t)) toOne++;
+    expect(toOne).toBe(5);
+  });
+});
+
+describe('backoffMs', () => {
+  it('doubles from 2 s with ±25 % jitter, capped at 10 min', () => {
+    expect(backoffMs(1, 0.5)).toBe(2000);
+    expect(backoffMs(2, 0.5)).toBe(4000);
+    expect(backoffMs(3, 0.5)).toBe(8000);
+    expect(backoffMs(1, 0)).toBe(1500);
+    expect(backoffMs(1, 0.999)).toBeLessThan(2500);
+    expect(backoffMs(30, 0.5)).toBe(600_000);
+    expect(backoffMs(30, 0.999)).toBeLessThan(750_000);
+    expect(MAX_ATTEMPTS).toBeGreaterThan(5);
+  });
+});
+
+describe('csv', () => {
+  it('reads quotes, doubled quotes, commas and newlines in quotes', () => {
+    expect(parseCsv('a,"b,c","say ""hi""","two\nlines",')).toEqual([['a', 'b,c', 'say "hi"', 'two\nlines', '']]);
+  });
+
+  it('reads CRLF and LF alike, a BOM is dropped, a final newline adds no row', () => {
+    expect(parseCsv('\uFEFFcode,name\r\nU,大学\r\nV,"x"\r\n')).toEqual([
+      ['code', 'name'],
+      ['U', '大学'],
+      ['V', 'x'],
+    ]);
+    expect(parseCsv('a\nb')).toEqual([['a'], ['b']]);
+  });
+
+  it('turns rows into records by header, trimmed, with their line numbers; blank lines skipped', () => {
+    const t = tableToRecords(parseCsv(' Code ,NAME\nU, 大学 \n\n,\nV,乙\n'));
+    expect(t.header).toEqual(['code', 'name']);
+    expect(t.records).toEqual([
+      { line: 2, values: { code: 'U', name: '大学' } },
+      { line: 5, values: { code: 'V', name: '乙' } },
+    ]);
+  });
+});
+
+describe('validateDirectory', () => {
+  const t = (csv: string) => tableToRecords(parseCsv(csv));
+  const none = new Map<string, string | null>();
+  const ORGS = 'code,name,parent_code,kind,chat_id\n';
+  const PEOPLE = 'open_id,name,org_code,role,mobile,email\n';
+
+  it('accepts good rows, Chinese or English kinds and roles', () => {
+    const v = validateDirectory(t(`${ORGS}U,大学,,党委,\nU-A,学院,U,general_branch,oc_1\n`), t(`${PEOPLE}ou_1,甲,U-A,书记,,\n,乙,U,admin,13800000000,\n`), none);
+    expect(v.problems).toEqual([]);
+    expect(v.orgs.map((o) => [o.code, o.kind, o.parentCode, o.chatId])).toEqual([
+      ['U', 'committee', null, null],
+      ['U-A', 'general_branch', 'U', 'oc_1'],
+    ]);
+    expect(v.people.map((p) => [p.openId, p.role, p.mobile])).toEqual([
+      ['ou_1', 'secretary', null],
+      [null, 'admin', '13800000000'],
+    ]);
+  });
+
+  it('reports missing columns on line 1', () => {
+    const v = validateDirectory(t('code,name\n'), t('name\n'), none);
+    expect(v.problems.every((p) => p.line === 1)).toBe(true);
+    expect(v.problems.map((p) => p.message).join()).toContain('kind');
+    expect(v.problems.some((p) => p.file === 'people')).toBe(true);
+  });
+
+  it('reports each bad organization row with its line', () => {
+    const v = validateDirectory(t(`${ORGS}U,大学,,党委,\nU,重复,,党委,\nbad code,x,,党委,\nX,,NOPE,nonsense,chat\nS,自己,S,党委,\n`), t(PEOPLE), none);
+    const lines = (n: number) => v.problems.filter((p) => p.line === n).map((p) => p.message).join(' | ');
+    expect(lines(2)).toBe('');
+    expect(lines(3)).toContain('重复');
+    expect(lines(4)).toContain('bad code');
+    expect(lines(5)).toMatch(/name/);
+    expect(lines(5)).toMatch(/kind/);
+    expect(lines(5)).toMatch(/oc_/);
+    expect(lines(6)).toContain('自己');
+  });
+
+  it('finds cycles through the organizations already imported', () => {
+    const existing = new Map<string, string | null>([
+      ['A', null],
+      ['B', 'A'],
+    ]);
+    const v = validateDirectory(t(`${ORGS}A,甲,B,党委,\n`), t(PEOPLE), existing);
+    expect(v.problems).toEqual([expect.objectContaining({ line: 2, message: expect.stringContaining('环') })]);
+    expect(validateDirectory(t(`${ORGS}C,丙,B,党支部,\n`), t(`${PEOPLE}ou_1,甲,A,admin,,\n`), existing).problems).toEqual([]);
+  });
+
+  it('reports each bad person row with its line', () => {
+    const v = validateDirectory(
+      t(`${ORGS}U,大学,,党委,\n`),
+      t(`${PEOPLE}ou_1,甲,U,secretary,,\n,乙,U,member,,\nxx,丙,U,boss,,\nou_4,丁,NOPE,admin,123,no-at\nou_5,戊,U,secretary,,\n`),
+      none,
+    );
+    const lines = (n: number) => v.problems.filter((p) => p.file === 'people' && p.line === n).map((p) => p.message).join(' | ');
+    expect(lines(2)).toBe('');
+    expect(lines(3)).toContain('至少');
+    expect(lines(4)).toMatch(/open_id.*ou_/);
+    expect(lines(4)).toContain('boss');
+    expect(lines(5)).toContain('NOPE');
+    expect(lines(5)).toContain('mobile');
+    expect(lines(5)).toContain('email');
+    expect(lines(6)).toContain('第 2 行'); // a second secretary for U
+  });
+});
+
+describe('organization paths', () => {
+  it('builds paths and depths', () => {
+    expect(childPath(null, 1)).toBe('/1/');
+    expect(childPath('/1/', 5)).toBe('/1/5/');
+    expect(depthOf('/1/')).toBe(0);
+    expect(depthOf('/1/5/9/')).toBe(2);
+  });
+
+  it('the subtree range holds exactly the descendants', () => {
+    const path = '/1/5/';
+    const inRange = (p: string) => p >= path && p < subtreeUpperBound(path);
+    for (const p of ['/1/5/', '/1/5/9/', '/1/5/10/', '/1/5/999/1/']) expect(inRange(p), p).toBe(true);
+    for (const p of ['/1/', '/1/50/', '/1/51/', '/1/6/', '/1/4/', '/2/5/', '/1/5']) expect(inRange(p), p).toBe(false);
+  });
+
+  it('a grant covers its own organization and everything under it, nothing beside', () => {
+    expect(isWithin('/1/5/9/', '/1/5/')).toBe(true);
+    expect(isWithin('/1/50/', '/1/5/')).toBe(false);
+    const grants = [{ role: 'leader' as const, orgId: 5, orgPath: '/1/5/' }];
+    expect(canActOn(grants, '/1/5/', ['leader', 'admin'])).toBe(true);
+    expect(canActOn(grants, '/1/5/9/', ['leader'])).toBe(true);
+    expect(canActOn(grants, '/1/', ['leader'])).toBe(false);
+    expect(canActOn(grants, '/1/5/9/', ['admin'])).toBe(false);
+  });
+});
+
+describe('md() in cards', () => {
+  it('escapes everything that would style text, link or mention', () => {
+    const out = md('**粗** _斜_ ~~删~~ `code` [点我](https://evil.example) <at id=all></at> # 标题 | a\\b');
+    expect(out.replace(/&#?\w+;/g, '')).not.toMatch(/[*_~`[\]()<>#|\\&]/);
+    expect(out).toContain('粗');
+    expect(out).toContain('&lt;at id=all&gt;');
+    expect(md('a & b')).toBe('a &amp; b');
+    expect(md('&lt;')).toBe('&amp;lt;'); // no entity passes through unescaped
+  });
+
+  it('caps long text without cutting an entity or an emoji in half', () => {
+    expect(md('a'.repeat(600))).toBe(`${'a'.repeat(500)}…`);
+    expect(md('<'.repeat(10), 3)).toBe('&lt;&lt;&lt;…');
+    const cut = md('😀😀😀', 5);
+    expect(cut).toBe('😀😀…');
+    expect(/[\ud800-\udbff](?![\udc00-\udfff])/.test(cut)).toBe(false);
+    expect(md('短', 500)).toBe('短');
+  });
+});

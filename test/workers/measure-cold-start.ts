@@ -5,8 +5,11 @@
  *   npx tsx test/workers/measure-cold-start.ts
  */
 import { serve } from '@hono/node-server';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { envelope, messageEvent, sealEvent } from '../../src/sandbox/feishu-events.js';
 import { createOpenApiEmulator } from '../../src/sandbox/open-api-emulator.js';
 
@@ -32,11 +35,15 @@ const vars = {
   LARK_DOMAIN: `http://127.0.0.1:${emuPort}`,
   LOG_LEVEL: 'warn',
 };
+// A fresh local D1 with db/migrations applied, as `wrangler d1 migrations apply` does it.
+const persist = mkdtempSync(join(tmpdir(), 'pledge-bot-cold-'));
+const quiet = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' };
+execFileSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], { env: quiet, stdio: 'ignore' });
 const t0 = performance.now();
 const dev = spawn(
   'npx',
-  ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', '.wrangler/cold-start', '--test-scheduled', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, detached: true },
+  ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist, '--test-scheduled', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
+  { stdio: ['ignore', 'pipe', 'pipe'], env: quiet, detached: true },
 );
 let log = '';
 dev.stdout.on('data', (d: Buffer) => (log += d.toString()));
@@ -60,7 +67,7 @@ for (let i = 0; i < 600 && !ready; i++) {
 }
 if (!ready) {
   console.error(log);
-  throw new Error('wrangler dev never answered /healthz (did `wrangler d1 migrations apply DB --local --persist-to .wrangler/cold-start` run?)');
+  throw new Error('wrangler dev never answered /healthz');
 }
 
 async function timedEvent(text: string): Promise<number> {
@@ -93,3 +100,5 @@ console.log(
 );
 process.kill(-(dev.pid ?? 0), 'SIGTERM');
 emuServer.close();
+await new Promise((r) => setTimeout(r, 500));
+rmSync(persist, { recursive: true, force: true });

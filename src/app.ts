@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { toast, type CardResponse } from '../cards/card-kit.js';
 import { claimDelivery, deliveryByKey, finishDelivery } from '../db/repos/inbound.js';
 import { onCardAction, type CardActionTable } from '../handlers/on-card-action.js';
@@ -22,6 +23,7 @@ export interface AppOptions {
 }
 
 const ACK = { code: 0 };
+const MAX_BODY_BYTES = 1024 * 1024;
 
 export function createApp(opts: AppOptions): Hono {
   const { deps, secrets, routes, actions, defer } = opts;
@@ -65,10 +67,12 @@ export function createApp(opts: AppOptions): Hono {
           kick();
           return res;
         });
-      const timeout = new Promise<CardResponse>((resolve) =>
-        setTimeout(() => resolve(toast('info', '已收到，正在处理…')), opts.cardTimeoutMs ?? 2500),
-      );
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<CardResponse>((resolve) => {
+        timer = setTimeout(() => resolve(toast('info', '已收到，正在处理…')), opts.cardTimeoutMs ?? 2500);
+      });
       const res = await Promise.race([work, timeout]);
+      clearTimeout(timer);
       defer(() => work);
       return c.json(res);
     }
@@ -90,8 +94,10 @@ export function createApp(opts: AppOptions): Hono {
     return c.json(ACK);
   };
 
-  app.post('/lark/events', door);
-  app.post('/lark/card', door);
+  // Feishu's events are a few KB; a bigger body is refused before it is read into memory.
+  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) });
+  app.post('/lark/events', limit, door);
+  app.post('/lark/card', limit, door);
   opts.mount?.(app);
   return app;
 }

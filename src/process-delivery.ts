@@ -1,8 +1,11 @@
-import { deliveryByKey, finishDelivery, pendingDeliveries } from '../db/repos/inbound.js';
+import { deliveryByKey, finishDelivery, pendingDeliveries, retryDeliveryLater } from '../db/repos/inbound.js';
 import { onBotAdded } from '../handlers/on-bot-added.js';
 import { onMessage, type MessageRoutes } from '../handlers/on-message.js';
 import { Envelope } from './lark/envelopes.js';
 import type { Deps } from './usecases/deps.js';
+
+/** Tries per delivery (the first, then one per recovery pass) before it is recorded failed. */
+export const MAX_DELIVERY_ATTEMPTS = 5;
 
 /** Handles one stored delivery (message, bot added); records done or failed. */
 export async function processDelivery(deps: Deps, routes: MessageRoutes, key: string): Promise<void> {
@@ -22,8 +25,13 @@ export async function processDelivery(deps: Deps, routes: MessageRoutes, key: st
     }
     await finishDelivery(deps.db, key, 'done', deps.now());
   } catch (err) {
-    deps.logger.error({ key, err: err instanceof Error ? err.message : String(err) }, 'delivery failed');
-    await finishDelivery(deps.db, key, 'failed', deps.now(), err instanceof Error ? err.message : String(err));
+    const message = err instanceof Error ? err.message : String(err);
+    // A passing failure (the Open API down while looking up the bot's id, a busy database) must
+    // not lose the message: Feishu's own retries are deduped, so recovery tries it again.
+    const giveUp = row.attempts + 1 >= MAX_DELIVERY_ATTEMPTS;
+    deps.logger.error({ key, attempts: row.attempts + 1, giveUp, err: message }, 'delivery failed');
+    if (giveUp) await finishDelivery(deps.db, key, 'failed', deps.now(), message);
+    else await retryDeliveryLater(deps.db, key, message);
   }
 }
 

@@ -148,6 +148,17 @@ describe('chat commands', () => {
       expect((await orgOfChat(h.deps.db, 'oc_g_b5'))?.code).toBe('U-A');
     });
 
+    it('is refused when it would take the group from an organization the person has no rights on', async () => {
+      const [first] = await ask('ou_alead', 'oc_g_b7', '绑定 U-A');
+      expect(first).toContain('已绑定');
+      h.emu.reset();
+      const before = await auditCount();
+      const [answer] = await ask('ou_vadmin', 'oc_g_b7', '绑定 V');
+      expect(answer).toContain('文学院党委');
+      expect((await orgOfChat(h.deps.db, 'oc_g_b7'))?.code).toBe('U-A');
+      expect(await auditCount()).toBe(before);
+    });
+
     it('asks for the code when it is missing, and says when the code is unknown', async () => {
       expect((await ask('ou_uadmin', 'oc_g_b6', '绑定'))[0]).toContain('组织编码');
       h.emu.reset();

@@ -125,6 +125,10 @@ describe.each(['/lark/events', '/lark/card'])('the door at %s', (path) => {
     });
   });
 
+  it('refuses a body over 1 MB with 413, unread', async () => {
+    await refused(signed(h, JSON.stringify({ encrypt: 'A'.repeat(2 * 1024 * 1024) })), 413);
+  });
+
   it('accepts the same event sealed correctly (the refusals above are not a broken door)', async () => {
     const res = await h.send(h.seal('im.message.receive_v1', help()), path);
     expect(res.status).toBe(200);

@@ -72,4 +72,30 @@ describe('a restart loses nothing', () => {
     expect(await h.tick()).toMatchObject({ recovered: 0, sent: 0 });
     expect(h.emu.inChat('oc_p2p_lost')).toHaveLength(1);
   });
+  it('a message whose handling failed for a passing reason is tried again by tick', async () => {
+    h.emu.faults.push({ path: '/bot/v3/info', status: 500, body: { code: 1, msg: 'down' } });
+    const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];
+    await h.say({ openId: 'ou_g', chatId: 'oc_g_flaky', chatType: 'group', text: '@_user_1 帮助', mentions }, { eventId: 'ev_flaky' });
+    await h.settle();
+    expect(h.emu.inChat('oc_g_flaky')).toHaveLength(0);
+    const row = await h.deps.db.selectFrom('inbound_events').selectAll().where('key', '=', 'ev_flaky').executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+    h.clock.advance(31_000);
+    expect(await h.tick()).toMatchObject({ recovered: 1, sent: 1 });
+    expect(h.emu.inChat('oc_g_flaky')).toHaveLength(1);
+  });
+
+  it('a message whose handling keeps failing is recorded failed after a few tries', async () => {
+    h.emu.faults.push({ path: '/bot/v3/info', status: 500, body: { code: 1, msg: 'down' }, times: 100 });
+    const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];
+    await h.say({ openId: 'ou_g', chatId: 'oc_g_broken', chatType: 'group', text: '@_user_1 帮助', mentions }, { eventId: 'ev_broken' });
+    await h.settle();
+    for (let i = 0; i < 6; i++) {
+      h.clock.advance(31_000);
+      await h.tick();
+    }
+    const row = await h.deps.db.selectFrom('inbound_events').selectAll().where('key', '=', 'ev_broken').executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'failed', attempts: 5 });
+    expect(row.error).toContain('500');
+  });
 });

@@ -53,6 +53,15 @@ export async function finishDelivery(db: Db, key: string, status: 'done' | 'fail
     .execute();
 }
 
+/** Handling failed, maybe for a passing reason: leave it pending for recovery (tick) to try again. */
+export async function retryDeliveryLater(db: Db, key: string, error: string): Promise<void> {
+  await db
+    .updateTable('inbound_events')
+    .set((eb) => ({ error, attempts: eb('attempts', '+', 1) }))
+    .where('key', '=', key)
+    .execute();
+}
+
 export function deliveryByKey(db: Db, key: string) {
   return db.selectFrom('inbound_events').selectAll().where('key', '=', key).executeTakeFirst();
 }

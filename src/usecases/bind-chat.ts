@@ -22,6 +22,10 @@ export async function bindChat(
   }
   const before = await orgOfChat(deps.db, input.chatId);
   if (before?.id === org.id) return { ok: true, orgName: org.name, orgCode: org.code, previous: undefined };
+  // Rebinding takes the group away from its organization: that needs rights there too.
+  if (before && !canActOn(me.grants, before.path, ['admin', 'leader'])) {
+    return { ok: false, reason: `本群已绑定「${before.name}」，只有它或其上级组织的管理员、领导可以改绑。` };
+  }
   const now = deps.now();
   await deps.db
     .insertInto('chat_bindings')

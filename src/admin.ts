@@ -4,6 +4,7 @@ import pino from 'pino';
 import { readAudit } from '../db/repos/audit.js';
 import { failedOutbox } from '../db/repos/outbox.js';
 import { openSqlite } from '../db/open-sqlite.js';
+import { deadlineCommand, exportPledgeCommand, PLEDGE_USAGE } from './cli/pledge-commands.js';
 import { readTable } from './cli/read-table.js';
 import { createDeps } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -17,7 +18,8 @@ const USAGE = `用法 (usage): npm run admin -- <command>
   import <orgs.csv|xlsx> <people.csv|xlsx> 导入组织和人员 (import the directory)
   audit verify                             校验审计日志哈希链 (verify the audit chain)
   tick --at <ISO time> [--dry-run]         以该时刻运行一次调度 (run the scheduler as of a moment)
-  outbox failed                            列出发送失败的消息 (list permanently failed sends)`;
+  outbox failed                            列出发送失败的消息 (list permanently failed sends)
+${PLEDGE_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
@@ -76,6 +78,10 @@ async function main(argv: string[]): Promise<number> {
         console.log(JSON.stringify(report, null, 2));
         return 0;
       }
+      case 'deadline':
+        return await deadlineCommand(await makeDeps(), rest);
+      case 'export-pledge':
+        return await exportPledgeCommand(await makeDeps(), rest);
       case 'outbox': {
         if (rest[0] !== 'failed') break;
         const rows = await failedOutbox(db, 100);

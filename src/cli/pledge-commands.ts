@@ -1,0 +1,73 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DEADLINE_KINDS, DEADLINE_LABELS, parseDeadlineKind } from '../domain/cycle.js';
+import { localDate } from '../domain/dates.js';
+import { pledgeYearFor } from '../domain/cycle.js';
+import type { Deps } from '../usecases/deps.js';
+import { deadlineFor } from '../usecases/pledge/deadline-for.js';
+import { pledgeFile, printableVersion } from '../usecases/pledge/pledge-file.js';
+import { setDeadline } from '../usecases/pledge/set-deadline.js';
+import { orgByCode } from '../../db/repos/directory.js';
+
+export const PLEDGE_USAGE = `  deadline set --org CODE --kind pledge|q1..q4 --date YYYY-MM-DD [--year Y]   设置截止日期
+  deadline list --org CODE [--year Y]      查看某组织现行截止日期
+  export-pledge --org CODE --year Y --out file.docx   导出可打印的公开承诺书`;
+
+/** `npm run admin -- deadline …` */
+export async function deadlineCommand(deps: Deps, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values } = parseArgs({ args: rest, options: { org: { type: 'string' }, kind: { type: 'string' }, date: { type: 'string' }, year: { type: 'string' } } });
+  const year = values.year ? Number(values.year) : values.date ? Number(values.date.slice(0, 4)) : pledgeYearFor(localDate(deps.now(), deps.timeZone));
+  if (!values.org || !Number.isInteger(year)) {
+    console.error(`需要 --org 组织编码。\n${PLEDGE_USAGE}`);
+    return 2;
+  }
+  if (sub === 'set') {
+    const kind = parseDeadlineKind(values.kind ?? '');
+    if (!kind || !values.date) {
+      console.error(`需要 --kind (pledge|q1|q2|q3|q4) 和 --date YYYY-MM-DD。\n${PLEDGE_USAGE}`);
+      return 2;
+    }
+    const r = await setDeadline(deps, { actor: null, orgCode: values.org, year, kind, date: values.date });
+    if (!r.ok) {
+      console.error(`未设置 (not set): ${r.reason}`);
+      return 1;
+    }
+    console.log(`已设置 (set): ${r.orgName} ${year} ${r.label} 截止 ${r.date}${r.previous ? `（原 ${r.previous}）` : ''}`);
+    return 0;
+  }
+  if (sub === 'list') {
+    const org = await orgByCode(deps.db, values.org);
+    if (!org) {
+      console.error(`没有编码为「${values.org}」的组织。`);
+      return 1;
+    }
+    for (const k of DEADLINE_KINDS) console.log(`${k}\t${DEADLINE_LABELS[k]}\t${await deadlineFor(deps, org.path, year, k)}`);
+    return 0;
+  }
+  console.error(PLEDGE_USAGE);
+  return 2;
+}
+
+/** `npm run admin -- export-pledge --org CODE --year Y --out file.docx` */
+export async function exportPledgeCommand(deps: Deps, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { org: { type: 'string' }, year: { type: 'string' }, out: { type: 'string' } } });
+  const year = Number(values.year ?? pledgeYearFor(localDate(deps.now(), deps.timeZone)));
+  if (!values.org || !values.out || !Number.isInteger(year)) {
+    console.error(`需要 --org、--year 和 --out。\n${PLEDGE_USAGE}`);
+    return 2;
+  }
+  const v = await printableVersion(deps, values.org, year);
+  if (!v.ok) {
+    console.error(v.reason);
+    return 1;
+  }
+  const f = await pledgeFile(deps, { openId: null, versionId: v.versionId });
+  if (!f.ok) {
+    console.error(f.reason);
+    return 1;
+  }
+  await writeFile(values.out, f.data);
+  console.log(`已导出 (written): ${values.out}（${f.name}，第 ${f.ctx.version.version_no} 版，${f.ctx.view.status}）`);
+  return 0;
+}

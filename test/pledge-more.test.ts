@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import JSZip from 'jszip';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tableToRecords } from '../src/domain/csv.js';
+import { importDirectory } from '../src/usecases/import-directory.js';
+import { buttonValue, cardOf, cardText } from './helpers/cards.js';
+import { importExamples, P2P } from './helpers/directory.js';
+import { startHarness, textOf, type Harness } from './helpers/harness.js';
+
+const SEC = 'ou_demo_sec_zw';
+const LEADER = 'ou_demo_leader';
+const NOW = new Date('2027-01-05T02:00:00Z');
+const FORM = {
+  name: '张明', gender: '男', birth_month: '1978-05', position: '党支部书记', term_start: '2020-09-01', contact: '13800000001',
+  item_1: '每月组织一次主题党日', item_1_standard: '全年不少于12次', item_1_due: '2027-12-31',
+};
+
+describe('pledge: dialogs, deadlines, handover, CLI', () => {
+  let h: Harness;
+  const lastMsg = (id: string) => h.emu.inChat(P2P(id)).at(-1)!;
+  const say = async (openId: string, text: string) => {
+    await h.say({ openId, chatId: P2P(openId), chatType: 'p2p', text });
+    await h.settle();
+    return textOf(lastMsg(openId).content);
+  };
+  const press = async (openId: string, value: Record<string, unknown>, formValue?: Record<string, unknown>) => {
+    const r = await h.press({ openId, value, formValue, chatId: P2P(openId) });
+    await h.settle();
+    return r.body as { toast?: { type: string; content: string }; card?: { data: Record<string, unknown> } };
+  };
+  const fileAndApprove = async () => {
+    await say(SEC, '承诺');
+    const form = cardOf(lastMsg(SEC));
+    await press(SEC, { ...buttonValue(form, '预览并提交'), mode: undefined }, FORM);
+    return press(LEADER, buttonValue(cardOf(lastMsg(LEADER)), '审定通过'), { opinion: '同意' });
+  };
+
+  beforeEach(async () => {
+    h = await startHarness({ now: () => NOW, keepDb: true });
+    await importExamples(h.deps);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('the conversational path asks field by field and accepts 跳过 / 返回 / 取消', async () => {
+    expect(await say(SEC, '承诺 对话')).toContain('姓名');
+    expect(await say(SEC, '跳过')).toContain('性别'); // 张明 prefilled
+    expect(await say(SEC, '未知')).toContain('性别请选择 男 或 女');
+    expect(await say(SEC, '男')).toContain('出生年月');
+    expect(await say(SEC, '返回')).toContain('性别');
+    await say(SEC, '跳过');
+    expect(await say(SEC, '1978年5月')).toContain('职务');
+    await say(SEC, '党支部书记');
+    expect(await say(SEC, '2020/9/1')).toContain('联系方式');
+    expect(await say(SEC, '跳过')).toContain('第 1 项');
+    await say(SEC, '每月组织一次主题党日');
+    await say(SEC, '全年不少于12次');
+    expect(await say(SEC, '2031-01-01')).toContain('须在 2027 年内');
+    expect(await say(SEC, '2027-12-31')).toContain('还要添加一项吗');
+    expect(await say(SEC, '否')).toContain('回复「提交」');
+    expect(await say(SEC, '提交')).toContain('已提交');
+    const v = await h.sqlite.db.selectFrom('pledge_versions').selectAll().executeTakeFirstOrThrow();
+    expect(v.status).toBe('submitted');
+    expect(JSON.parse(v.profile)).toMatchObject({ gender: '男', birth_month: '1978-05', term_start: '2020-09-01' });
+    expect(cardText(cardOf(lastMsg(LEADER)))).toContain('每月组织一次主题党日');
+  });
+
+  it('取消 leaves the dialog and keeps the draft', async () => {
+    await say(SEC, '承诺 对话');
+    await say(SEC, '跳过');
+    await say(SEC, '女');
+    expect(await say(SEC, '取消')).toContain('草稿');
+    expect(await say(SEC, '女')).toContain('帮助'); // no dialog any more
+    const v = await h.sqlite.db.selectFrom('pledge_versions').selectAll().executeTakeFirstOrThrow();
+    expect(JSON.parse(v.profile).gender).toBe('女');
+  });
+
+  it('a new secretary carries the pledge on; the old one loses write access', async () => {
+    await say(SEC, '承诺');
+    const form = cardOf(lastMsg(SEC));
+    const people = tableToRecords([
+      ['open_id', 'name', 'org_code', 'role', 'mobile', 'email'],
+      ['ou_new_sec', '周新', 'HENU-WXY-ZW', 'secretary', '', ''],
+    ]);
+    const r = await importDirectory(h.deps, { orgs: tableToRecords([['code', 'name', 'parent_code', 'kind']]), people, actor: 'test' });
+    expect(r.ok).toBe(true);
+    const refused = await press(SEC, buttonValue(form, '预览并提交'), FORM);
+    expect(refused.toast?.type).toBe('error');
+    expect(refused.toast?.content).toContain('现任书记');
+    const text = await say('ou_new_sec', '承诺');
+    expect(text).toContain('2027年度公开承诺书');
+    const v = await h.sqlite.db.selectFrom('pledge_versions').select('id').execute();
+    expect(v).toHaveLength(1); // the same pledge, not a new one
+  });
+
+  it('审核 lists what awaits the leader, and only them', async () => {
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    expect(cardText(cardOf(lastMsg(LEADER)))).toContain('待审定');
+    await say(LEADER, '审核');
+    expect(cardText(cardOf(lastMsg(LEADER)))).toContain('文学院中文系党支部');
+    expect(await say('ou_demo_leader2', '审核')).toContain('没有等你审定');
+    expect(await say('ou_demo_member', '审核')).toContain('只有上级');
+  });
+
+  it('deadlines: a lower level may only tighten its parent\'s date; the form shows the one in force', async () => {
+    expect(await say('ou_demo_admin', '期限 承诺 2027-01-25 HENU')).toContain('已设置');
+    expect(await say('ou_demo_admin', '期限 承诺 2027-01-28 HENU-WXY')).toContain('不能晚于');
+    expect(await say('ou_demo_admin', '期限 承诺 2027-01-20 HENU-WXY')).toContain('已设置');
+    expect(await say(LEADER, '期限 承诺 2027-01-10 HENU-WXY-ZW')).toContain('只有');
+    await say(SEC, '承诺');
+    expect(cardText(cardOf(lastMsg(SEC)))).toContain('截止：2027年1月20日');
+  });
+
+  it('the printable form: the published card\'s button, and the CLI', async () => {
+    const res = await fileAndApprove();
+    expect(res.toast?.type).toBe('success');
+    const pub = cardOf(h.emu.inChat('oc_demo_wxy_zw').at(-1)!);
+    const outsider = await press('ou_demo_sec_js1', buttonValue(pub, '下载承诺书'));
+    expect(outsider.toast?.type).toBe('error');
+    const member = await press('ou_demo_member', buttonValue(pub, '下载承诺书'));
+    expect(member.toast?.type).toBe('success');
+    const file = h.emu.inChat(P2P('ou_demo_member')).find((m) => m.msgType === 'file')!;
+    const data = h.emu.files.get((JSON.parse(file.content) as { file_key: string }).file_key)!.data;
+    const xml = await (await JSZip.loadAsync(data)).file('word/document.xml')!.async('string');
+    expect(xml).toContain('每月组织一次主题党日');
+
+    await h.settle();
+    const out = `${h.dbPath}.docx`;
+    const run = promisify(execFile);
+    const { stdout } = await run('npx', ['tsx', 'src/admin.ts', 'export-pledge', '--org', 'HENU-WXY-ZW', '--year', '2027', '--out', out], { env: { ...process.env, DATABASE_URL: h.dbPath, LARK_APP_ID: '' } });
+    expect(stdout).toContain('已导出');
+    expect(existsSync(out)).toBe(true);
+    const cliXml = await (await JSZip.loadAsync(readFileSync(out))).file('word/document.xml')!.async('string');
+    expect(cliXml).toContain('文学院中文系党支部');
+  });
+});

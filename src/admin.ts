@@ -4,8 +4,9 @@ import pino from 'pino';
 import { readAudit } from '../db/repos/audit.js';
 import { failedOutbox } from '../db/repos/outbox.js';
 import { openSqlite } from '../db/open-sqlite.js';
-import { deadlineCommand, exportPledgeCommand, PLEDGE_USAGE } from './cli/pledge-commands.js';
+import { deadlineCommand, exportLedgerCommand, exportPledgeCommand, PLEDGE_USAGE } from './cli/pledge-commands.js';
 import { readTable } from './cli/read-table.js';
+import { sandboxCommand } from './cli/sandbox-command.js';
 import { createDeps } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
 import { verifyChain } from './domain/audit-hash.js';
@@ -80,8 +81,11 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'deadline':
         return await deadlineCommand(await makeDeps(), rest);
+      case 'export':
+        return await exportLedgerCommand(await makeDeps(), rest);
       case 'export-pledge':
         return await exportPledgeCommand(await makeDeps(), rest);
+      case 'sandbox': return await sandboxCommand(rest, { config, db, close });
       case 'outbox': {
         if (rest[0] !== 'failed') break;
         const rows = await failedOutbox(db, 100);

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tableToRecords } from '../src/domain/csv.js';
@@ -137,5 +138,26 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(existsSync(out)).toBe(true);
     const cliXml = await (await JSZip.loadAsync(readFileSync(out))).file('word/document.xml')!.async('string');
     expect(cliXml).toContain('文学院中文系党支部');
+  });
+
+  it('导出 台账 and the export CLI give the ledger as Excel, within the asker\'s scope', async () => {
+    await fileAndApprove();
+    expect(await say('ou_demo_leader2', '导出 台账 HENU-WXY')).toContain('没有查看');
+    expect(await say(LEADER, '导出 台账')).toContain('1 项承诺');
+    const file = h.emu.inChat(P2P(LEADER)).find((m) => m.msgType === 'file')!;
+    const data = h.emu.files.get((JSON.parse(file.content) as { file_key: string }).file_key)!.data;
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(data) as unknown as ArrayBuffer);
+    const rows = wb.worksheets[0]!.getSheetValues().filter(Boolean).map((r) => (r as unknown[]).slice(1).map(String));
+    expect(rows[0]).toContain('承诺事项');
+    expect(rows[1]).toEqual(expect.arrayContaining(['HENU-WXY-ZW', '每月组织一次主题党日', '已审定', '否']));
+
+    await h.settle();
+    const out = `${h.dbPath}.xlsx`;
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'src/admin.ts', 'export', '--out', out, '--org', 'HENU', '--year', '2027'], { env: { ...process.env, DATABASE_URL: h.dbPath, LARK_APP_ID: '' } });
+    expect(stdout).toContain('1 项承诺');
+    const cli = new ExcelJS.Workbook();
+    await cli.xlsx.readFile(out);
+    expect(cli.worksheets[0]!.rowCount).toBe(2);
   });
 });

@@ -1,6 +1,12 @@
 import { localDate } from '../../src/domain/dates.js';
 import { pledgeYearFor } from '../../src/domain/cycle.js';
 import { pledgeFile, printableVersion } from '../../src/usecases/pledge/pledge-file.js';
+import { ledgerXlsxBytes } from '../../src/documents/ledger-xlsx.js';
+import { canRead } from '../../src/domain/pledge-rules.js';
+import { ledgerRows } from '../../src/usecases/ledger/ledger-rows.js';
+import { orgByCode } from '../../db/repos/directory.js';
+import type { Deps } from '../../src/usecases/deps.js';
+import type { MessageContext } from '../context.js';
 import { whoIs } from '../../src/usecases/who-is.js';
 import { answer } from '../context.js';
 import type { CommandHandler } from './registry.js';
@@ -8,8 +14,12 @@ import type { CommandHandler } from './registry.js';
 /** `导出 承诺书 [组织编码] [年份]`: the printable pledge as a Word file in this chat. */
 export const exportCommand: CommandHandler = async (deps, ctx) => {
   const [what, ...rest] = ctx.args;
+  if (what === '台账' || what === 'ledger') {
+    await exportLedger(deps, ctx, rest);
+    return;
+  }
   if (what !== '承诺书' && what !== 'pledge') {
-    await answer(deps, ctx, { text: '现在可以导出：「导出 承诺书」（本组织），或「导出 承诺书 组织编码 年份」。' });
+    await answer(deps, ctx, { text: '可以导出：「导出 承诺书 〈组织编码〉〈年份〉」（可打印的 Word），「导出 台账 〈组织编码〉〈年份〉」（Excel）。' });
     return;
   }
   const year = rest.find((a) => /^\d{4}$/.test(a)) ? Number(rest.find((a) => /^\d{4}$/.test(a))) : pledgeYearFor(localDate(deps.now(), deps.timeZone));
@@ -35,3 +45,24 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
   await deps.outbox.enqueue({ key: `export:${ctx.messageId}`, to: { chatId: ctx.chatId }, file: { name: f.name, data: f.data } });
   await answer(deps, ctx, { text: `已生成「${f.name}」（第 ${f.ctx.version.version_no} 版）。打印一式四份：本级留存一份、公示一份、报送上级两份。` }, 1);
 };
+
+/** `导出 台账 [组织编码] [年份]`: the ledger of a subtree the asker may read, as Excel. */
+async function exportLedger(deps: Deps, ctx: MessageContext, args: string[]): Promise<void> {
+  const yearArg = args.find((a) => /^\d{4}$/.test(a));
+  const year = yearArg ? Number(yearArg) : pledgeYearFor(localDate(deps.now(), deps.timeZone));
+  const me = await whoIs(deps, ctx.openId);
+  const code = args.find((a) => !/^\d{4}$/.test(a)) ?? (me.grants.find((g) => g.role === 'admin' || g.role === 'leader') ?? me.grants[0])?.orgCode;
+  const org = code ? await orgByCode(deps.db, code) : undefined;
+  if (!org) {
+    await answer(deps, ctx, { text: code ? `没有编码为「${code.slice(0, 64)}」的组织。` : '你还不在组织名录中，请联系创先办。' });
+    return;
+  }
+  if (!canRead(me.grants, { id: org.id, path: org.path, parentId: org.parent_id })) {
+    await answer(deps, ctx, { text: `你没有查看「${org.name}」台账的权限。` });
+    return;
+  }
+  const { data, count } = await ledgerXlsxBytes(ledgerRows(deps, { orgPath: org.path, year }), deps.timeZone);
+  const name = `${year}年度承诺台账-${org.name.replace(/[\\/:*?"<>|\s]+/g, '')}.xlsx`;
+  await deps.outbox.enqueue({ key: `ledger:${ctx.messageId}`, to: { chatId: ctx.chatId }, file: { name, data } });
+  await answer(deps, ctx, { text: `已生成「${name}」：${org.name} 及下级 ${count} 项承诺。` }, 1);
+}

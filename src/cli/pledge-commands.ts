@@ -1,4 +1,7 @@
+import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { writeLedgerXlsx } from '../documents/ledger-xlsx.js';
+import { ledgerRows, ledgerScope } from '../usecases/ledger/ledger-rows.js';
 import { parseArgs } from 'node:util';
 import { DEADLINE_KINDS, DEADLINE_LABELS, parseDeadlineKind } from '../domain/cycle.js';
 import { localDate } from '../domain/dates.js';
@@ -11,7 +14,8 @@ import { orgByCode } from '../../db/repos/directory.js';
 
 export const PLEDGE_USAGE = `  deadline set --org CODE --kind pledge|q1..q4 --date YYYY-MM-DD [--year Y]   设置截止日期
   deadline list --org CODE [--year Y]      查看某组织现行截止日期
-  export-pledge --org CODE --year Y --out file.docx   导出可打印的公开承诺书`;
+  export-pledge --org CODE --year Y --out file.docx   导出可打印的公开承诺书
+  export --out file.xlsx [--org CODE] [--year Y]      导出承诺台账 (Excel)`;
 
 /** `npm run admin -- deadline …` */
 export async function deadlineCommand(deps: Deps, args: string[]): Promise<number> {
@@ -69,5 +73,26 @@ export async function exportPledgeCommand(deps: Deps, args: string[]): Promise<n
   }
   await writeFile(values.out, f.data);
   console.log(`已导出 (written): ${values.out}（${f.name}，第 ${f.ctx.version.version_no} 版，${f.ctx.view.status}）`);
+  return 0;
+}
+
+/** `npm run admin -- export --out file.xlsx [--org CODE] [--year Y]`: the 台账 as Excel. */
+export async function exportLedgerCommand(deps: Deps, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { org: { type: 'string' }, year: { type: 'string' }, out: { type: 'string' } } });
+  const year = Number(values.year ?? pledgeYearFor(localDate(deps.now(), deps.timeZone)));
+  if (!values.out || !Number.isInteger(year)) {
+    console.error('需要 --out 文件名，例如：npm run admin -- export --out ledger.xlsx --org HENU');
+    return 2;
+  }
+  const scope = await ledgerScope(deps, values.org);
+  if (!scope.ok) {
+    console.error(scope.reason);
+    return 1;
+  }
+  const out = createWriteStream(values.out);
+  const done = new Promise<void>((resolve, reject) => out.on('finish', resolve).on('error', reject));
+  const count = await writeLedgerXlsx(ledgerRows(deps, { orgPath: scope.path, year }), out, deps.timeZone);
+  await done;
+  console.log(`已导出 (written): ${values.out}（${scope.name} ${year} 年度台账，${count} 项承诺）`);
   return 0;
 }

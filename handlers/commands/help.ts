@@ -10,6 +10,7 @@ export const HELP_ENTRIES: HelpEntry[] = [
   { words: '承诺 / pledge', what: '填写、查看、修订本年度公开承诺书（「承诺 对话」逐项对话填写）', roles: ['secretary'] },
   { words: '审核 / review', what: '查看待你审定的承诺书', roles: ['leader', 'admin'] },
   { words: '导出 承诺书 〈组织编码〉〈年份〉', what: '下载可打印的公开承诺书（Word）', roles: ['secretary', 'leader', 'admin'] },
+  { words: '导出 台账 〈组织编码〉〈年份〉', what: '下载承诺台账（Excel）', roles: ['leader', 'admin'] },
   { words: '期限 〈承诺/一季度…〉〈日期〉〈组织编码〉', what: '查看或设置截止日期（下级只能比上级提前）', roles: ['admin'] },
   { words: '期限', what: '查看本组织的截止日期', roles: ['secretary', 'leader', 'member'] },
   { words: '绑定 / bind 〈组织编码〉', what: '在群里 @我 使用：把本群绑定到组织，接收提醒和公示', roles: ['admin', 'leader'] },

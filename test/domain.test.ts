@@ -84,6 +84,17 @@ describe('RateLimiter (sliding window)', () => {
     expect(rl.tryTake(['chat:a'], 1)).toBe(false);
   });
 
+  it('a slot counts from when its request was answered', () => {
+    const rl = new RateLimiter(() => ({ perSecond: 2, burst: 2 }));
+    expect(rl.tryTake(['k'], 0)).toBe(true);
+    expect(rl.tryTake(['k'], 10)).toBe(true);
+    rl.complete(['k'], 0, 300); // the first was in flight 300 ms
+    expect(rl.waitMs(['k'], 1000)).toBe(10); // the window now starts from the second take
+    expect(rl.tryTake(['k'], 1010)).toBe(true);
+    expect(rl.tryTake(['k'], 1010)).toBe(false);
+    expect(rl.waitMs(['k'], 1010)).toBe(290);
+  });
+
   it('a drained key sends nothing for the time Feishu asked', () => {
     const rl = new RateLimiter(feishuLimits);
     rl.drain('app', 0, 1000);

@@ -102,6 +102,7 @@ describe('the outbox: throttling and retry', () => {
   });
 
   it('never sends more than 5 messages to one chat within any second, and keeps their order', async () => {
+    await h.deps.lark.botOpenId(); // the access token fetched beforehand: arrivals then trail sends evenly
     for (let i = 0; i < 12; i++) await h.deps.outbox.enqueue({ key: `burst${i}`, to: { chatId: 'oc_busy' }, text: `n=${i}` });
     const res = await h.drain({ maxMs: 10_000 });
     expect(res).toMatchObject({ sent: 12, deferred: 0 });
@@ -112,6 +113,7 @@ describe('the outbox: throttling and retry', () => {
   });
 
   it('never sends more than 50 requests per app within any second', async () => {
+    await h.deps.lark.botOpenId(); // the access token fetched beforehand: arrivals then trail sends evenly
     for (let i = 0; i < 60; i++) await h.deps.outbox.enqueue({ key: `wide${i}`, to: { chatId: `oc_wide_${i}` }, text: 'hi' });
     expect(await h.drain({ maxMs: 10_000 })).toMatchObject({ sent: 60, deferred: 0 });
     const at = sends().map((s) => s.at);

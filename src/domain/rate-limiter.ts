@@ -11,8 +11,6 @@ export interface BucketSpec {
   burst: number;
   /** An extra cap within any minute. */
   perMinute?: number;
-  /** Added to each window: the receiver counts on arrival, after the network's jitter. */
-  marginMs?: number;
 }
 
 interface Window {
@@ -28,9 +26,8 @@ interface Scope {
 }
 
 function windowsOf(spec: BucketSpec): Window[] {
-  const margin = spec.marginMs ?? 0;
-  const ws = [{ limit: Math.max(1, Math.floor(spec.burst)), ms: (spec.burst / spec.perSecond) * 1000 + margin }];
-  if (spec.perMinute !== undefined) ws.push({ limit: Math.max(1, Math.floor(spec.perMinute)), ms: 60_000 + margin });
+  const ws = [{ limit: Math.max(1, Math.floor(spec.burst)), ms: (spec.burst / spec.perSecond) * 1000 }];
+  if (spec.perMinute !== undefined) ws.push({ limit: Math.max(1, Math.floor(spec.perMinute)), ms: 60_000 });
   return ws;
 }
 
@@ -67,6 +64,23 @@ export class RateLimiter {
     return true;
   }
 
+  /**
+   * The request taken at `takenAt` got its answer at `doneAt`: its slot counts from then. The
+   * receiver saw it somewhere in between, so windows counted from answers hold at the receiver
+   * whatever the network's and the event loop's delays.
+   */
+  complete(keys: string[], takenAt: number, doneAt: number): void {
+    for (const key of keys) {
+      const takes = this.scopes.get(key)?.takes;
+      const i = takes ? takes.lastIndexOf(takenAt) : -1;
+      if (!takes || i < 0) continue;
+      takes.splice(i, 1);
+      let j = takes.length;
+      while (j > 0 && takes[j - 1]! > doneAt) j--;
+      takes.splice(j, 0, Math.max(takenAt, doneAt));
+    }
+  }
+
   /** After a 429: nothing more goes out on this key for `forMs`. */
   drain(key: string, nowMs: number, forMs: number): void {
     const s = this.scope(key);
@@ -93,4 +107,4 @@ export class RateLimiter {
 
 /** 50/s and 1000/min per app; 5/s per chat and per user. */
 export const feishuLimits = (key: string): BucketSpec =>
-  key === 'app' ? { perSecond: 50, burst: 50, perMinute: 1000, marginMs: 50 } : { perSecond: 5, burst: 5, marginMs: 50 };
+  key === 'app' ? { perSecond: 50, burst: 50, perMinute: 1000 } : { perSecond: 5, burst: 5 };

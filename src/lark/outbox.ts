@@ -168,7 +168,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
               await sleep(wait);
               wait = limiter.waitMs(keys, now().getTime());
             }
-            if (wait > 0 || !limiter.tryTake(keys, now().getTime())) {
+            const takenAt = now().getTime();
+            if (wait > 0 || !limiter.tryTake(keys, takenAt)) {
               // Leave it (and the rest of this lane) for the next pass, in order.
               for (const rest of lane.slice(i)) skip.add(rest.id);
               break;
@@ -178,7 +179,12 @@ export function createOutbox(deps: OutboxDeps): Outbox {
               break;
             }
             begun++;
-            const outcome = await deliver(r, result);
+            let outcome: Awaited<ReturnType<typeof deliver>>;
+            try {
+              outcome = await deliver(r, result);
+            } finally {
+              limiter.complete(keys, takenAt, now().getTime());
+            }
             progressed = true;
             // The rest of the lane now waits behind the retry (found held on the next pass).
             if (outcome === 'retry' || outcome === 'taken') break;

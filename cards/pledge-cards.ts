@@ -66,8 +66,8 @@ export function pledgeReviewCard(v: PledgeView, t: Times, previous?: { versionNo
     form('review_form', [
       input('opinion', '审定意见', { multiline: true, maxLength: 500, placeholder: '通过时可写审定意见；退回时必须写明修改意见' }),
       row(
-        submitButton('审定通过', { action: 'pledge.approve', pledge: v.versionId }, 'approve', 'primary'),
-        submitButton('退回修改', { action: 'pledge.return', pledge: v.versionId }, 'return', 'danger'),
+        submitButton('审定通过', { action: 'pledge.approve', pledge: v.versionId, rev: v.revision }, 'approve', 'primary'),
+        submitButton('退回修改', { action: 'pledge.return', pledge: v.versionId, rev: v.revision }, 'return', 'danger'),
       ),
     ]),
   ]));

@@ -94,8 +94,10 @@ describe('the annual pledge, through the door', () => {
     expect(h.emu.messages.length).toBe(before);
   });
 
+  let firstReview: Record<string, unknown>;
   it('only the direct superior may decide', async () => {
     const approve = buttonValue(lastCard(P2P(LEADER)), '审定通过');
+    firstReview = approve;
     for (const who of [OTHER_LEADER, OTHER_SEC, SEC]) {
       const r = await press(who, approve, { opinion: '同意' });
       expect(r.toast?.type).toBe('error');
@@ -119,6 +121,8 @@ describe('the annual pledge, through the door', () => {
     const res = await press(SEC, { action: 'pledge.submit', pledge: buttonValue(formCard, '预览并提交').pledge, rev: buttonValue(formCard, '预览并提交').rev }, { ...FORM, item_2_standard: '3 名学生期末全部通过考试' });
     expect(res.toast?.type).toBe('success');
     const approve = buttonValue(lastCard(P2P(LEADER)), '审定通过');
+    const expired = await press(LEADER, firstReview, { opinion: '旧卡片' });
+    expect(expired.toast?.content).toContain('过期');
     const r = await press(LEADER, approve, { opinion: '同意，请抓好落实' });
     expect(r.toast?.content).toContain('公示');
     const pub = h.emu.inChat(GROUP).at(-1)!;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { toast } from '../../cards/card-kit.js';
 import { pledgeReviewCard } from '../../cards/pledge-cards.js';
 import { canReview } from '../../src/domain/pledge-rules.js';
@@ -8,21 +9,24 @@ import { defineAction, type CardActionContext } from '../on-card-action.js';
 import type { Deps } from '../../src/usecases/deps.js';
 import { fieldText, VersionRef } from './pledge-values.js';
 
-async function decide(deps: Deps, ctx: CardActionContext, versionId: number, approve: boolean) {
-  const r = await reviewPledge(deps, { openId: ctx.openId, versionId, approve, opinion: fieldText(ctx.formValue, 'opinion') });
+async function decide(deps: Deps, ctx: CardActionContext, v: { pledge: number; rev?: number }, approve: boolean) {
+  const r = await reviewPledge(deps, { openId: ctx.openId, versionId: v.pledge, revision: v.rev, approve, opinion: fieldText(ctx.formValue, 'opinion') });
   if (r.kind === 'refused') return toast('error', r.reason);
   const note = r.approved ? (r.published ? `已审定通过，已在 ${r.published} 个群公示` : '已审定通过（该组织尚未绑定群，未公示）') : '已退回，书记会收到你的意见';
   return toast('success', note, r.card);
 }
 
+/** `rev` is the submission the card showed: a card from an earlier submission is stale. */
+const Decision = VersionRef.extend({ rev: z.coerce.number().int().nonnegative().optional() });
+
 export const pledgeApprove = defineAction({
-  value: VersionRef,
-  handle: (deps, ctx, v) => decide(deps, ctx, v.pledge, true),
+  value: Decision,
+  handle: (deps, ctx, v) => decide(deps, ctx, v, true),
 });
 
 export const pledgeReturn = defineAction({
-  value: VersionRef,
-  handle: (deps, ctx, v) => decide(deps, ctx, v.pledge, false),
+  value: Decision,
+  handle: (deps, ctx, v) => decide(deps, ctx, v, false),
 });
 
 /** From the `审核` list: the review card, privately, to whoever may decide it. */

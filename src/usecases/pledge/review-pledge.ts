@@ -39,7 +39,7 @@ export async function publishPledge(deps: Deps, ctx: PledgeContext): Promise<num
  * Exactly one decision per submitted version, whoever presses first; the approved version
  * replaces the one in force, is published and the secretary is told.
  */
-export async function reviewPledge(deps: Deps, input: { openId: string; versionId: number; approve: boolean; opinion: string }): Promise<ReviewResult> {
+export async function reviewPledge(deps: Deps, input: { openId: string; versionId: number; revision?: number; approve: boolean; opinion: string }): Promise<ReviewResult> {
   const ctx = await loadPledgeContext(deps, input.versionId);
   if (!ctx) return { kind: 'refused', reason: '找不到这份承诺书。' };
   const me = await whoIs(deps, input.openId);
@@ -50,6 +50,9 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   if (ctx.version.status !== 'submitted') {
     const who = ctx.version.reviewed_by_name ? `（${ctx.version.reviewed_by_name} 已处理）` : '';
     return { kind: 'refused', reason: `这份承诺书已经${ctx.version.status === 'returned' ? '退回' : '审定'}过了${who}，无需再操作。` };
+  }
+  if (input.revision !== undefined && input.revision !== ctx.version.revision) {
+    return { kind: 'refused', reason: '这张审定卡片已过期（承诺书已重新提交），请使用最新收到的审定卡片。' };
   }
   const opinion = input.opinion.trim();
   if (!input.approve && !opinion) return { kind: 'refused', reason: '退回时请在「审定意见」里写明修改意见。' };

@@ -197,8 +197,10 @@ export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
     const file = parts.get('file');
     const name = parts.get('file_name');
     if (!file || file.length === 0) return c.json({ code: 234001, msg: 'file is empty' }, 400);
-    const key = `file_emu_${++seq}`;
-    emu.files.set(key, { name: name ? new TextDecoder().decode(name) : 'file', data: file });
+    const key = `file_emu_${++seq}_${randomUUID().slice(0, 8)}`;
+    const stored = { name: name ? new TextDecoder().decode(name) : 'file', data: file };
+    emu.files.set(key, stored);
+    await opts.onFile?.(key, stored);
     return c.json({ code: 0, msg: 'success', data: { file_key: key } });
   });
 

@@ -388,7 +388,10 @@ async function loop() {
 async function start() {
   $('who').onclick = openPicker;
   $('picker-search').oninput = drawPicker;
-  $('back').onclick = () => document.body.classList.remove('show-chat');
+  $('back').onclick = () => {
+    document.body.classList.remove('show-chat');
+    refreshState().catch(() => {});
+  };
   $('new-group').onclick = newGroup;
   $('mention').onclick = () => {
     const i = $('input');

@@ -1,0 +1,56 @@
+import { existsSync, rmSync } from 'node:fs';
+import type { Kysely } from 'kysely';
+import { sqlitePath } from '../../db/open-sqlite.js';
+import { getSetting } from '../../db/repos/settings.js';
+import type { Database } from '../../db/schema.js';
+import type { Config } from '../config.js';
+
+export const SANDBOX_USAGE = `  sandbox reset [--force]                  清空本地沙盒，下次 npm start 重新导入演示数据 (start the sandbox over)`;
+
+/**
+ * `npm run admin -- sandbox reset`: deletes the sandbox's database file (and its -wal/-shm), so
+ * the next `npm start` migrates a fresh one and seeds the demo university again. Refuses when
+ * Feishu credentials are configured, when the server is still running on PORT, and (without
+ * --force) when the file does not look like a sandbox database.
+ */
+export async function sandboxCommand(
+  args: string[],
+  ctx: { config: Config; db: Kysely<Database>; close: () => Promise<void> },
+): Promise<number> {
+  const [sub, ...flags] = args;
+  if (sub !== 'reset') {
+    console.log(`用法 (usage): npm run admin -- sandbox reset [--force]\n${SANDBOX_USAGE}`);
+    return sub ? 2 : 0;
+  }
+  const { config } = ctx;
+  if (config.lark) {
+    console.error('已设置 LARK_APP_ID：这是连接飞书的正式数据库，不能用 sandbox reset 清空 (refused: Feishu credentials are set).');
+    return 1;
+  }
+  if (await serverAnswers(config.port)) {
+    console.error(`端口 ${config.port} 上的服务还在运行：请先停止 npm start（Ctrl-C），再重置沙盒 (stop the server first).`);
+    return 1;
+  }
+  const isSandbox = (await getSetting(ctx.db, 'sandbox_credentials')) !== undefined;
+  const empty = !(await ctx.db.selectFrom('organizations').select('id').limit(1).executeTakeFirst());
+  if (!isSandbox && !empty && !flags.includes('--force')) {
+    console.error('这个数据库不像沙盒数据库（没有沙盒凭据）。确认要清空请加 --force (not a sandbox database; add --force).');
+    return 1;
+  }
+  await ctx.close();
+  const path = sqlitePath(config.databaseUrl);
+  if (path === ':memory:') return 0;
+  const removed = [path, `${path}-wal`, `${path}-shm`, `${path}-journal`].filter((p) => existsSync(p));
+  for (const p of removed) rmSync(p, { force: true });
+  console.log(`沙盒已重置 (sandbox reset)：已删除 ${removed.join('、') || path}。下次 npm start 会重新建库并导入演示名录。`);
+  return 0;
+}
+
+async function serverAnswers(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}

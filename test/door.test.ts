@@ -28,9 +28,8 @@ describe.each(['/lark/events', '/lark/card'])('the door at %s', (path) => {
   afterAll(async () => {
     await h.close();
   });
-  beforeEach(async () => {
+  beforeEach(() => {
     h.emu.reset();
-    expect(await h.counts()).toEqual({ inbound: 0, outbox: 0, audit: 0 });
   });
 
   /** The request is refused with this status and leaves no trace anywhere. */

@@ -33,10 +33,11 @@ export class SandboxPage {
     readonly page: Page,
     readonly context: BrowserContext,
     readonly server: SandboxServer,
+    private readonly shotPrefix: string,
   ) {}
 
   /** A fresh browser context (its own localStorage) on /sandbox. */
-  static async open(browser: Browser, server: SandboxServer, opts: { width?: number; height?: number } = {}): Promise<SandboxPage> {
+  static async open(browser: Browser, server: SandboxServer, opts: { width?: number; height?: number; shotPrefix?: string } = {}): Promise<SandboxPage> {
     const context = await browser.newContext({
       viewport: { width: opts.width ?? 1180, height: opts.height ?? 820 },
       deviceScaleFactor: 1,
@@ -49,7 +50,7 @@ export class SandboxPage {
     await page.goto(`${server.url}/sandbox`);
     await page.waitForSelector('body.ready');
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
-    return new SandboxPage(page, context, server);
+    return new SandboxPage(page, context, server, opts.shotPrefix ?? 'sandbox');
   }
 
   async close(): Promise<void> {
@@ -151,10 +152,10 @@ export class SandboxPage {
     await this.expectToast('调度已运行');
   }
 
-  /** Saves test-results/screenshots/NN-<step>.png and returns its path. */
+  /** Saves test-results/screenshots/<prefix>-NN-<step>.png and returns its path. */
   async screenshot(step: string): Promise<string> {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    const path = join(SCREENSHOT_DIR, `${String(++shotSeq).padStart(2, '0')}-${step.replace(/[^\w\u4e00-\u9fa5-]+/g, '-')}.png`);
+    const path = join(SCREENSHOT_DIR, `${this.shotPrefix}-${String(++shotSeq).padStart(2, '0')}-${step.replace(/[^\w\u4e00-\u9fa5-]+/g, '-')}.png`);
     await this.page.screenshot({ path });
     return path;
   }

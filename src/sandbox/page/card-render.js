@@ -116,6 +116,8 @@ function renderPicker(e, ctx, type) {
   c.dataset.initial = c.value;
   c.title = pick(e.placeholder, ctx);
   if (e.disabled) c.disabled = true;
+  // A native date input cannot show a placeholder: without a label, show it as one.
+  if (!e.label && e.placeholder) e = { ...e, label: e.placeholder };
   // Feishu sends dates as "2027-03-31 +0800".
   const get = () => (c.value ? `${c.value.replace('T', ' ')}${type === 'time' ? '' : dateSuffix(ctx)}` : '');
   if (!ctx.form) {
@@ -218,7 +220,8 @@ function renderElement(e, ctx) {
       const row = el('div', 'columns');
       for (const col of e.columns || []) {
         const c = el('div', 'column');
-        c.style.flexGrow = String(Number(col.weight) || 1);
+        if (col.width === 'auto') c.classList.add('column-auto');
+        else c.style.flexGrow = String(Number(col.weight) || 1);
         if (col.background_style && col.background_style !== 'default') c.classList.add('column-bg');
         renderElements(col.elements, ctx, c);
         row.append(c);

@@ -11,6 +11,8 @@ const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'card-render.js': 'text/javascript; charset=utf-8',
   'markdown.js': 'text/javascript; charset=utf-8',
+  'messages.js': 'text/javascript; charset=utf-8',
+  'ui.js': 'text/javascript; charset=utf-8',
 };
 
 export function mountPage(app: Hono): void {

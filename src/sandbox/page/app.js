@@ -1,80 +1,21 @@
 // The sandbox chat page: pick who you are, chat with 践诺助手 privately and in groups, press
 // card buttons, move the sandbox clock. Talks only to /sandbox/api; polls for new messages.
-import { renderCard } from './card-render.js';
+import { drawMessage } from './messages.js';
+import { avatar, dayOf, dialog, el, fmtTime, hue, toast } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const BOT = '践诺助手';
 const ROLE_LABELS = { admin: '管理员', leader: '领导', secretary: '书记', member: '党员' };
 const ROLE_ORDER = ['admin', 'leader', 'secretary', 'member'];
-const S = { dir: null, as: null, me: null, chats: [], chatId: null, rev: 0, views: new Map(), clock: null, seen: {}, busy: false };
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+const S = { dir: null, as: null, me: null, chats: [], chatId: null, rev: 0, views: new Map(), clock: null, seen: {} };
+const tz = () => S.clock?.timeZone || 'Asia/Shanghai';
+const nowMs = () => Date.parse(S.clock?.now ?? '') || Date.now();
 
 async function api(path, body) {
   const res = await fetch(`/sandbox/api${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const json = await res.json().catch(() => ({ ok: false, error: `HTTP ${res.status}` }));
   if (!res.ok || json.ok === false) throw new Error(json.error || `HTTP ${res.status}`);
   return json;
-}
-
-export function toast(type, text) {
-  const t = el('div', `toast toast-${type}`, text);
-  t.setAttribute('role', 'status');
-  $('toasts').append(t);
-  setTimeout(() => t.classList.add('fade'), 3200);
-  setTimeout(() => t.remove(), 3800);
-}
-
-function dialog({ title, text, input }) {
-  return new Promise((resolve) => {
-    $('dialog-title').textContent = title || '';
-    $('dialog-text').textContent = text || '';
-    const inp = $('dialog-input');
-    inp.hidden = !input;
-    inp.value = '';
-    inp.placeholder = input || '';
-    $('dialog').hidden = false;
-    (input ? inp : $('dialog-ok')).focus();
-    const done = (v) => {
-      $('dialog').hidden = true;
-      $('dialog-form').onsubmit = null;
-      $('dialog-cancel').onclick = null;
-      resolve(v);
-    };
-    $('dialog-form').onsubmit = (e) => {
-      e.preventDefault();
-      done(input ? inp.value.trim() || null : true);
-    };
-    $('dialog-cancel').onclick = () => done(input ? null : false);
-  });
-}
-
-const hue = (s) => [...String(s)].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
-function avatar(node, name, id, bot) {
-  node.textContent = bot ? '践' : String(name || '?').slice(0, 1);
-  node.style.background = bot ? '#3370ff' : `hsl(${hue(id || name)} 55% 52%)`;
-}
-
-function fmtTime(ms, withDay) {
-  const tz = S.clock?.timeZone || 'Asia/Shanghai';
-  const opts = withDay ? { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false } : { hour: '2-digit', minute: '2-digit', hour12: false };
-  return new Intl.DateTimeFormat('zh-CN', { timeZone: tz, ...opts }).format(new Date(ms));
-}
-const dayOf = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: S.clock?.timeZone || 'Asia/Shanghai' }).format(new Date(ms));
-
-function zoneLabel() {
-  try {
-    const p = new Intl.DateTimeFormat('en-US', { timeZone: S.clock.timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date()).find((x) => x.type === 'timeZoneName');
-    const m = /([+-])(\d{2}):(\d{2})/.exec(p.value);
-    return m ? `${m[1]}${m[2]}${m[3]}` : '+0000';
-  } catch {
-    return '+0800';
-  }
 }
 
 // ---- routing: #as=<open_id>&chat=<chat_id> ----
@@ -178,7 +119,7 @@ function drawChatList() {
     const body = el('span', 'chat-item-body');
     const top = el('span', 'chat-item-top');
     top.append(el('strong', 'chat-item-name', c.name));
-    if (c.last) top.append(el('time', '', dayOf(c.last.at) === dayOf(Date.parse(S.clock.now)) ? fmtTime(c.last.at) : fmtTime(c.last.at, true).split(' ')[0]));
+    if (c.last) top.append(el('time', '', dayOf(c.last.at, tz()) === dayOf(nowMs(), tz()) ? fmtTime(c.last.at, false, tz()) : fmtTime(c.last.at, true, tz()).split(' ')[0]));
     const sub = el('span', 'chat-item-sub');
     if (c.type === 'group') sub.append(el('span', c.boundTo ? 'tag tag-bound' : 'tag tag-unbound', c.boundTo ? '已绑定' : '未绑定'));
     sub.append(el('span', 'preview', c.last ? `${c.type === 'group' ? `${c.last.senderName}：` : ''}${c.last.preview}` : c.type === 'p2p' ? '私聊' : '暂无消息'));
@@ -238,65 +179,13 @@ function drawChips(c) {
   }
 }
 
-function textParts(m) {
-  let text = '';
-  try {
-    text = JSON.parse(m.content).text ?? '';
-  } catch {}
-  const frag = document.createDocumentFragment();
-  const keys = m.mentions.map((x) => x.key).filter(Boolean);
-  const re = new RegExp(`(${[...keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), '<at [^>]*>[^<]*</at>'].join('|')})`, 'g');
-  for (const part of String(text).split(re)) {
-    if (!part) continue;
-    const mention = m.mentions.find((x) => x.key === part);
-    const at = /^<at [^>]*>([^<]*)<\/at>$/.exec(part);
-    if (mention || at) frag.append(el('span', 'mention', `@${mention ? mention.name : at[1] || '某人'}`));
-    else frag.append(document.createTextNode(part));
-  }
-  return frag;
-}
-
-function drawMessage(m) {
-  const mine = m.sender.openId === S.as;
-  const row = el('div', `msg ${mine ? 'mine' : m.sender.isBot ? 'bot' : 'other'}`);
-  row.dataset.messageId = m.messageId;
-  row.dataset.sender = m.sender.name;
-  row.dataset.version = String(m.version);
-  const av = el('span', 'avatar');
-  avatar(av, m.sender.name, m.sender.openId, m.sender.isBot);
-  const body = el('div', 'msg-body');
-  const meta = el('div', 'msg-meta');
-  meta.append(el('span', 'msg-name', m.sender.name), el('time', '', fmtTime(m.createdAt, dayOf(m.createdAt) !== dayOf(Date.parse(S.clock.now)))));
-  if (m.version > 1) meta.append(el('span', 'edited', '已更新'));
-  body.append(meta);
-  if (m.replyTo) body.append(el('div', 'reply-quote', `回复 ${m.replyTo.senderName}：${m.replyTo.preview}`));
-  if (m.msgType === 'text') body.appendChild(el('div', 'bubble')).append(textParts(m));
-  else if (m.msgType === 'interactive') {
-    let card = null;
-    try {
-      card = JSON.parse(m.content);
-    } catch {}
-    body.append(renderCard(card, { onAction: (v, f, n, x) => press(m, v, f, n, x), confirm: (t, x) => dialog({ title: t || '请确认', text: x }), timeZone: S.clock.timeZone, zoneLabel: zoneLabel() }));
-  } else if (m.msgType === 'file') {
-    const a = el('a', 'file');
-    if (m.file) {
-      a.href = `/sandbox/api/files/${encodeURIComponent(m.file.key)}`;
-      a.download = m.file.name;
-      a.append(el('span', 'file-icon', '📄'), el('span', 'file-name', m.file.name), el('small', '', `${Math.max(1, Math.round(m.file.size / 1024))} KB · 点击下载`));
-    } else a.textContent = '[文件不可用]';
-    body.append(a);
-  } else body.append(el('div', 'bubble muted', `[${m.msgType} 消息]`));
-  row.append(av, body);
-  return row;
-}
-
 function mergeMessages(list) {
   const box = $('messages');
   const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 120;
   for (const m of list) {
     const old = S.views.get(m.messageId);
     if (old && old.version === m.version) continue;
-    const node = drawMessage(m);
+    const node = drawMessage(m, { me: S.as, tz: tz(), nowMs: nowMs(), onAction: press, confirm: (t, x) => dialog({ title: t || '请确认', text: x }) });
     if (old) old.node.replaceWith(node);
     else box.append(node);
     S.views.set(m.messageId, { version: m.version, node });

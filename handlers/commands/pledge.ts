@@ -4,15 +4,17 @@ import { startPledgeDialog } from '../dialogs/pledge-dialog.js';
 import { openPledgeReply } from '../pledge-replies.js';
 import type { CommandHandler } from './registry.js';
 
-/** `承诺 [组织编码]` opens this year's pledge; `承诺 对话` fills it in by typing. */
+/** `承诺 [组织编码] [年份]` opens this year's pledge; `承诺 对话` fills it in by typing. */
 export const pledge: CommandHandler = async (deps, ctx) => {
   if (ctx.chatType !== 'p2p') {
     await answer(deps, ctx, { text: '承诺书请在与我的私聊中填写：点我的头像 → 发消息，然后发送「承诺」。' });
     return;
   }
   const chat = ctx.args[0] === '对话' || ctx.args[0] === 'chat';
-  const orgCode = chat ? ctx.args[1] : ctx.args[0];
-  const r = await openPledge(deps, { openId: ctx.openId, orgCode });
+  const rest = chat ? ctx.args.slice(1) : ctx.args;
+  const yearArg = rest.find((a) => /^\d{4}$/.test(a));
+  const orgCode = rest.find((a) => !/^\d{4}$/.test(a));
+  const r = await openPledge(deps, { openId: ctx.openId, orgCode, year: yearArg ? Number(yearArg) : undefined });
   if (chat && r.kind === 'form') {
     await startPledgeDialog(deps, ctx, r.form.versionId);
     return;

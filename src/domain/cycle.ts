@@ -52,10 +52,26 @@ export function checkNewDeadline(year: number, dueDate: string, parentEffective:
   return undefined;
 }
 
-/** Which cycle a secretary files for "now": January–the pledge deadline month belongs to the new year, December too (the seed collects the next year's pledge before 12-25). */
+/**
+ * Filing for next year's pledge opens on 11-01: the seed collects the 2010 pledge by 12-25 and
+ * the 2011 one by 01-20, so November–December belong to the coming year's drafting.
+ */
+export const NEXT_CYCLE_OPENS = '11-01';
+
+/** Which cycle a secretary files for on `today` ('YYYY-MM-DD'). */
 export function pledgeYearFor(today: string): number {
   const year = Number(today.slice(0, 4));
-  return today.slice(5, 7) === '12' ? year + 1 : year;
+  return today.slice(5) >= NEXT_CYCLE_OPENS ? year + 1 : year;
+}
+
+/** Example deadlines for a demo: the seed's 01-20, or two weeks from today when that has passed. */
+export function demoPledgeDeadline(year: number, today: string): string {
+  const seedDate = `${year}-01-20`;
+  if (today < seedDate) return seedDate;
+  const d = new Date(`${today}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 14);
+  const soon = d.toISOString().slice(0, 10);
+  return soon.startsWith(`${year}-`) ? soon : `${year}-12-31`;
 }
 
 const KIND_WORDS: Record<string, DeadlineKind> = {

@@ -1,5 +1,8 @@
 import { parseCsv, tableToRecords } from '../domain/csv.js';
+import { demoPledgeDeadline, pledgeYearFor } from '../domain/cycle.js';
+import { localDate } from '../domain/dates.js';
 import { importDirectory } from '../usecases/import-directory.js';
+import { setDeadline } from '../usecases/pledge/set-deadline.js';
 import type { Deps } from '../usecases/deps.js';
 import type { SandboxStore } from './sandbox-store.js';
 
@@ -80,6 +83,17 @@ export async function seedDemoDirectory(deps: Deps, store: SandboxStore): Promis
   });
   if (!result.ok) {
     throw new Error(`sandbox demo directory did not import: ${result.problems.map((p) => `${p.file}:${p.line} ${p.message}`).join('; ')}`);
+  }
+  // An example cycle around today: the university's pledge deadline, one college a few days earlier.
+  const today = localDate(deps.now(), deps.timeZone);
+  const year = pledgeYearFor(today);
+  const due = demoPledgeDeadline(year, today);
+  const earlier = new Date(`${due}T00:00:00Z`);
+  earlier.setUTCDate(earlier.getUTCDate() - 5);
+  const collegeDue = earlier.toISOString().slice(0, 10) > today && earlier.toISOString().startsWith(`${year}-`) ? earlier.toISOString().slice(0, 10) : due;
+  for (const d of [{ orgCode: 'HENU', date: due }, { orgCode: 'HENU-WXY', date: collegeDue }]) {
+    const r = await setDeadline(deps, { actor: null, orgCode: d.orgCode, year, kind: 'pledge', date: d.date });
+    if (!r.ok) throw new Error(`sandbox demo deadline: ${r.reason}`);
   }
   const at = deps.now().getTime();
   for (const c of DEMO_CHATS) await store.addChat({ chatId: c.chatId, name: c.name, orgCode: c.orgCode, createdBy: null }, at);

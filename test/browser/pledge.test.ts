@@ -2,6 +2,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxPage } from './sandbox-page.js';
 import { launchChromium, startSandboxServer, type SandboxServer } from './sandbox-server.js';
+import { pledgeYearFor } from '../../src/domain/cycle.js';
+import { localDate } from '../../src/domain/dates.js';
 
 // The annual pledge in the sandbox's demo university, as people do it: 张明 (secretary of
 // 文学院中文系教工党支部) files through the card form, 李红梅 (leader of 文学院党委, the
@@ -21,7 +23,8 @@ describe('the annual pledge, in the sandbox page', () => {
   });
 
   it('a secretary files through the form, the leader approves, the group sees it published', async () => {
-    const year = Number(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()));
+    // The cycle being filed (next year's from November on), as the bot decides it.
+    const year = pledgeYearFor(localDate(new Date(), 'Asia/Shanghai'));
     const sec = await SandboxPage.open(browser, server, { height: 1200, shotPrefix: 'pledge' });
     const leader = await SandboxPage.open(browser, server, { height: 1200, shotPrefix: 'pledge' });
     const member = await SandboxPage.open(browser, server, { height: 1200, shotPrefix: 'pledge' });

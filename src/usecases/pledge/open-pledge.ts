@@ -50,7 +50,7 @@ async function prefill(deps: Deps, openId: string, orgId: number, year: number):
 }
 
 /** `承诺`: the secretary's pledge for this year: a form to fill, or its state and what to do next. */
-export async function openPledge(deps: Deps, input: { openId: string; orgCode?: string }): Promise<OpenPledgeResult> {
+export async function openPledge(deps: Deps, input: { openId: string; orgCode?: string; year?: number }): Promise<OpenPledgeResult> {
   const me = await whoIs(deps, input.openId);
   const mine = me.grants.filter((g) => g.role === 'secretary');
   if (mine.length === 0) {
@@ -67,7 +67,12 @@ export async function openPledge(deps: Deps, input: { openId: string; orgCode?: 
   const org = await orgByCode(deps.db, grant.orgCode);
   if (!org) return { kind: 'refused', reason: '组织不存在，请联系管理员。' };
   const now = deps.now();
-  const year = pledgeYearFor(localDate(now, deps.timeZone));
+  const filing = pledgeYearFor(localDate(now, deps.timeZone));
+  // Last year's pledge stays reachable (to finish or revise it); no other year is open.
+  if (input.year !== undefined && input.year !== filing && input.year !== filing - 1) {
+    return { kind: 'refused', reason: `现在可以填写 ${filing} 年度（或补填 ${filing - 1} 年度）的承诺书。` };
+  }
+  const year = input.year ?? filing;
   const pledge = await ensurePledge(deps.db, org.id, year, now);
   const open = await openVersionOf(deps.db, pledge.id);
   if (open && open.status !== 'submitted') {

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { checkNewDeadline, defaultDeadline, demoPledgeDeadline, effectiveDeadline, parseDeadlineKind, pledgeYearFor } from '../src/domain/cycle.js';
+import { chineseDate, isValidDate, normalizeDate, normalizeMonth } from '../src/domain/dates.js';
+import { readPledgeForm, validatePledge } from '../src/domain/pledge-form.js';
+import { canComment, canFile, canRead, canReview } from '../src/domain/pledge-rules.js';
+import type { Grant } from '../src/domain/roles.js';
+
+const profile = { name: '张明', gender: '男', birth_month: '1978-05', position: '书记', term_start: '2020-09-01', contact: '138' };
+
+describe('cycle', () => {
+  it('files next year from November on', () => {
+    expect(pledgeYearFor('2026-10-31')).toBe(2026);
+    expect(pledgeYearFor('2026-11-01')).toBe(2027);
+    expect(pledgeYearFor('2027-01-05')).toBe(2027);
+  });
+  it('a lower level tightens, never loosens', () => {
+    expect(effectiveDeadline(2027, 'pledge', [])).toBe(defaultDeadline(2027, 'pledge'));
+    expect(effectiveDeadline(2027, 'pledge', [{ orgId: 1, dueDate: '2027-01-31' }, { orgId: 2, dueDate: '2027-01-20' }])).toBe('2027-01-20');
+    expect(checkNewDeadline(2027, '2027-01-25', '2027-01-20')).toContain('不能晚于');
+    expect(checkNewDeadline(2027, '2026-12-25', undefined)).toContain('2027');
+    expect(checkNewDeadline(2027, '2027-01-15', '2027-01-20')).toBeUndefined();
+  });
+  it('demo deadlines stay around today', () => {
+    expect(demoPledgeDeadline(2027, '2026-11-26')).toBe('2027-01-20');
+    expect(demoPledgeDeadline(2027, '2027-03-01')).toBe('2027-03-15');
+    expect(demoPledgeDeadline(2027, '2027-12-25')).toBe('2027-12-31');
+  });
+  it('reads deadline kinds in Chinese and English', () => {
+    expect(parseDeadlineKind('一季度')).toBe('q1');
+    expect(parseDeadlineKind('PLEDGE')).toBe('pledge');
+    expect(parseDeadlineKind('五季度')).toBeUndefined();
+  });
+});
+
+describe('dates', () => {
+  it('normalizes what people and date pickers send', () => {
+    expect(normalizeDate('2027-03-31 +0800')).toBe('2027-03-31');
+    expect(normalizeDate('2027/3/1')).toBe('2027-03-01');
+    expect(normalizeDate('2027年3月1日')).toBe('2027-03-01');
+    expect(normalizeDate('2027-02-30')).toBeUndefined();
+    expect(normalizeMonth('1978年5月')).toBe('1978-05');
+    expect(isValidDate('2028-02-29')).toBe(true);
+    expect(chineseDate('2027-01-20')).toBe('2027年1月20日');
+  });
+});
+
+describe('pledge form', () => {
+  it('keeps item keys by slot and drops emptied items', () => {
+    const d = readPledgeForm({ ...profile, item_1: '', item_1_standard: '', item_1_due: '', item_2: 'B', item_2_standard: 's', item_2_due: '2027-05-01 +0800' }, [
+      { key: 'k1', content: 'A', standard: 's', due: '2027-01-01' },
+      { key: 'k2', content: 'B0', standard: 's', due: '2027-01-01', follows: 'k0' },
+    ]);
+    expect(d.items).toEqual([{ key: 'k2', follows: 'k0', content: 'B', standard: 's', due: '2027-05-01' }]);
+  });
+  it('reports each problem at its field', () => {
+    const e = validatePledge({ profile: { ...profile, name: '', gender: '不详', term_start: '2030-01-01' }, items: [{ content: 'x'.repeat(301), standard: '', due: '2026-12-31' }] }, 2027, '2027-01-05');
+    expect(Object.keys(e).sort()).toEqual(['gender', 'item_1', 'item_1_due', 'item_1_standard', 'name', 'term_start']);
+    expect(validatePledge({ profile, items: [] }, 2027, '2027-01-05').item_1).toContain('至少');
+    expect(validatePledge({ profile, items: [{ content: 'a', standard: 'b', due: '2027-06-30' }] }, 2027, '2027-01-05')).toEqual({});
+  });
+});
+
+describe('who may do what', () => {
+  const org = { id: 9, path: '/1/5/9/', parentId: 5 };
+  const g = (role: Grant['role'], orgId: number, orgPath: string): Grant => ({ role, orgId, orgPath });
+  it('files: only the organization\'s own secretary', () => {
+    expect(canFile([g('secretary', 9, '/1/5/9/')], org)).toBe(true);
+    expect(canFile([g('secretary', 5, '/1/5/')], org)).toBe(false);
+  });
+  it('reviews: leaders of the direct parent, admins above, never itself', () => {
+    expect(canReview([g('leader', 5, '/1/5/')], org)).toBe(true);
+    expect(canReview([g('leader', 1, '/1/')], org)).toBe(false);
+    expect(canReview([g('admin', 1, '/1/')], org)).toBe(true);
+    expect(canReview([g('admin', 9, '/1/5/9/')], org)).toBe(false);
+    expect(canReview([g('leader', 5, '/1/5/')], { id: 1, path: '/1/', parentId: null })).toBe(false);
+  });
+  it('reads and comments within the tree', () => {
+    expect(canRead([g('member', 9, '/1/5/9/')], org)).toBe(true);
+    expect(canRead([g('member', 5, '/1/5/')], org)).toBe(false);
+    expect(canRead([g('leader', 1, '/1/')], org)).toBe(true);
+    expect(canComment([g('member', 5, '/1/5/')], org)).toBe(true);
+    expect(canComment([g('member', 7, '/1/7/')], org)).toBe(false);
+  });
+});

@@ -36,7 +36,7 @@ export function pledgeFormCard(v: PledgeFormView): Card {
     input('position', '职务', { value: p.position, maxLength: 50 }),
     ...err(v.errors, 'position'),
     markdown('任职时间'),
-    datePicker('term_start', '任职时间', p.term_start || undefined),
+    datePicker('term_start', '选择任职时间', p.term_start || undefined),
     ...err(v.errors, 'term_start'),
     input('contact', '联系方式', { value: p.contact, placeholder: '手机号或办公电话', maxLength: 50 }),
     ...err(v.errors, 'contact'),
@@ -51,7 +51,8 @@ export function pledgeFormCard(v: PledgeFormView): Card {
       ...err(v.errors, `item_${n}`),
       input(`item_${n}_standard`, '标准/目标', { value: it.standard, multiline: true, maxLength: LIMITS.standard, placeholder: '做到什么程度，如何衡量' }),
       ...err(v.errors, `item_${n}_standard`),
-      datePicker(`item_${n}_due`, '完成时限', it.due || undefined),
+      markdown('完成时限'),
+      datePicker(`item_${n}_due`, '选择完成时限', it.due || undefined),
       ...err(v.errors, `item_${n}_due`),
     );
   });

@@ -116,8 +116,8 @@ function renderPicker(e, ctx, type) {
   c.dataset.initial = c.value;
   c.title = pick(e.placeholder, ctx);
   if (e.disabled) c.disabled = true;
-  // A native date input cannot show a placeholder: without a label, show it as one.
-  if (!e.label && e.placeholder) e = { ...e, label: e.placeholder };
+  // Like Feishu's, the picker has no label of its own: cards put one before it; the
+  // placeholder stays available as the tooltip.
   // Feishu sends dates as "2027-03-31 +0800".
   const get = () => (c.value ? `${c.value.replace('T', ' ')}${type === 'time' ? '' : dateSuffix(ctx)}` : '');
   if (!ctx.form) {

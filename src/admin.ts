@@ -3,8 +3,10 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { readAudit } from '../db/repos/audit.js';
 import { failedOutbox } from '../db/repos/outbox.js';
+import { D1Unavailable, openD1Proxy } from '../db/open-d1-proxy.js';
 import { openSqlite } from '../db/open-sqlite.js';
 import { deadlineCommand, exportLedgerCommand, exportPledgeCommand, PLEDGE_USAGE } from './cli/pledge-commands.js';
+import { D1_USAGE, d1Env, d1OnlyCommand, noD1Credentials, parseDbFlags } from './cli/d1-admin.js';
 import { readTable } from './cli/read-table.js';
 import { sandboxCommand } from './cli/sandbox-command.js';
 import { createDeps } from './compose.js';
@@ -14,26 +16,34 @@ import { sandboxCredentials } from './sandbox/sandbox-credentials.js';
 import { tick } from './tick.js';
 import { importDirectory } from './usecases/import-directory.js';
 
-const USAGE = `用法 (usage): npm run admin -- <command>
+const USAGE = `用法 (usage): npm run admin -- [--d1 [--remote | --persist-to <dir>]] <command>
   migrate                                  应用数据库迁移 (apply migrations)
   import <orgs.csv|xlsx> <people.csv|xlsx> 导入组织和人员 (import the directory)
   audit verify                             校验审计日志哈希链 (verify the audit chain)
   tick --at <ISO time> [--dry-run]         以该时刻运行一次调度 (run the scheduler as of a moment)
   outbox failed                            列出发送失败的消息 (list permanently failed sends)
-${PLEDGE_USAGE}`;
+${PLEDGE_USAGE}
+${D1_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
-  const config = loadConfig(process.env);
-  const [cmd, ...rest] = argv;
+  const flags = parseDbFlags(argv);
+  if (!flags.ok) {
+    console.error(`${flags.problem}\n${USAGE}`);
+    return 2;
+  }
+  let config = loadConfig(process.env);
+  const [cmd, ...rest] = flags.args;
   if (!cmd || cmd === 'help' || cmd === '--help') {
     console.log(USAGE);
     return cmd ? 0 : 2;
   }
-  const { db, close } = openSqlite(config.databaseUrl);
-  const logger = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+  if (flags.d1 && (cmd === 'migrate' || cmd === 'sandbox')) return await d1OnlyCommand(cmd, flags.d1);
+  const { db, close, vars } = flags.d1 ? await openD1Proxy(flags.d1) : { ...openSqlite(config.databaseUrl), vars: undefined };
   try {
+    if (vars) config = loadConfig(d1Env(vars, process.env));
+    const logger = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
     const makeDeps = async (now?: () => Date) =>
-      createDeps({ db, lark: config.lark ?? (await sandboxCredentials(db, config.port)), logger, timeZone: config.timeZone, now });
+      createDeps({ db, lark: config.lark ?? (flags.d1 ? noD1Credentials() : await sandboxCredentials(db, config.port)), logger, timeZone: config.timeZone, now });
     switch (cmd) {
       case 'migrate':
         console.log('数据库已是最新 (migrations applied).');
@@ -104,6 +114,6 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof D1Unavailable ? err.message : err);
   process.exitCode = 1;
 }

@@ -85,7 +85,7 @@ export async function openD1Proxy(target: D1Target): Promise<OpenedD1> {
     );
   } catch (err) {
     remote?.cleanup();
-    const hint = target.remote ? '：请先 npx wrangler login（或设置 CLOUDFLARE_API_TOKEN 和 CLOUDFLARE_ACCOUNT_ID）' : '';
+    const hint = target.remote ? '：请确认已 npx wrangler login（或设置了 CLOUDFLARE_API_TOKEN 和 CLOUDFLARE_ACCOUNT_ID）、能访问 api.cloudflare.com、database_id 正确' : '';
     throw new D1Unavailable(`无法打开${describe(target)}${hint} (could not open D1): ${err instanceof Error ? err.message : String(err)}`);
   }
   const close = async () => {

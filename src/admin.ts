@@ -116,4 +116,6 @@ try {
 } catch (err) {
   console.error(err instanceof ConfigError || err instanceof D1Unavailable ? err.message : err);
   process.exitCode = 1;
+  // A remote D1 session that failed to start can leave wrangler's proxy running: don't wait on it.
+  if (err instanceof D1Unavailable) process.exit();
 }

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
+import { BetterSqliteDialect } from './better-sqlite-dialect.js';
 import { migrateSqlite } from './migrate-sqlite.js';
 import type { Database } from './schema.js';
 
@@ -28,6 +29,6 @@ export function openSqlite(url: string, options: { migrate?: boolean } = {}): Op
   raw.pragma('foreign_keys = ON');
   raw.pragma('synchronous = NORMAL');
   if (options.migrate !== false) migrateSqlite(raw);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new BetterSqliteDialect(raw) });
   return { db, raw, close: () => db.destroy() };
 }

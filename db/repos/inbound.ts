@@ -6,8 +6,9 @@ type Db = Kysely<Database>;
 /**
  * Records a delivery under each of its keys (event_id; msg:<message_id> for messages).
  * Returns true only for the one caller that inserted the first key and found no other key
- * taken: a repeat, in parallel or hours later, gets false. INSERT … ON CONFLICT DO NOTHING is
- * atomic on SQLite and D1 alike, so no transaction is needed.
+ * taken: a repeat, in parallel or hours later, gets false. All keys go in one
+ * INSERT … ON CONFLICT DO NOTHING … RETURNING, atomic on SQLite and D1 alike (no transaction
+ * needed), and one write instead of one per key.
  */
 export async function claimDelivery(
   db: Db,
@@ -18,25 +19,23 @@ export async function claimDelivery(
 ): Promise<boolean> {
   const [primary, ...others] = keys;
   if (!primary) throw new Error('no key');
-  const first = await db
+  const at = now.toISOString();
+  const rows = [
+    { key: primary, event_type: eventType, payload, status: 'pending', received_at: at, response: null, error: null, processed_at: null },
+    ...others.map((key) => ({ key, event_type: eventType, payload: '', status: 'duplicate', received_at: at, response: null, error: null, processed_at: at })),
+  ];
+  const inserted = await db
     .insertInto('inbound_events')
-    .values({ key: primary, event_type: eventType, payload, status: 'pending', received_at: now.toISOString(), response: null, error: null, processed_at: null })
+    .values(rows)
     .onConflict((oc) => oc.column('key').doNothing())
-    .executeTakeFirst();
-  if (Number(first.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
-  for (const key of others) {
-    const r = await db
-      .insertInto('inbound_events')
-      .values({ key, event_type: eventType, payload: '', status: 'duplicate', received_at: now.toISOString(), response: null, error: null, processed_at: now.toISOString() })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .executeTakeFirst();
-    if (Number(r.numInsertedOrUpdatedRows ?? 0n) !== 1) {
-      // Same message under a new event_id: remember it as a duplicate and stop.
-      await finishDelivery(db, primary, 'duplicate', now);
-      return false;
-    }
-  }
-  return true;
+    .returning('key')
+    .execute();
+  const got = new Set(inserted.map((r) => r.key));
+  if (!got.has(primary)) return false;
+  if (others.every((k) => got.has(k))) return true;
+  // Same message under a new event_id: remember it as a duplicate.
+  await finishDelivery(db, primary, 'duplicate', now);
+  return false;
 }
 
 export async function finishDelivery(db: Db, key: string, status: 'done' | 'failed' | 'duplicate', now: Date, error?: string, response?: string): Promise<void> {

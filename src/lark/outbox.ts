@@ -39,6 +39,8 @@ export interface OutboxDeps {
   now: () => Date;
   logger: Logger;
   sleep: (ms: number) => Promise<void>;
+  /** Real elapsed time for rate limits and drain budgets (a test's frozen `now` must not stall them). */
+  monotonicMs?: () => number;
   random: () => number;
 }
 
@@ -49,6 +51,7 @@ function toUuid(key: string): string {
 
 function row(msg: OutgoingMessage, now: Date) {
   const base = {
+    msg_key: msg.key,
     uuid: toUuid(msg.key),
     status: 'pending',
     next_attempt_at: now.toISOString(),
@@ -80,6 +83,7 @@ function row(msg: OutgoingMessage, now: Date) {
 const scopeOf = (r: OutboxRow): string => `${r.receive_id_type === 'open_id' ? 'user' : 'chat'}:${r.receive_id ?? ''}`;
 
 export function createOutbox(deps: OutboxDeps): Outbox {
+  const clock = deps.monotonicMs ?? (() => performance.now());
   let running: Promise<DrainResult> | undefined;
 
   async function sendOne(r: OutboxRow): Promise<string | null> {
@@ -117,7 +121,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       logger.warn({ outboxId: r.id, op: r.op, status: e.httpStatus, code: e.code, attempts, retryable: e.retryable }, 'outbox send failed');
       if (e.retryable && attempts < MAX_ATTEMPTS) {
         const wait = e.retryAfterMs ?? backoffMs(attempts, deps.random());
-        if (e.retryAfterMs !== undefined) limiter.drain(e.httpStatus === 429 ? 'app' : scopeOf(r), now().getTime(), e.retryAfterMs);
+        if (e.retryAfterMs !== undefined) limiter.drain(e.httpStatus === 429 ? 'app' : scopeOf(r), clock(), e.retryAfterMs);
         await markRetry(db, r.id, new Date(now().getTime() + wait), e.message);
         result.retried++;
         return 'retry';
@@ -131,13 +135,13 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   async function drainOnce(budget: { maxSends?: number; maxMs?: number }): Promise<DrainResult> {
     const { db, now, limiter, sleep } = deps;
     const result: DrainResult = { sent: 0, retried: 0, failed: 0, deferred: 0 };
-    const started = now().getTime();
+    const started = clock();
     const maxSends = budget.maxSends ?? Infinity;
     const maxMs = budget.maxMs ?? Infinity;
     // Counts sends begun, not finished: lanes run side by side, and a Worker's subrequest
     // budget must hold as a hard cap.
     let begun = 0;
-    const spent = () => begun >= maxSends || now().getTime() - started >= maxMs;
+    const spent = () => begun >= maxSends || clock() - started >= maxMs;
     /** Rows left for a later pass of this drain (rate limit) or a later drain (budget). */
     const skip = new Set<number>();
     let held = 0;
@@ -163,12 +167,12 @@ export function createOutbox(deps: OutboxDeps): Outbox {
               continue;
             }
             const keys = ['app', scopeOf(r)];
-            let wait = limiter.waitMs(keys, now().getTime());
-            if (wait > 0 && wait <= 1500 && now().getTime() - started + wait < maxMs) {
+            let wait = limiter.waitMs(keys, clock());
+            if (wait > 0 && wait <= 1500 && clock() - started + wait < maxMs) {
               await sleep(wait);
-              wait = limiter.waitMs(keys, now().getTime());
+              wait = limiter.waitMs(keys, clock());
             }
-            const takenAt = now().getTime();
+            const takenAt = clock();
             if (wait > 0 || !limiter.tryTake(keys, takenAt)) {
               // Leave it (and the rest of this lane) for the next pass, in order.
               for (const rest of lane.slice(i)) skip.add(rest.id);
@@ -183,7 +187,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
             try {
               outcome = await deliver(r, result);
             } finally {
-              limiter.complete(keys, takenAt, now().getTime());
+              limiter.complete(keys, takenAt, clock());
             }
             progressed = true;
             // The rest of the lane now waits behind the retry (found held on the next pass).
@@ -197,9 +201,9 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       const limited = all.filter((r) => skip.has(r.id));
       if (limited.length === 0) break; // nothing due but messages held behind a retry
       // Everything left is rate-limited: wait for the soonest window, then look again.
-      const waits = limited.map((r) => limiter.waitMs(['app', scopeOf(r)], now().getTime()));
+      const waits = limited.map((r) => limiter.waitMs(['app', scopeOf(r)], clock()));
       const soonest = Math.min(...waits.filter((w) => w > 0), 1000);
-      if (now().getTime() - started + soonest >= maxMs) break;
+      if (clock() - started + soonest >= maxMs) break;
       await sleep(soonest);
       skip.clear();
     }
@@ -207,18 +211,43 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     return result;
   }
 
-  return {
+  const outbox: Outbox = {
     async enqueue(msg) {
       await insertOutbox(deps.db, row(msg, deps.now()));
     },
-    async drain(budget = {}) {
-      while (running) await running.catch(() => undefined);
-      running = drainOnce(budget);
-      try {
-        return await running;
-      } finally {
-        running = undefined;
+    drain(budget = {}) {
+      if (!running) {
+        running = drainOnce(budget).finally(() => {
+          running = undefined;
+        });
+        return running;
       }
+      // A drain is running: everyone who asks meanwhile shares one follow-up drain (with the
+      // largest budget asked for), which starts when this one ends and so sees their rows.
+      // One waiter per caller would be woken on every drain: quadratic under load.
+      if (next) {
+        next.budget = widest(next.budget, budget);
+        return next.result;
+      }
+      const follow: { budget: DrainBudget; result: Promise<DrainResult> } = { budget, result: Promise.resolve(EMPTY) };
+      follow.result = running
+        .catch(() => undefined)
+        .then(() => {
+          next = undefined;
+          return outbox.drain(follow.budget);
+        });
+      next = follow;
+      return follow.result;
     },
   };
+  let next: { budget: DrainBudget; result: Promise<DrainResult> } | undefined;
+  return outbox;
+}
+
+type DrainBudget = { maxSends?: number; maxMs?: number };
+const EMPTY: DrainResult = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+
+function widest(a: DrainBudget, b: DrainBudget): DrainBudget {
+  const max = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? undefined : Math.max(x, y));
+  return { maxSends: max(a.maxSends, b.maxSends), maxMs: max(a.maxMs, b.maxMs) };
 }

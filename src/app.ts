@@ -35,6 +35,14 @@ export function createApp(opts: AppOptions): Hono {
   });
 
   const kick = () => defer(() => deps.outbox.drain({ maxMs: 20_000 }));
+  // Handles a stored delivery after the response, then sends what it queued. Made here, not
+  // inside `door`, so the deferred task does not keep the request and its body alive (a
+  // closure made in `door` would hold all of door's variables).
+  const handleLater = (eventId: string) =>
+    defer(async () => {
+      await processDelivery(deps, routes, eventId);
+      kick();
+    });
 
   const door = async (c: import('hono').Context) => {
     const raw = await c.req.text();
@@ -84,13 +92,8 @@ export function createApp(opts: AppOptions): Hono {
       keys = [eventId, `msg:${msg.data.message.message_id}`];
     }
     const fresh = await claimDelivery(deps.db, keys, type, payload, deps.now());
-    if (fresh) {
-      // Acknowledge now (Feishu retries after 3 s); the stored delivery survives a crash.
-      defer(async () => {
-        await processDelivery(deps, routes, eventId);
-        await deps.outbox.drain({ maxMs: 20_000 });
-      });
-    }
+    // Acknowledge now (Feishu retries after 3 s); the stored delivery survives a crash.
+    if (fresh) handleLater(eventId);
     return c.json(ACK);
   };
 

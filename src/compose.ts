@@ -8,7 +8,7 @@ import { DIALOG_TABLE } from '../handlers/dialog-table.js';
 import type { MessageRoutes } from '../handlers/on-message.js';
 import { createApp } from './app.js';
 import type { LarkCredentials } from './config.js';
-import { feishuLimits, RateLimiter } from './domain/rate-limiter.js';
+import { feishuLimits, RateLimiter, type BucketSpec } from './domain/rate-limiter.js';
 import { createLarkClient } from './lark/client.js';
 import { createLarkApi, type LarkApi } from './lark/open-api.js';
 import { createOutbox } from './lark/outbox.js';
@@ -24,6 +24,8 @@ export interface RuntimeOptions {
   sleep?: (ms: number) => Promise<void>;
   /** For tests: a ready LarkApi instead of the node-sdk one. */
   larkApi?: LarkApi;
+  /** Outbound rate limits; Feishu's by default. The bench raises the per-app one against the emulator. */
+  limits?: (key: string) => BucketSpec;
 }
 
 export const ROUTES: MessageRoutes = { commands: COMMAND_TABLE, dialogs: DIALOG_TABLE };
@@ -35,7 +37,7 @@ export function createDeps(opts: RuntimeOptions): Deps {
   const outbox = createOutbox({
     db: opts.db,
     lark,
-    limiter: new RateLimiter(feishuLimits),
+    limiter: new RateLimiter(opts.limits ?? feishuLimits),
     now,
     logger: opts.logger,
     sleep: opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),

@@ -3,22 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buttonValue, cardOf, cardText, formDefaults } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
+import { FORM as BASE_FORM, GROUP, LEADER, NOW, OTHER_LEADER, OTHER_SEC, privateChat, SEC } from './helpers/pledge.js';
 
-const SEC = 'ou_demo_sec_zw'; // 文学院中文系党支部 secretary
-const LEADER = 'ou_demo_leader'; // 文学院党委 leader: reviews the branch
-const OTHER_LEADER = 'ou_demo_leader2'; // 计算机学院 leader: must not review
-const OTHER_SEC = 'ou_demo_sec_yjs';
-const GROUP = 'oc_demo_wxy_zw';
-const NOW = new Date('2027-01-05T02:00:00Z');
-
+// Two items here: the flow revises and completes the second.
 const FORM = {
-  name: '张明',
-  gender: '男',
-  birth_month: '1978-05',
-  position: '党支部书记',
-  term_start: '2020-09-01',
-  contact: '13800000001',
-  item_1: '每月组织一次主题党日',
+  ...BASE_FORM,
   item_1_standard: '全年不少于12次，党员参与率90%以上',
   item_1_due: '2027-12-31 +0800',
   item_2: '结对帮扶 3 名学业困难学生',
@@ -28,17 +17,8 @@ const FORM = {
 
 describe('the annual pledge, through the door', () => {
   let h: Harness;
+  const { say, press } = privateChat(() => h);
   const lastCard = (chat: string) => cardOf(h.emu.inChat(chat).at(-1)!);
-  const say = async (openId: string, text: string) => {
-    await h.say({ openId, chatId: P2P(openId), chatType: 'p2p', text });
-    await h.settle();
-  };
-  const press = async (openId: string, value: Record<string, unknown>, formValue?: Record<string, unknown>) => {
-    const r = await h.press({ openId, value, formValue, chatId: P2P(openId) });
-    await h.settle();
-    expect(r.status).toBe(200);
-    return r.body as { toast?: { type: string; content: string }; card?: { data: Record<string, unknown> } };
-  };
 
   beforeAll(async () => {
     h = await startHarness({ now: () => NOW });

@@ -9,27 +9,17 @@ import { importDirectory } from '../src/usecases/import-directory.js';
 import { buttonValue, cardOf, cardText } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
+import { FORM, LEADER, NOW, privateChat, SEC } from './helpers/pledge.js';
 
-const SEC = 'ou_demo_sec_zw';
-const LEADER = 'ou_demo_leader';
-const NOW = new Date('2027-01-05T02:00:00Z');
-const FORM = {
-  name: '张明', gender: '男', birth_month: '1978-05', position: '党支部书记', term_start: '2020-09-01', contact: '13800000001',
-  item_1: '每月组织一次主题党日', item_1_standard: '全年不少于12次', item_1_due: '2027-12-31',
-};
 
 describe('pledge: dialogs, deadlines, handover, CLI', () => {
   let h: Harness;
   const lastMsg = (id: string) => h.emu.inChat(P2P(id)).at(-1)!;
+  const chat = privateChat(() => h);
+  const press = chat.press;
   const say = async (openId: string, text: string) => {
-    await h.say({ openId, chatId: P2P(openId), chatType: 'p2p', text });
-    await h.settle();
+    await chat.say(openId, text);
     return textOf(lastMsg(openId).content);
-  };
-  const press = async (openId: string, value: Record<string, unknown>, formValue?: Record<string, unknown>) => {
-    const r = await h.press({ openId, value, formValue, chatId: P2P(openId) });
-    await h.settle();
-    return r.body as { toast?: { type: string; content: string }; card?: { data: Record<string, unknown> } };
   };
   const fileAndApprove = async () => {
     await say(SEC, '承诺');

@@ -19,6 +19,7 @@ import { openPledge } from '../src/usecases/pledge/open-pledge.js';
 import { submitPledge } from '../src/usecases/pledge/file-pledge.js';
 import { reviewPledge } from '../src/usecases/pledge/review-pledge.js';
 import { P2P } from './helpers/directory.js';
+import { FORM, LEADER, NOW, SEC } from './helpers/pledge.js';
 
 /**
  * The admin CLI on the Workers deployment's D1 (`--d1`): a local D1 in a temp --persist-to
@@ -26,13 +27,6 @@ import { P2P } from './helpers/directory.js';
  * wrangler itself. The bot's Open API calls (tick) go to the emulator over 127.0.0.1.
  */
 
-const SEC = 'ou_demo_sec_zw';
-const LEADER = 'ou_demo_leader';
-const NOW = new Date('2027-01-05T02:00:00Z');
-const FORM = {
-  name: '张明', gender: '男', birth_month: '1978-05', position: '党支部书记', term_start: '2020-09-01', contact: '13800000001',
-  item_1: '每月组织一次主题党日', item_1_standard: '全年不少于12次', item_1_due: '2027-12-31',
-};
 
 describe('npm run admin -- --d1 (Workers + D1)', () => {
   let dir: string;

@@ -1,0 +1,216 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { killAll, machineCpuMs, startChild, type Child } from './children.js';
+import type { ServerConfig } from './config.js';
+import { closedLoop, createSender, openLoop, waitUntil, type PhaseResult, type Shot } from './load.js';
+import { botSection, cpuLines, errorDetails, table, timeline, verdicts, type BotChecks, type CpuUse, type TargetResult } from './report.js';
+import { buildSlice, type Delivery, type Slice } from './workload.js';
+
+/**
+ * npm run bench [-- --rate 1000 --seconds 10 --warmup 2 --max-seconds 8 --connections 32]
+ *
+ * Starts the real bot (with the Open API emulator) and two baselines, each in its own process on
+ * 127.0.0.1, and drives each with the same signed, encrypted events: first at a fixed offered
+ * rate (open loop), then as fast as `connections` keep-alive connections go (closed loop).
+ */
+const Flags = z.object({
+  rate: z.coerce.number().int().min(1).max(20_000).default(1000),
+  seconds: z.coerce.number().min(1).max(60).default(10),
+  warmup: z.coerce.number().min(0).max(30).default(2),
+  'max-seconds': z.coerce.number().min(1).max(60).default(8),
+  'max-events': z.coerce.number().int().min(100).max(200_000).default(60_000),
+  connections: z.coerce.number().int().min(1).max(512).default(32),
+  targets: z.string().default('pledge-bot,sdk-adapter,bare-echo'),
+});
+const { values } = parseArgs({
+  options: Object.fromEntries(Object.keys(Flags.shape).map((k) => [k, { type: 'string' as const }])),
+  strict: true,
+});
+const flags = Flags.parse(values);
+const targets = flags.targets.split(',').map((t) => t.trim());
+const DRAIN_TIMEOUT_MS = 120_000;
+
+const dir = mkdtempSync(join(tmpdir(), 'pledge-bench-'));
+const secrets = {
+  appId: `cli_bench_${process.pid}`,
+  appSecret: randomBytes(16).toString('hex'),
+  encryptKey: randomBytes(16).toString('hex'),
+  verificationToken: randomBytes(16).toString('hex'),
+};
+const cleanup = () => {
+  killAll();
+  rmSync(dir, { recursive: true, force: true });
+};
+process.once('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+type Check = (d: Delivery, status: number, body: string) => boolean;
+const CHECKS: Record<string, Check> = {
+  // Messages are acknowledged with {code:0}; card presses get a toast that is not an error.
+  'pledge-bot': (d, status, body) => status === 200 && (d.kind === 'message' ? body === '{"code":0}' : body.includes('"toast"') && !body.includes('"type":"error"')),
+  // The SDK adapter answers an empty 200 when it refuses an event: only {code:0} means handled.
+  'sdk-adapter': (_d, status, body) => status === 200 && body === '{"code":0}',
+  'bare-echo': (d, status, body) => status === 200 && body.length === d.body.length,
+};
+
+function shots(slice: Slice, target: string, count = slice.deliveries.length): Shot[] {
+  const check = CHECKS[target]!;
+  return slice.deliveries.slice(0, count).map((d) => ({
+    // The SDK adapter answers one path only; the bot and the echo take card presses on /lark/card.
+    path: target === 'sdk-adapter' ? '/lark/events' : d.path,
+    headers: d.headers,
+    body: d.body,
+    check: (status, body) => check(d, status, body),
+  }));
+}
+
+async function phase<T>(label: string, run: () => Promise<T>): Promise<T> {
+  log(`  ${label} …`);
+  return run();
+}
+
+/** CPU ms each process used during `run` (the generator is this process). */
+async function withCpu<T>(children: Child[], run: () => Promise<T>): Promise<{ value: T; cpu: CpuUse }> {
+  const before = children.map((c) => c.cpuMs());
+  const machine = machineCpuMs();
+  const gen = process.cpuUsage();
+  const value = await run();
+  const g = process.cpuUsage(gen);
+  const cpu: CpuUse = { generator: (g.user + g.system) / 1000 };
+  children.forEach((c, i) => {
+    const a = before[i];
+    const b = c.cpuMs();
+    if (a !== undefined && b !== undefined) cpu[c.name] = b - a;
+  });
+  const after = machineCpuMs();
+  // Whatever else ran on the machine meanwhile (other jobs skew every figure here).
+  if (machine !== undefined && after !== undefined) cpu.others = Math.max(0, after - machine - Object.values(cpu).reduce((a, b) => a + b, 0));
+  return { value, cpu };
+}
+
+async function runOpen(port: number, s: Shot[], rate: number): Promise<PhaseResult> {
+  const sender = createSender(port, 256);
+  try {
+    return await openLoop(sender, s, rate);
+  } finally {
+    sender.close();
+  }
+}
+
+async function runClosed(port: number, s: Shot[], cycle: boolean): Promise<PhaseResult> {
+  const sender = createSender(port, flags.connections);
+  try {
+    return await closedLoop(sender, s, flags.connections, flags['max-seconds'], cycle);
+  } finally {
+    sender.close();
+  }
+}
+
+async function main(): Promise<void> {
+  log(`pledge-bot bench: ${cpus().length} cores, Node ${process.version}; sealing events …`);
+  const warmN = Math.round(flags.rate * flags.warmup);
+  const fixedN = Math.round(flags.rate * flags.seconds);
+  const warm = buildSlice(secrets, 0, warmN);
+  const fixed = buildSlice(secrets, warmN, fixedN);
+  const closed = buildSlice(secrets, warmN + fixedN, flags['max-events']);
+  const config: ServerConfig = { ...secrets };
+  const results: TargetResult[] = [];
+  let checks: BotChecks | undefined;
+
+  for (const target of targets) {
+    if (!CHECKS[target]) throw new Error(`unknown target ${target}`);
+    log(`${target}:`);
+    const children: Child[] = [];
+    try {
+      let server: Child;
+      let botDb: BetterSqlite3.Database | undefined;
+      let emulator: Child | undefined;
+      if (target === 'pledge-bot') {
+        emulator = await startChild('emulator', './server-emulator.ts', config);
+        children.push(emulator);
+        const dbPath = join(dir, 'bot.sqlite');
+        server = await startChild('pledge-bot', './server-bot.ts', { ...config, dbPath, larkDomain: `http://127.0.0.1:${emulator.port}`, directoryPeople: 200 });
+        children.push(server);
+        botDb = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
+      } else {
+        server = await startChild(target, target === 'sdk-adapter' ? './server-sdk.ts' : './server-echo.ts', config);
+        children.push(server);
+      }
+      const count = (sql: string) => (botDb!.prepare(sql).get() as { n: number }).n;
+      const drained = () =>
+        count(`SELECT count(*) AS n FROM inbound_events WHERE status = 'pending'`) === 0 &&
+        count(`SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`) === 0;
+
+      if (warm.deliveries.length) await phase(`warm-up ${flags.warmup} s at ${flags.rate}/s`, () => runOpen(server.port, shots(warm, target), flags.rate));
+      const fixedRun = await phase(`fixed rate ${flags.rate}/s for ${flags.seconds} s`, () =>
+        withCpu(children, () => runOpen(server.port, shots(fixed, target), flags.rate)),
+      );
+      const drainFixedMs = botDb ? await phase('waiting for the outbox to drain', () => waitUntil(drained, DRAIN_TIMEOUT_MS)) : undefined;
+      const closedRun = await phase(`max throughput, ${flags.connections} connections, ${flags['max-seconds']} s`, () =>
+        // The baselines keep no state, so they may see the same events again; the bot gets each once.
+        withCpu(children, () => runClosed(server.port, shots(closed, target), target !== 'pledge-bot')),
+      );
+      const closedResult = closedRun.value;
+      results.push({ name: target, offered: flags.rate, fixed: fixedRun.value, closed: closedResult, connections: flags.connections, cpuFixed: fixedRun.cpu, cpuClosed: closedRun.cpu });
+
+      if (botDb && emulator) {
+        const drainClosedMs = await phase('waiting for the outbox to drain', () => waitUntil(drained, DRAIN_TIMEOUT_MS));
+        const sentClosed = closed.deliveries.slice(0, closedResult.sent);
+        const sent = [...warm.deliveries, ...fixed.deliveries, ...sentClosed];
+        const stats = (await (await fetch(`http://127.0.0.1:${emulator.port}/__bench/stats`)).json()) as BotChecks['replies'];
+        checks = {
+          uniqueSent: sent.filter((d) => !d.repeat).length,
+          repeatsSent: sent.filter((d) => d.repeat).length,
+          eventRows: count(`SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%'`),
+          eventRowsDone: count(`SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%' AND status = 'done'`),
+          messageRows: count(`SELECT count(*) AS n FROM inbound_events WHERE key LIKE 'msg:%'`),
+          messagesSent: sent.filter((d) => !d.repeat && d.kind === 'message').length,
+          notDone: count(`SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%' AND status <> 'done'`),
+          replies: stats,
+          drainFixedMs,
+          drainClosedMs,
+          warnings: server.stderrLines(),
+          warningTail: [...server.stderrTail],
+        };
+        botDb.close();
+      }
+    } finally {
+      for (const c of children.reverse()) await c.stop();
+      if (process.env.BENCH_DIAG) for (const c of children) log(c.stderrTail.filter((l) => l.startsWith('DIAG')).join('\n'));
+    }
+  }
+
+  const out = [
+    '',
+    `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; load generator, servers and emulator share the machine`,
+    `fixed rate: open loop at ${flags.rate}/s for ${flags.seconds} s after ${flags.warmup} s warm-up, latency from each request's due time; max throughput: closed loop, ${flags.connections} keep-alive connections, ${flags['max-seconds']} s`,
+    `events: 帮助 in p2p chats from 5000 users, every 10th a card press (me.show), every 100th a repeated delivery`,
+    '',
+    table(results),
+    '',
+    ...verdicts(results, flags.rate),
+    '',
+    ...cpuLines(results, cpus().length),
+    '',
+    ...results.flatMap((r) => timeline(r, flags.rate)),
+    ...(checks ? ['', ...botSection(results.find((r) => r.name === 'pledge-bot')!, checks)] : []),
+  ];
+  const errs = errorDetails(results);
+  if (errs.length) out.push('', 'errors:', ...errs.slice(0, 20));
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+try {
+  await main();
+} finally {
+  cleanup();
+}

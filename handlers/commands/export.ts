@@ -1,17 +1,17 @@
-import { localDate } from '../../src/domain/dates.js';
-import { pledgeYearFor } from '../../src/domain/cycle.js';
-import { pledgeFile, printableVersion } from '../../src/usecases/pledge/pledge-file.js';
-import { ledgerXlsxBytes } from '../../src/documents/ledger-xlsx.js';
-import { canRead } from '../../src/domain/pledge-rules.js';
-import { ledgerRows } from '../../src/usecases/ledger/ledger-rows.js';
 import { orgByCode } from '../../db/repos/directory.js';
+import { ledgerXlsxBytes } from '../../src/documents/ledger-xlsx.js';
+import { pledgeYearFor } from '../../src/domain/cycle.js';
+import { localDate } from '../../src/domain/dates.js';
+import { canRead } from '../../src/domain/pledge-rules.js';
 import type { Deps } from '../../src/usecases/deps.js';
-import type { MessageContext } from '../context.js';
+import { ledgerRows } from '../../src/usecases/ledger/ledger-rows.js';
+import { pledgeFile, printableVersion } from '../../src/usecases/pledge/pledge-file.js';
 import { whoIs } from '../../src/usecases/who-is.js';
-import { answer } from '../context.js';
+import { codeAndYear } from '../command-args.js';
+import { answer, type MessageContext } from '../context.js';
 import type { CommandHandler } from './registry.js';
 
-/** `导出 承诺书 [组织编码] [年份]`: the printable pledge as a Word file in this chat. */
+/** `导出 承诺书 [组织编码] [年份]` (printable Word) and `导出 台账 …` (Excel), as files in this chat. */
 export const exportCommand: CommandHandler = async (deps, ctx) => {
   const [what, ...rest] = ctx.args;
   if (what === '台账' || what === 'ledger') {
@@ -22,8 +22,9 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
     await answer(deps, ctx, { text: '可以导出：「导出 承诺书 〈组织编码〉〈年份〉」（可打印的 Word），「导出 台账 〈组织编码〉〈年份〉」（Excel）。' });
     return;
   }
-  const year = rest.find((a) => /^\d{4}$/.test(a)) ? Number(rest.find((a) => /^\d{4}$/.test(a))) : pledgeYearFor(localDate(deps.now(), deps.timeZone));
-  let code = rest.find((a) => !/^\d{4}$/.test(a));
+  const parsed = codeAndYear(rest);
+  const year = parsed.year ?? pledgeYearFor(localDate(deps.now(), deps.timeZone));
+  let code = parsed.code;
   if (!code) {
     const me = await whoIs(deps, ctx.openId);
     code = me.grants.find((g) => g.role === 'secretary')?.orgCode ?? me.grants[0]?.orgCode;
@@ -48,10 +49,10 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
 
 /** `导出 台账 [组织编码] [年份]`: the ledger of a subtree the asker may read, as Excel. */
 async function exportLedger(deps: Deps, ctx: MessageContext, args: string[]): Promise<void> {
-  const yearArg = args.find((a) => /^\d{4}$/.test(a));
-  const year = yearArg ? Number(yearArg) : pledgeYearFor(localDate(deps.now(), deps.timeZone));
+  const parsed = codeAndYear(args);
+  const year = parsed.year ?? pledgeYearFor(localDate(deps.now(), deps.timeZone));
   const me = await whoIs(deps, ctx.openId);
-  const code = args.find((a) => !/^\d{4}$/.test(a)) ?? (me.grants.find((g) => g.role === 'admin' || g.role === 'leader') ?? me.grants[0])?.orgCode;
+  const code = parsed.code ?? (me.grants.find((g) => g.role === 'admin' || g.role === 'leader') ?? me.grants[0])?.orgCode;
   const org = code ? await orgByCode(deps.db, code) : undefined;
   if (!org) {
     await answer(deps, ctx, { text: code ? `没有编码为「${code.slice(0, 64)}」的组织。` : '你还不在组织名录中，请联系创先办。' });

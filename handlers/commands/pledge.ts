@@ -1,4 +1,5 @@
 import { openPledge } from '../../src/usecases/pledge/open-pledge.js';
+import { codeAndYear } from '../command-args.js';
 import { answer } from '../context.js';
 import { startPledgeDialog } from '../dialogs/pledge-dialog.js';
 import { openPledgeReply } from '../pledge-replies.js';
@@ -12,9 +13,8 @@ export const pledge: CommandHandler = async (deps, ctx) => {
   }
   const chat = ctx.args[0] === '对话' || ctx.args[0] === 'chat';
   const rest = chat ? ctx.args.slice(1) : ctx.args;
-  const yearArg = rest.find((a) => /^\d{4}$/.test(a));
-  const orgCode = rest.find((a) => !/^\d{4}$/.test(a));
-  const r = await openPledge(deps, { openId: ctx.openId, orgCode, year: yearArg ? Number(yearArg) : undefined });
+  const { code, year } = codeAndYear(rest);
+  const r = await openPledge(deps, { openId: ctx.openId, orgCode: code, year });
   if (chat && r.kind === 'form') {
     await startPledgeDialog(deps, ctx, r.form.versionId);
     return;

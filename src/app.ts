@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { toast, type CardResponse } from '../cards/card-kit.js';
 import { claimDelivery, deliveryByKey, finishDelivery } from '../db/repos/inbound.js';
 import { onCardAction, type CardActionTable } from '../handlers/on-card-action.js';
 import type { MessageRoutes } from '../handlers/on-message.js';
 import { Envelope, MessageReceived } from './lark/envelopes.js';
+import { readBody } from './lark/read-body.js';
 import { verifyRequest, type DoorSecrets } from './lark/verify-request.js';
 import { processDelivery } from './process-delivery.js';
 import type { Deps } from './usecases/deps.js';
@@ -45,7 +45,9 @@ export function createApp(opts: AppOptions): Hono {
     });
 
   const door = async (c: import('hono').Context) => {
-    const raw = await c.req.text();
+    // Feishu's events are a few KB; a bigger body is refused before it is read into memory.
+    const raw = await readBody(c.req, MAX_BODY_BYTES);
+    if (raw === undefined) return c.json({ error: 'body too large' }, 413);
     const verdict = verifyRequest(raw, (n) => c.req.header(n), secrets, deps.now().getTime());
     if (!verdict.ok) {
       deps.logger.warn({ path: c.req.path, status: verdict.status, reason: verdict.reason }, 'refused at the door');
@@ -97,10 +99,8 @@ export function createApp(opts: AppOptions): Hono {
     return c.json(ACK);
   };
 
-  // Feishu's events are a few KB; a bigger body is refused before it is read into memory.
-  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) });
-  app.post('/lark/events', limit, door);
-  app.post('/lark/card', limit, door);
+  app.post('/lark/events', door);
+  app.post('/lark/card', door);
   opts.mount?.(app);
   return app;
 }

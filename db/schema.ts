@@ -65,6 +65,10 @@ export interface InboundEventsTable {
   error: string | null;
   received_at: string;
   processed_at: string | null;
+  /** Held by one handler until then; a failed try waits until then (0003). */
+  lease_until: Generated<string | null>;
+  /** The chat of a message: handled in order within it (0003). */
+  chat_id: Generated<string | null>;
 }
 
 export interface OutboxTable {

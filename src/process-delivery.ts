@@ -1,16 +1,26 @@
-import { deliveryByKey, finishDelivery, pendingDeliveries, retryDeliveryLater } from '../db/repos/inbound.js';
+import { finishDelivery, leaseDelivery, pendingDeliveries, retryDeliveryLater } from '../db/repos/inbound.js';
 import { onBotAdded } from '../handlers/on-bot-added.js';
 import { onMessage, type MessageRoutes } from '../handlers/on-message.js';
 import { Envelope } from './lark/envelopes.js';
 import type { Deps } from './usecases/deps.js';
 
-/** Tries per delivery (the first, then one per recovery pass) before it is recorded failed. */
+/** Tries per delivery (the first, then one per retry) before it is recorded failed. */
 export const MAX_DELIVERY_ATTEMPTS = 5;
+/** How long one handler holds a delivery: past this (a crash mid-handling) another may take it. */
+export const DELIVERY_LEASE_MS = 60_000;
+/** After a try failed for a passing reason, the next waits this long. */
+export const DELIVERY_RETRY_MS = 30_000;
 
-/** Handles one stored delivery (message, bot added); records done or failed. */
-export async function processDelivery(deps: Deps, routes: MessageRoutes, key: string): Promise<void> {
-  const row = await deliveryByKey(deps.db, key);
-  if (!row || row.status !== 'pending') return;
+export type DeliveryOutcome = 'done' | 'retry' | 'failed' | 'taken';
+
+/**
+ * Handles one stored delivery (message, bot added) and records done, failed or a later retry.
+ * It first leases the row, so the live queue, tick's recovery and any other instance never
+ * handle one delivery twice: 'taken' means it was done already or is in someone else's hands.
+ */
+export async function processDelivery(deps: Deps, routes: MessageRoutes, key: string): Promise<DeliveryOutcome> {
+  const row = await leaseDelivery(deps.db, key, deps.now(), DELIVERY_LEASE_MS);
+  if (!row) return 'taken';
   try {
     const env = Envelope.parse(JSON.parse(row.payload));
     switch (env.header.event_type) {
@@ -24,20 +34,31 @@ export async function processDelivery(deps: Deps, routes: MessageRoutes, key: st
         break;
     }
     await finishDelivery(deps.db, key, 'done', deps.now());
+    return 'done';
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     // A passing failure (the Open API down while looking up the bot's id, a busy database) must
-    // not lose the message: Feishu's own retries are deduped, so recovery tries it again.
+    // not lose the message: Feishu's own retries are deduped, so it is tried again here.
     const giveUp = row.attempts + 1 >= MAX_DELIVERY_ATTEMPTS;
     deps.logger.error({ key, attempts: row.attempts + 1, giveUp, err: message }, 'delivery failed');
-    if (giveUp) await finishDelivery(deps.db, key, 'failed', deps.now(), message);
-    else await retryDeliveryLater(deps.db, key, message);
+    if (giveUp) {
+      await finishDelivery(deps.db, key, 'failed', deps.now(), message);
+      return 'failed';
+    }
+    await retryDeliveryLater(deps.db, key, message, new Date(deps.now().getTime() + DELIVERY_RETRY_MS));
+    return 'retry';
   }
 }
 
-/** Deliveries acknowledged but not handled (the process died in between): handle them now. */
+/**
+ * Deliveries acknowledged but not handled (the process died in between, or a try failed and is
+ * due again): handle them now, oldest first. Rows younger than `olderThanMs` are left to the live
+ * queue; rows in someone's hands are skipped (and processDelivery leases each before handling).
+ */
 export async function recoverDeliveries(deps: Deps, routes: MessageRoutes, olderThanMs = 30_000): Promise<number> {
-  const rows = await pendingDeliveries(deps.db, new Date(deps.now().getTime() - olderThanMs), 500);
-  for (const r of rows) await processDelivery(deps, routes, r.key);
-  return rows.length;
+  const now = deps.now();
+  const rows = await pendingDeliveries(deps.db, now, 500, new Date(now.getTime() - olderThanMs));
+  let handled = 0;
+  for (const r of rows) if ((await processDelivery(deps, routes, r.key)) !== 'taken') handled++;
+  return handled;
 }

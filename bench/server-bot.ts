@@ -1,15 +1,19 @@
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { openSqlite } from '../db/open-sqlite.js';
-import { createBotApp, createDeps } from '../src/compose.js';
+import { createBotApp, createDeps, ROUTES } from '../src/compose.js';
+import { createDoorGate } from '../src/door-gate.js';
+import { createInboxQueue } from '../src/inbox-queue.js';
+import { drainSoon } from '../src/lark/drain-soon.js';
 import { feishuLimits } from '../src/domain/rate-limiter.js';
 import { importDirectory } from '../src/usecases/import-directory.js';
 import { announce, openIdOf, readServerConfig } from './config.js';
 import { installDiagnostics } from './diagnostics.js';
 
 /**
- * The real bot, wired as src/node.ts wires it (SQLite file, createDeps, createBotApp,
- * @hono/node-server, deferred work as floating promises, the outbox drained every 2 s too),
+ * The real bot, wired as src/node.ts wires it (SQLite file, createDeps, createBotApp, one door
+ * gate for the inbox queue and the outbox, @hono/node-server, deferred work as floating
+ * promises, the inbox polled and the outbox drained every 2 s too),
  * talking to the Open API emulator over loopback.
  *
  * One difference, on purpose: the per-app send limit (Feishu's 50/s and 1,000/min) is lifted,
@@ -23,12 +27,14 @@ const { db, raw, close } = openSqlite(cfg.dbPath);
 const lark = { appId: cfg.appId, appSecret: cfg.appSecret, encryptKey: cfg.encryptKey, verificationToken: cfg.verificationToken, domain: cfg.larkDomain };
 const pending = new Set<Promise<unknown>>();
 installDiagnostics(raw, () => pending.size);
+const gate = createDoorGate();
 const deps = createDeps({
   db,
   lark,
   logger,
   timeZone: 'Asia/Shanghai',
   limits: (key) => (key === 'app' ? { perSecond: 100_000, burst: 100 } : feishuLimits(key)),
+  gate,
 });
 
 // A small directory: one committee, ten branches, each with a secretary and members.
@@ -54,9 +60,13 @@ const defer = (task: () => Promise<unknown>) => {
     .finally(() => pending.delete(p));
   pending.add(p);
 };
-const app = createBotApp(deps, lark, defer);
+const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: drainSoon(deps.outbox, defer) });
+const app = createBotApp(deps, lark, defer, undefined, { gate, inbox });
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => announce(info.port));
-const drainer = setInterval(() => defer(() => deps.outbox.drain({ maxMs: 10_000 })), 2000);
+const drainer = setInterval(() => {
+  inbox.poll();
+  defer(() => deps.outbox.drain({ maxMs: 10_000 }));
+}, 2000);
 
 process.once('SIGTERM', () => {
   clearInterval(drainer);

@@ -3,10 +3,12 @@ import { toast, type CardResponse } from '../cards/card-kit.js';
 import { claimDelivery, deliveryByKey, finishDelivery } from '../db/repos/inbound.js';
 import { onCardAction, type CardActionTable } from '../handlers/on-card-action.js';
 import type { MessageRoutes } from '../handlers/on-message.js';
+import { createDoorGate, type DoorGate } from './door-gate.js';
+import { createInboxQueue, type InboxQueue } from './inbox-queue.js';
+import { drainSoon } from './lark/drain-soon.js';
 import { Envelope, MessageReceived } from './lark/envelopes.js';
 import { readBody } from './lark/read-body.js';
 import { verifyRequest, type DoorSecrets } from './lark/verify-request.js';
-import { processDelivery } from './process-delivery.js';
 import type { Deps } from './usecases/deps.js';
 
 export interface AppOptions {
@@ -16,6 +18,10 @@ export interface AppOptions {
   actions: CardActionTable;
   /** Runs work after the response (Node: a floating promise; Workers: ctx.waitUntil). */
   defer: (task: () => Promise<unknown>) => void;
+  /** Work after the response yields to the door through this gate; by default one of the app's own. */
+  gate?: DoorGate;
+  /** Where stored messages wait to be handled; by default a queue of the app's own, behind `gate`. */
+  inbox?: InboxQueue;
   /** Extra routes mounted by the entry (the sandbox). */
   mount?: (app: Hono) => void;
   /** Card callbacks must answer within 3 s; past this we answer "processing" and finish later. */
@@ -34,17 +40,15 @@ export function createApp(opts: AppOptions): Hono {
     return c.json({ ok: true });
   });
 
-  const kick = () => defer(() => deps.outbox.drain({ maxMs: 20_000 }));
-  // Handles a stored delivery after the response, then sends what it queued. Made here, not
-  // inside `door`, so the deferred task does not keep the request and its body alive (a
-  // closure made in `door` would hold all of door's variables).
-  const handleLater = (eventId: string) =>
-    defer(async () => {
-      await processDelivery(deps, routes, eventId);
-      kick();
-    });
+  const kick = drainSoon(deps.outbox, defer);
+  // Stored messages are handled after the response, behind the door (src/inbox-queue.ts), and
+  // what they queued is sent. The queue lives outside `door`, so waiting work does not keep a
+  // request and its body alive.
+  const gate = opts.gate ?? createDoorGate();
+  const inbox = opts.inbox ?? createInboxQueue({ deps, routes, gate, defer, afterHandled: kick });
 
   const door = async (c: import('hono').Context) => {
+    gate.knock();
     // Feishu's events are a few KB; a bigger body is refused before it is read into memory.
     const raw = await readBody(c.req, MAX_BODY_BYTES);
     if (raw === undefined) return c.json({ error: 'body too large' }, 413);
@@ -58,7 +62,8 @@ export function createApp(opts: AppOptions): Hono {
     const env = Envelope.safeParse(verdict.body);
     if (!env.success) return c.json({ error: 'not a schema 2.0 event' }, 400);
     const { event_id: eventId, event_type: type } = env.data.header;
-    const payload = JSON.stringify(env.data);
+    // Stored as it came (decrypted), not parsed and serialized again.
+    const payload = verdict.text;
 
     if (type === 'card.action.trigger') {
       const fresh = await claimDelivery(deps.db, [eventId], type, payload, deps.now());
@@ -88,14 +93,16 @@ export function createApp(opts: AppOptions): Hono {
     }
 
     let keys = [eventId];
+    let chatId: string | null = null;
     if (type === 'im.message.receive_v1') {
       const msg = MessageReceived.safeParse(env.data.event);
       if (!msg.success) return c.json({ error: 'malformed message event' }, 400);
       keys = [eventId, `msg:${msg.data.message.message_id}`];
+      chatId = msg.data.message.chat_id;
     }
-    const fresh = await claimDelivery(deps.db, keys, type, payload, deps.now());
+    const fresh = await claimDelivery(deps.db, keys, type, payload, deps.now(), chatId);
     // Acknowledge now (Feishu retries after 3 s); the stored delivery survives a crash.
-    if (fresh) handleLater(eventId);
+    if (fresh) inbox.push(eventId, chatId);
     return c.json(ACK);
   };
 

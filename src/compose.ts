@@ -8,9 +8,11 @@ import { DIALOG_TABLE } from '../handlers/dialog-table.js';
 import type { MessageRoutes } from '../handlers/on-message.js';
 import { createApp } from './app.js';
 import type { LarkCredentials } from './config.js';
+import type { DoorGate } from './door-gate.js';
 import { feishuLimits, RateLimiter, type BucketSpec } from './domain/rate-limiter.js';
 import { createLarkClient } from './lark/client.js';
 import { createLarkApi, type LarkApi } from './lark/open-api.js';
+import type { InboxQueue } from './inbox-queue.js';
 import { createOutbox } from './lark/outbox.js';
 import type { Logger } from './logger.js';
 import type { Deps } from './usecases/deps.js';
@@ -26,6 +28,8 @@ export interface RuntimeOptions {
   larkApi?: LarkApi;
   /** Outbound rate limits; Feishu's by default. The bench raises the per-app one against the emulator. */
   limits?: (key: string) => BucketSpec;
+  /** The outbox yields to the door through this gate (the Node entry shares one with the app). */
+  gate?: DoorGate;
 }
 
 export const ROUTES: MessageRoutes = { commands: COMMAND_TABLE, dialogs: DIALOG_TABLE };
@@ -42,6 +46,7 @@ export function createDeps(opts: RuntimeOptions): Deps {
     logger: opts.logger,
     sleep: opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     random: Math.random,
+    gate: opts.gate,
   });
   let botId: Promise<string> | undefined;
   const botOpenId = () => {
@@ -61,7 +66,13 @@ export function createDeps(opts: RuntimeOptions): Deps {
   return { db: opts.db, outbox, lark, now, logger: opts.logger, timeZone: opts.timeZone, botOpenId };
 }
 
-export function createBotApp(deps: Deps, lark: LarkCredentials, defer: (t: () => Promise<unknown>) => void, mount?: (app: Hono) => void): Hono {
+export function createBotApp(
+  deps: Deps,
+  lark: LarkCredentials,
+  defer: (t: () => Promise<unknown>) => void,
+  mount?: (app: Hono) => void,
+  background: { gate?: DoorGate; inbox?: InboxQueue } = {},
+): Hono {
   return createApp({
     deps,
     secrets: { encryptKey: lark.encryptKey, verificationToken: lark.verificationToken },
@@ -69,5 +80,6 @@ export function createBotApp(deps: Deps, lark: LarkCredentials, defer: (t: () =>
     actions: ACTION_TABLE,
     defer,
     mount,
+    ...background,
   });
 }

@@ -3,8 +3,11 @@ import { serve } from '@hono/node-server';
 import cron from 'node-cron';
 import pino from 'pino';
 import { openSqlite } from '../db/open-sqlite.js';
-import { createBotApp, createDeps } from './compose.js';
+import { createBotApp, createDeps, ROUTES } from './compose.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { createDoorGate } from './door-gate.js';
+import { createInboxQueue } from './inbox-queue.js';
+import { drainSoon } from './lark/drain-soon.js';
 import { tick } from './tick.js';
 
 /** Node entry: better-sqlite3, node-cron, @hono/node-server. */
@@ -32,17 +35,26 @@ async function main(config: Config): Promise<void> {
     onListening = sandbox.onListening;
     now = sandbox.now; // the sandbox clock, which the chat page can move forward
   }
-  const deps = createDeps({ db, lark, logger, timeZone: config.timeZone, now });
-  const app = createBotApp(deps, lark, defer, mount);
+  // Work after the response (handling stored messages, the outbox) yields to the door.
+  const gate = createDoorGate();
+  const deps = createDeps({ db, lark, logger, timeZone: config.timeZone, now, gate });
+  const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: drainSoon(deps.outbox, defer) });
+  const app = createBotApp(deps, lark, defer, mount, { gate, inbox });
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info({ port: info.port, mode: config.lark ? 'feishu' : 'sandbox' }, 'pledge-bot listening');
     void onListening?.(info.port);
   });
 
-  // Crash recovery and the outbox on start, then every minute (and the outbox every 2 s).
+  // Crash recovery and the outbox on start, then every minute. Every 2 s the inbox queue also
+  // looks for stored messages nobody holds (left by a restart, or due for another try), and
+  // the outbox is drained.
+  inbox.poll();
   defer(() => tick(deps));
   const minute = cron.schedule('* * * * *', () => defer(() => tick(deps)), { timezone: config.timeZone });
-  const drainer = setInterval(() => defer(() => deps.outbox.drain({ maxMs: 10_000 })), 2000);
+  const drainer = setInterval(() => {
+    inbox.poll();
+    defer(() => deps.outbox.drain({ maxMs: 10_000 }));
+  }, 2000);
 
   const stop = async () => {
     logger.info({}, 'shutting down');

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { dueOutbox, heldRecipients, insertOutbox, leaseOutbox, markFailed, markRetry, markSent } from '../../db/repos/outbox.js';
 import type { Database, OutboxRow } from '../../db/schema.js';
 import { backoffMs, MAX_ATTEMPTS } from '../domain/backoff.js';
+import type { DoorGate } from '../door-gate.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import type { Logger } from '../logger.js';
 import { type LarkApi, type ReceiveIdType, toLarkError } from './open-api.js';
@@ -42,6 +43,8 @@ export interface OutboxDeps {
   /** Real elapsed time for rate limits and drain budgets (a test's frozen `now` must not stall them). */
   monotonicMs?: () => number;
   random: () => number;
+  /** Each send waits for a slot, so the door comes first under load (door-gate.ts). */
+  gate?: DoorGate;
 }
 
 /** Feishu's `uuid` (≤ 50 chars) makes a send idempotent for an hour. */
@@ -166,6 +169,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
               skip.add(r.id);
               continue;
             }
+            if (deps.gate) await deps.gate.slot();
             const keys = ['app', scopeOf(r)];
             let wait = limiter.waitMs(keys, clock());
             if (wait > 0 && wait <= 1500 && clock() - started + wait < maxMs) {

@@ -1,0 +1,112 @@
+/**
+ * Door first. Work done after the response (handling stored messages, sending the outbox) runs
+ * on the same JavaScript thread as the door and costs several times what acknowledging an event
+ * does: left alone, it takes the CPU the door needs under load. So each step of such work (one
+ * message handled, one message sent) asks this gate for a slot first.
+ *
+ * The gate watches how many requests the door takes per event-loop turn (a turn runs on
+ * setImmediate, after the loop's I/O). While that is at least `heavyPerTurn` on average, the door
+ * is the bottleneck: background work then gets `busyRate` slots a second, so it goes on under
+ * any load, at a known pace. At a lighter rate, or once no request has come for `quietMs`, every
+ * waiting step may go at once. Nothing is dropped or reordered here: steps wait in the order they
+ * asked, and rows they stand for wait in the database.
+ */
+export interface DoorGate {
+  /** The door took a request. */
+  knock(): void;
+  /** Resolves when one background step may start. */
+  slot(): Promise<void>;
+}
+
+export interface DoorGateOptions {
+  /** Background steps per second while the door is the bottleneck. */
+  busyRate?: number;
+  /** Requests per turn (a moving average) from which the door counts as the bottleneck. */
+  heavyPerTurn?: number;
+  quietMs?: number;
+  /** Real elapsed time, ms. */
+  monotonicMs?: () => number;
+}
+
+const afterIo = (fn: () => void): void => {
+  if (typeof setImmediate === 'function') setImmediate(fn);
+  else setTimeout(fn, 0);
+};
+
+export function createDoorGate(opts: DoorGateOptions = {}): DoorGate {
+  const busyRate = opts.busyRate ?? 1000;
+  const heavyPerTurn = opts.heavyPerTurn ?? 4;
+  const quietMs = opts.quietMs ?? 10;
+  const clock = opts.monotonicMs ?? (() => performance.now());
+  /** Slots a busy stretch may save up (a long turn does not turn into a burst). */
+  const maxCredit = Math.max(1, busyRate / 100);
+  let waiters: (() => void)[] = [];
+  let head = 0;
+  let knocks = 0;
+  let seen = 0;
+  let lastKnockAt = -Infinity;
+  /** Requests per turn in which requests came, as a moving average. */
+  let load = 0;
+  /** Slots earned while busy and not yet given. */
+  let credit = 0;
+  let creditAt = clock();
+  let scheduled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const waiting = () => waiters.length - head;
+  const free = (now: number) => load < heavyPerTurn || now - lastKnockAt >= quietMs;
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    afterIo(turn);
+  }
+
+  function release(n: number): void {
+    for (; n > 0 && head < waiters.length; n--) waiters[head++]!();
+    if (head === waiters.length) {
+      waiters = [];
+      head = 0;
+    }
+  }
+
+  function turn(): void {
+    scheduled = false;
+    const now = clock();
+    const came = knocks - seen;
+    seen = knocks;
+    if (came > 0) load += (came - load) / 8;
+    credit = Math.min(maxCredit, credit + ((now - creditAt) * busyRate) / 1000);
+    creditAt = now;
+    if (waiting() === 0) return;
+    if (free(now)) {
+      release(waiting());
+      return;
+    }
+    const n = Math.floor(credit);
+    credit -= n;
+    release(n);
+    if (waiting() === 0 || timer) return;
+    // Still busy: come back when the next slot is earned (or the door has gone quiet).
+    const nextSlotMs = ((1 - credit) * 1000) / busyRate;
+    timer = setTimeout(() => {
+      timer = undefined;
+      schedule();
+    }, Math.max(1, Math.ceil(Math.min(nextSlotMs, quietMs - (now - lastKnockAt)))));
+  }
+
+  return {
+    knock() {
+      knocks++;
+      lastKnockAt = clock();
+      schedule();
+    },
+    slot() {
+      if (waiting() === 0 && free(clock())) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        schedule();
+      });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { createDoorGate } from '../src/door-gate.js';
+
+/** Lets the event loop go round once (the gate decides on setImmediate, after I/O). */
+const turn = () => new Promise<void>((r) => setImmediate(r));
+/** Lets the gate's own timer fire, then its turn run. */
+const later = async () => {
+  await new Promise<void>((r) => setTimeout(r, 5));
+  await turn();
+};
+
+describe('the door gate', () => {
+  it('lets every step go at once while the door is quiet', async () => {
+    const t = 0;
+    const gate = createDoorGate({ monotonicMs: () => t });
+    const order: number[] = [];
+    await Promise.all([1, 2, 3, 4, 5].map((i) => gate.slot().then(() => order.push(i))));
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('while the door is the bottleneck, gives steps busyRate slots a second, in order; all once it is quiet', async () => {
+    let t = 0;
+    const gate = createDoorGate({ monotonicMs: () => t, busyRate: 1000, heavyPerTurn: 4, quietMs: 10 });
+    for (let i = 0; i < 40; i++) gate.knock(); // 40 requests in one turn: the door is the bottleneck
+    await turn();
+    const order: number[] = [];
+    const steps = [1, 2, 3, 4, 5].map((i) => gate.slot().then(() => order.push(i)));
+    await turn();
+    await later();
+    expect(order).toEqual([]); // no time has passed: no slot earned
+
+    t += 2; // 2 ms at 1,000 a second: two slots
+    gate.knock();
+    await turn();
+    await later();
+    expect(order).toEqual([1, 2]);
+
+    t += 10; // no request for 10 ms: the door is quiet
+    await later();
+    await Promise.all(steps);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('at a light rate (few requests per turn) does not hold background work back', async () => {
+    const t = 0;
+    const gate = createDoorGate({ monotonicMs: () => t, heavyPerTurn: 4, quietMs: 10 });
+    for (let i = 0; i < 20; i++) {
+      gate.knock(); // one request per turn, the clock standing still: never quiet, never heavy
+      await turn();
+    }
+    const order: number[] = [];
+    await Promise.all([1, 2, 3].map((i) => gate.slot().then(() => order.push(i))));
+    expect(order).toEqual([1, 2, 3]);
+  });
+});

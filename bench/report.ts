@@ -25,6 +25,8 @@ export interface BotChecks {
   /** After the fixed-rate phase and after the max-throughput phase; undefined = timed out. */
   drainFixedMs: number | undefined;
   drainClosedMs: number | undefined;
+  /** Acknowledged but not yet handled, and replies not yet sent, when the max phase ended. */
+  atBurstEnd?: { waitingEvents: number; waitingReplies: number };
   warnings: number;
   warningTail: string[];
 }
@@ -110,6 +112,12 @@ export function botSection(bot: TargetResult, c: BotChecks): string[] {
     `  replies in the emulator: ${c.replies.created} messages, ${c.replies.uniqueUuids} distinct uuids, ${c.replies.sendRequests} send requests (expected ${expectReplies})`,
     `  each event processed exactly once: ${once ? 'yes' : 'NO'}`,
     `  outbox drained ${f(c.drainFixedMs === undefined ? undefined : c.drainFixedMs / 1000, 2)} s after the fixed-rate phase, ${f(c.drainClosedMs === undefined ? undefined : c.drainClosedMs / 1000, 2)} s after the max-throughput phase`,
+    ...(c.atBurstEnd
+      ? [
+          `  when the max phase ended: ${c.atBurstEnd.waitingEvents} acknowledged events not yet handled, ${c.atBurstEnd.waitingReplies} replies not yet sent` +
+            ` (handled during it: ${f(((bot.closed.ok - c.atBurstEnd.waitingEvents) / bot.closed.elapsedMs) * 1000, 0)} events/s)`,
+        ]
+      : []),
     `  end to end (acknowledged, handled and replied) in the max phase: ${f(e2e, 0)} events/s`,
     `  warnings logged by the bot: ${c.warnings}${c.warningTail.length ? `, last: ${c.warningTail.at(-1)}` : ''}`,
   ];

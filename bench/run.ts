@@ -160,6 +160,13 @@ async function main(): Promise<void> {
         withCpu(children, () => runClosed(server.port, shots(closed, target), target !== 'pledge-bot')),
       );
       const closedResult = closedRun.value;
+      // What the bot had handled and sent by the end of the burst (the rest waits in the database).
+      const atBurstEnd = botDb
+        ? {
+            waitingEvents: count(`SELECT count(*) AS n FROM inbound_events WHERE status = 'pending'`),
+            waitingReplies: count(`SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`),
+          }
+        : undefined;
       results.push({ name: target, offered: flags.rate, fixed: fixedRun.value, closed: closedResult, connections: flags.connections, cpuFixed: fixedRun.cpu, cpuClosed: closedRun.cpu });
 
       if (botDb && emulator) {
@@ -178,6 +185,7 @@ async function main(): Promise<void> {
           replies: stats,
           drainFixedMs,
           drainClosedMs,
+          atBurstEnd,
           warnings: server.stderrLines(),
           warningTail: [...server.stderrTail],
         };

@@ -7,7 +7,8 @@ import { createDoorGate, type DoorGate } from './door-gate.js';
 import { createInboxQueue, type InboxQueue } from './inbox-queue.js';
 import { drainSoon } from './lark/drain-soon.js';
 import { Envelope, MessageReceived } from './lark/envelopes.js';
-import { readBody } from './lark/read-body.js';
+import { aesKeyOf } from './lark/crypto.js';
+import { headerReader, readBody } from './lark/read-body.js';
 import { verifyRequest, type DoorSecrets } from './lark/verify-request.js';
 import type { Deps } from './usecases/deps.js';
 
@@ -34,6 +35,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createApp(opts: AppOptions): Hono {
   const { deps, secrets, routes, actions, defer } = opts;
   const app = new Hono();
+  // The AES key is derived from the Encrypt Key once, not for every event.
+  const doorSecrets: DoorSecrets = { ...secrets, aesKey: aesKeyOf(secrets.encryptKey) };
 
   app.get('/healthz', async (c) => {
     await deps.db.selectFrom('settings').select('key').limit(1).execute();
@@ -49,10 +52,11 @@ export function createApp(opts: AppOptions): Hono {
 
   const door = async (c: import('hono').Context) => {
     gate.knock();
+    const header = headerReader(c);
     // Feishu's events are a few KB; a bigger body is refused before it is read into memory.
-    const raw = await readBody(c.req, MAX_BODY_BYTES);
+    const raw = await readBody(c.req, header, MAX_BODY_BYTES);
     if (raw === undefined) return c.json({ error: 'body too large' }, 413);
-    const verdict = verifyRequest(raw, (n) => c.req.header(n), secrets, deps.now().getTime());
+    const verdict = verifyRequest(raw, header, doorSecrets, deps.now().getTime());
     if (!verdict.ok) {
       deps.logger.warn({ path: c.req.path, status: verdict.status, reason: verdict.reason }, 'refused at the door');
       return c.json({ error: verdict.reason }, verdict.status);

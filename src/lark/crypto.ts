@@ -5,12 +5,16 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
  * bytes of the base64-decoded data, PKCS7 padding.
  * https://open.feishu.cn/document/server-docs/event-subscription-guide/event-subscription-configure-/encrypt-key-encryption-configuration-case
  */
-export function decryptEvent(encrypted: string, encryptKey: string): string {
-  const key = createHash('sha256').update(encryptKey).digest();
+export function decryptEvent(encrypted: string, encryptKey: string, key: Buffer = aesKeyOf(encryptKey)): string {
   const buf = Buffer.from(encrypted, 'base64');
   if (buf.length < 32 || buf.length % 16 !== 0) throw new Error('bad ciphertext length');
   const decipher = createDecipheriv('aes-256-cbc', key, buf.subarray(0, 16));
   return Buffer.concat([decipher.update(buf.subarray(16)), decipher.final()]).toString('utf8');
+}
+
+/** The AES-256 key Feishu derives from an Encrypt Key (SHA-256 of it). */
+export function aesKeyOf(encryptKey: string): Buffer {
+  return createHash('sha256').update(encryptKey).digest();
 }
 
 /** The inverse of decryptEvent, as Feishu does it (used by the sandbox emulator and tests). */

@@ -1,4 +1,24 @@
-import type { HonoRequest } from 'hono';
+import type { Context, HonoRequest } from 'hono';
+
+export type HeaderReader = (lowercaseName: string) => string | undefined;
+
+/**
+ * Reads request headers. On Node (@hono/node-server, whose bindings carry the `incoming`
+ * message) straight from the headers Node has parsed; `c.req.header()` there first builds a
+ * Fetch `Headers` copy of them all for each request. Elsewhere (Workers) through `c.req`.
+ */
+export function headerReader(c: Context): HeaderReader {
+  const incoming = (c.env as { incoming?: { headers?: unknown } } | undefined)?.incoming;
+  const headers = incoming?.headers;
+  if (headers && typeof headers === 'object') {
+    const h = headers as Record<string, string | string[] | undefined>;
+    return (name) => {
+      const v = h[name];
+      return Array.isArray(v) ? v.join(', ') : v;
+    };
+  }
+  return (name) => c.req.header(name);
+}
 
 /**
  * The raw request body as text, or `undefined` when it is over `maxBytes`.
@@ -9,9 +29,9 @@ import type { HonoRequest } from 'hono';
  * `Request` and a web stream for every request: about a third of the door's cost, bench/.)
  * A body without a declared length (chunked) is read as a stream and counted as it comes.
  */
-export async function readBody(req: HonoRequest, maxBytes: number): Promise<string | undefined> {
-  const declared = req.header('content-length');
-  if (declared !== undefined && req.header('transfer-encoding') === undefined) {
+export async function readBody(req: HonoRequest, header: HeaderReader, maxBytes: number): Promise<string | undefined> {
+  const declared = header('content-length');
+  if (declared !== undefined && header('transfer-encoding') === undefined) {
     const n = Number(declared);
     if (!Number.isSafeInteger(n) || n < 0 || n > maxBytes) return undefined;
     // Node's HTTP parser delivers exactly the declared length, no more.

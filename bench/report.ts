@@ -25,8 +25,11 @@ export interface BotChecks {
   /** After the fixed-rate phase and after the max-throughput phase; undefined = timed out. */
   drainFixedMs: number | undefined;
   drainClosedMs: number | undefined;
-  /** Acknowledged but not yet handled, and replies not yet sent, when the max phase ended. */
-  atBurstEnd?: { waitingEvents: number; waitingReplies: number };
+  /**
+   * When the max phase ended: messages acknowledged but not yet handled, replies not yet sent;
+   * and the distinct messages and card presses sent during the phase.
+   */
+  atBurstEnd?: { waitingEvents: number; waitingReplies: number; messages: number; cards: number };
   warnings: number;
   warningTail: string[];
 }
@@ -114,8 +117,9 @@ export function botSection(bot: TargetResult, c: BotChecks): string[] {
     `  outbox drained ${f(c.drainFixedMs === undefined ? undefined : c.drainFixedMs / 1000, 2)} s after the fixed-rate phase, ${f(c.drainClosedMs === undefined ? undefined : c.drainClosedMs / 1000, 2)} s after the max-throughput phase`,
     ...(c.atBurstEnd
       ? [
-          `  when the max phase ended: ${c.atBurstEnd.waitingEvents} acknowledged events not yet handled, ${c.atBurstEnd.waitingReplies} replies not yet sent` +
-            ` (handled during it: ${f(((bot.closed.ok - c.atBurstEnd.waitingEvents) / bot.closed.elapsedMs) * 1000, 0)} events/s)`,
+          `  during the max phase: ${c.atBurstEnd.messages} messages and ${c.atBurstEnd.cards} card presses acknowledged; ` +
+            `${c.atBurstEnd.messages - c.atBurstEnd.waitingEvents} messages handled (${f(((c.atBurstEnd.messages - c.atBurstEnd.waitingEvents) / bot.closed.elapsedMs) * 1000, 0)}/s), ` +
+            `the other ${c.atBurstEnd.waitingEvents} waiting in the database; ${c.atBurstEnd.waitingReplies} replies waiting in the outbox`,
         ]
       : []),
     `  end to end (acknowledged, handled and replied) in the max phase: ${f(e2e, 0)} events/s`,

@@ -185,7 +185,11 @@ async function main(): Promise<void> {
           replies: stats,
           drainFixedMs,
           drainClosedMs,
-          atBurstEnd,
+          atBurstEnd: atBurstEnd && {
+            ...atBurstEnd,
+            messages: sentClosed.filter((d) => !d.repeat && d.kind === 'message').length,
+            cards: sentClosed.filter((d) => !d.repeat && d.kind === 'card').length,
+          },
           warnings: server.stderrLines(),
           warningTail: [...server.stderrTail],
         };

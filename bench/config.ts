@@ -14,6 +14,8 @@ export const ServerConfig = z.object({
   larkDomain: z.string().optional(),
   /** The bot only: how many seeded people (ou_bench_0 …) are in the directory. */
   directoryPeople: z.number().int().nonnegative().optional(),
+  /** The bot only: background steps a second while the door is the bottleneck (door-gate.ts). */
+  busyRate: z.number().positive().optional(),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 

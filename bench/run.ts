@@ -12,7 +12,7 @@ import { botSection, cpuLines, errorDetails, table, timeline, verdicts, type Bot
 import { buildSlice, type Delivery, type Slice } from './workload.js';
 
 /**
- * npm run bench [-- --rate 1000 --seconds 10 --warmup 2 --max-seconds 8 --connections 32]
+ * npm run bench [-- --rate 1000 --seconds 10 --warmup 2 --max-seconds 8 --connections 32 --busy-rate 1000]
  *
  * Starts the real bot (with the Open API emulator) and two baselines, each in its own process on
  * 127.0.0.1, and drives each with the same signed, encrypted events: first at a fixed offered
@@ -23,8 +23,10 @@ const Flags = z.object({
   seconds: z.coerce.number().min(1).max(60).default(10),
   warmup: z.coerce.number().min(0).max(30).default(2),
   'max-seconds': z.coerce.number().min(1).max(60).default(8),
-  'max-events': z.coerce.number().int().min(100).max(200_000).default(60_000),
+  'max-events': z.coerce.number().int().min(100).max(200_000).default(100_000),
   connections: z.coerce.number().int().min(1).max(512).default(32),
+  /** The bot's background pace while its door is the bottleneck (steps/s; the app's default if absent). */
+  'busy-rate': z.coerce.number().positive().optional(),
   targets: z.string().default('pledge-bot,sdk-adapter,bare-echo'),
 });
 const { values } = parseArgs({
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
         emulator = await startChild('emulator', './server-emulator.ts', config);
         children.push(emulator);
         const dbPath = join(dir, 'bot.sqlite');
-        server = await startChild('pledge-bot', './server-bot.ts', { ...config, dbPath, larkDomain: `http://127.0.0.1:${emulator.port}`, directoryPeople: 200 });
+        server = await startChild('pledge-bot', './server-bot.ts', { ...config, dbPath, larkDomain: `http://127.0.0.1:${emulator.port}`, directoryPeople: 200, busyRate: flags['busy-rate'] });
         children.push(server);
         botDb = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
       } else {

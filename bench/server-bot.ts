@@ -27,7 +27,7 @@ const { db, raw, close } = openSqlite(cfg.dbPath);
 const lark = { appId: cfg.appId, appSecret: cfg.appSecret, encryptKey: cfg.encryptKey, verificationToken: cfg.verificationToken, domain: cfg.larkDomain };
 const pending = new Set<Promise<unknown>>();
 installDiagnostics(raw, () => pending.size);
-const gate = createDoorGate();
+const gate = createDoorGate({ busyRate: cfg.busyRate });
 const deps = createDeps({
   db,
   lark,

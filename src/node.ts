@@ -45,12 +45,12 @@ async function main(config: Config): Promise<void> {
     void onListening?.(info.port);
   });
 
-  // Crash recovery and the outbox on start, then every minute. Every 2 s the inbox queue also
-  // looks for stored messages nobody holds (left by a restart, or due for another try), and
-  // the outbox is drained.
+  // Every 2 s the inbox queue looks for stored messages nobody holds (left by a restart, or due
+  // for another try) and the outbox is drained: that is crash recovery here, so the scheduler
+  // pass (on start, then every minute) leaves it to the queue, which keeps each chat in order.
   inbox.poll();
-  defer(() => tick(deps));
-  const minute = cron.schedule('* * * * *', () => defer(() => tick(deps)), { timezone: config.timeZone });
+  defer(() => tick(deps, { recover: false }));
+  const minute = cron.schedule('* * * * *', () => defer(() => tick(deps, { recover: false })), { timezone: config.timeZone });
   const drainer = setInterval(() => {
     inbox.poll();
     defer(() => deps.outbox.drain({ maxMs: 10_000 }));

@@ -16,11 +16,14 @@ export interface TickReport {
  * One scheduler pass as of `at` (node-cron every minute, Workers Cron Triggers, or
  * `npm run admin -- tick --at`): finish deliveries a crash left behind, then drain the outbox.
  * Feature jobs (reminders) plan their messages here too; dry-run lists without sending.
+ * `recover: false` leaves the first part to an inbox queue that polls the database itself (the
+ * Node server's): two handlers taking one chat's waiting messages side by side could answer
+ * them out of order (never twice: each is leased).
  */
-export async function tick(deps: Deps, opts: { dryRun?: boolean; maxMs?: number } = {}): Promise<TickReport> {
+export async function tick(deps: Deps, opts: { dryRun?: boolean; maxMs?: number; recover?: boolean } = {}): Promise<TickReport> {
   const at = deps.now().toISOString();
   if (opts.dryRun) return { at, recovered: 0, sent: 0, retried: 0, failed: 0, deferred: 0, planned: [] };
-  const recovered = await recoverDeliveries(deps, ROUTES);
+  const recovered = opts.recover === false ? 0 : await recoverDeliveries(deps, ROUTES);
   const drained = await deps.outbox.drain({ maxMs: opts.maxMs ?? 50_000 });
   return { at, recovered, ...drained, planned: [] };
 }

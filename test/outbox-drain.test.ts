@@ -1,7 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, textOf, type Harness } from './helpers/harness.js';
-
-const SEND = '/open-apis/im/v1/messages';
+import { messageSends, startHarness, textOf, type Harness } from './helpers/harness.js';
 
 /** Drains asked for while one runs: every caller's rows go out, once, in one shared follow-up. */
 describe('the outbox: concurrent drains', () => {
@@ -13,7 +11,7 @@ describe('the outbox: concurrent drains', () => {
     await h.close();
   });
 
-  const sends = () => h.emu.requests.filter((r) => r.method === 'POST' && r.path === SEND);
+  const sends = () => messageSends(h);
 
   it('callers that ask while a drain runs share one follow-up drain, and every message goes out once', async () => {
     await h.deps.outbox.enqueue({ key: 'first', to: { chatId: 'oc_a' }, text: 'one' });

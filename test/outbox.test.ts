@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { failedOutbox } from '../db/repos/outbox.js';
-import { startHarness, textOf, type Harness } from './helpers/harness.js';
-
-const SEND = '/open-apis/im/v1/messages';
+import { messageSends, startHarness, textOf, type Harness } from './helpers/harness.js';
 
 describe('the outbox: throttling and retry', () => {
   let h: Harness;
@@ -13,7 +11,7 @@ describe('the outbox: throttling and retry', () => {
     await h.close();
   });
 
-  const sends = () => h.emu.requests.filter((r) => r.method === 'POST' && r.path === SEND);
+  const sends = () => messageSends(h);
   const row = (key: string) => h.deps.db.selectFrom('outbox').selectAll().where('uuid', '=', key).executeTakeFirstOrThrow();
 
   it('a 429 (99991400) is retried after x-ogw-ratelimit-reset and delivered once, with the same uuid', async () => {

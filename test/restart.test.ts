@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimDelivery } from '../db/repos/inbound.js';
 import { envelope, messageEvent } from '../src/sandbox/feishu-events.js';
-import { startHarness, textOf, type Harness } from './helpers/harness.js';
-
-const SEND = '/open-apis/im/v1/messages';
+import { messageSends, startHarness, textOf, type Harness } from './helpers/harness.js';
 
 describe('a restart loses nothing', () => {
   let h: Harness;
@@ -14,7 +12,7 @@ describe('a restart loses nothing', () => {
     await h.close();
   });
 
-  const sends = () => h.emu.requests.filter((r) => r.method === 'POST' && r.path === SEND);
+  const sends = () => messageSends(h);
 
   it('messages queued while Feishu was failing are delivered once after a restart', async () => {
     h.emu.faults.push({ path: '/im/v1/messages', status: 503, body: { code: 1, msg: 'unavailable' }, times: 1000 });

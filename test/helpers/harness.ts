@@ -209,3 +209,6 @@ export function textOf(content: string): string {
   walk(JSON.parse(content));
   return out.join('\n');
 }
+
+/** The message sends (POST im/v1/messages) the emulator has received, in order. */
+export const messageSends = (h: Harness) => h.emu.requests.filter((r) => r.method === 'POST' && r.path === '/open-apis/im/v1/messages');

@@ -199,16 +199,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   return h;
 }
 
-/** Text of a text message, or the concatenated markdown/plain texts of a card. */
-export function textOf(content: string): string {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (k === 'content' || k === 'text') && typeof x === 'string' ? out.push(x) : walk(x);
-  };
-  walk(JSON.parse(content));
-  return out.join('\n');
-}
+export { textOf } from './message-text.js';
 
 /** The message sends (POST im/v1/messages) the emulator has received, in order. */
 export const messageSends = (h: Harness) => h.emu.requests.filter((r) => r.method === 'POST' && r.path === '/open-apis/im/v1/messages');

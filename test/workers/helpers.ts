@@ -50,13 +50,4 @@ export async function rows<T = Record<string, unknown>>(sql: string, ...params: 
 /** A unique suffix per test, so tests never see each other's rows or messages. */
 export const unique = (prefix: string) => `${prefix}_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
-/** Text of a text message, or the concatenated texts of a card (as test/helpers/harness.ts). */
-export function textOf(content: string): string {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (k === 'content' || k === 'text') && typeof x === 'string' ? out.push(x) : walk(x);
-  };
-  walk(JSON.parse(content));
-  return out.join('\n');
-}
+export { textOf } from '../helpers/message-text.js';

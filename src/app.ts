@@ -1,15 +1,13 @@
 import { Hono } from 'hono';
-import { toast, type CardResponse } from '../cards/card-kit.js';
-import { claimDelivery, deliveryByKey, finishDelivery } from '../db/repos/inbound.js';
-import { onCardAction, type CardActionTable } from '../handlers/on-card-action.js';
+import { claimDelivery } from '../db/repos/inbound.js';
+import type { CardActionTable } from '../handlers/on-card-action.js';
 import type { MessageRoutes } from '../handlers/on-message.js';
+import { createCardAnswerer } from './answer-card.js';
+import { createDoor, type DoorIntake } from './door.js';
 import { createDoorGate, type DoorGate } from './door-gate.js';
 import { createInboxQueue, type InboxQueue } from './inbox-queue.js';
 import { drainSoon } from './lark/drain-soon.js';
-import { Envelope, MessageReceived } from './lark/envelopes.js';
-import { aesKeyOf } from './lark/crypto.js';
-import { headerReader, readBody } from './lark/read-body.js';
-import { verifyRequest, type DoorSecrets } from './lark/verify-request.js';
+import type { DoorSecrets } from './lark/verify-request.js';
 import type { Deps } from './usecases/deps.js';
 
 export interface AppOptions {
@@ -29,14 +27,14 @@ export interface AppOptions {
   cardTimeoutMs?: number;
 }
 
-const ACK = { code: 0 };
-const MAX_BODY_BYTES = 1024 * 1024;
-
+/**
+ * The whole bot as one Hono app: the door, stored messages handled after the response, card
+ * presses answered, /healthz. Workers and the tests run it as is; on Node the door runs on its
+ * own thread in front of it (src/node/).
+ */
 export function createApp(opts: AppOptions): Hono {
   const { deps, secrets, routes, actions, defer } = opts;
   const app = new Hono();
-  // The AES key is derived from the Encrypt Key once, not for every event.
-  const doorSecrets: DoorSecrets = { ...secrets, aesKey: aesKeyOf(secrets.encryptKey) };
 
   app.get('/healthz', async (c) => {
     await deps.db.selectFrom('settings').select('key').limit(1).execute();
@@ -45,70 +43,17 @@ export function createApp(opts: AppOptions): Hono {
 
   const kick = drainSoon(deps.outbox, defer);
   // Stored messages are handled after the response, behind the door (src/inbox-queue.ts), and
-  // what they queued is sent. The queue lives outside `door`, so waiting work does not keep a
+  // what they queued is sent. The queue lives outside the door, so waiting work does not keep a
   // request and its body alive.
   const gate = opts.gate ?? createDoorGate();
   const inbox = opts.inbox ?? createInboxQueue({ deps, routes, gate, defer, afterHandled: kick });
-
-  const door = async (c: import('hono').Context) => {
-    gate.knock();
-    const header = headerReader(c);
-    // Feishu's events are a few KB; a bigger body is refused before it is read into memory.
-    const raw = await readBody(c.req, header, MAX_BODY_BYTES);
-    if (raw === undefined) return c.json({ error: 'body too large' }, 413);
-    const verdict = verifyRequest(raw, header, doorSecrets, deps.now().getTime());
-    if (!verdict.ok) {
-      deps.logger.warn({ path: c.req.path, status: verdict.status, reason: verdict.reason }, 'refused at the door');
-      return c.json({ error: verdict.reason }, verdict.status);
-    }
-    if (verdict.kind === 'challenge') return c.json({ challenge: verdict.challenge });
-
-    const env = Envelope.safeParse(verdict.body);
-    if (!env.success) return c.json({ error: 'not a schema 2.0 event' }, 400);
-    const { event_id: eventId, event_type: type } = env.data.header;
-    // Stored as it came (decrypted), not parsed and serialized again.
-    const payload = verdict.text;
-
-    if (type === 'card.action.trigger') {
-      const fresh = await claimDelivery(deps.db, [eventId], type, payload, deps.now());
-      if (!fresh) {
-        const prior = await deliveryByKey(deps.db, eventId);
-        if (prior?.response) return c.json(JSON.parse(prior.response) as CardResponse);
-        return c.json(toast('info', '正在处理，请稍候'));
-      }
-      const work = onCardAction(deps, actions, env.data.event, eventId)
-        .catch((err: unknown) => {
-          deps.logger.error({ eventId, err: err instanceof Error ? err.message : String(err) }, 'card action failed');
-          return toast('error', '处理失败，请稍后再试；多次失败请联系管理员。');
-        })
-        .then(async (res) => {
-          await finishDelivery(deps.db, eventId, 'done', deps.now(), undefined, JSON.stringify(res));
-          kick();
-          return res;
-        });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<CardResponse>((resolve) => {
-        timer = setTimeout(() => resolve(toast('info', '已收到，正在处理…')), opts.cardTimeoutMs ?? 2500);
-      });
-      const res = await Promise.race([work, timeout]);
-      clearTimeout(timer);
-      defer(() => work);
-      return c.json(res);
-    }
-
-    let keys = [eventId];
-    let chatId: string | null = null;
-    if (type === 'im.message.receive_v1') {
-      const msg = MessageReceived.safeParse(env.data.event);
-      if (!msg.success) return c.json({ error: 'malformed message event' }, 400);
-      keys = [eventId, `msg:${msg.data.message.message_id}`];
-      chatId = msg.data.message.chat_id;
-    }
-    const fresh = await claimDelivery(deps.db, keys, type, payload, deps.now(), chatId);
-    // Acknowledge now (Feishu retries after 3 s); the stored delivery survives a crash.
-    if (fresh) inbox.push(eventId, chatId);
-    return c.json(ACK);
+  const intake: DoorIntake = {
+    async store(d) {
+      if (await claimDelivery(deps.db, d.keys, d.type, d.payload, d.receivedAt, d.chatId)) inbox.push(d.keys[0]!, d.chatId);
+    },
+    card: createCardAnswerer(deps, { actions, defer, afterHandled: kick, timeoutMs: opts.cardTimeoutMs }),
   };
+  const door = createDoor({ secrets, intake, logger: deps.logger, now: deps.now, knock: () => gate.knock() });
 
   app.post('/lark/events', door);
   app.post('/lark/card', door);

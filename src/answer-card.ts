@@ -1,0 +1,47 @@
+import { toast, type CardResponse } from '../cards/card-kit.js';
+import { claimDelivery, deliveryByKey, finishDelivery } from '../db/repos/inbound.js';
+import { onCardAction, type CardActionTable } from '../handlers/on-card-action.js';
+import type { Deps } from './usecases/deps.js';
+
+export interface CardAnswerOptions {
+  actions: CardActionTable;
+  /** Keeps the handling alive after the answer went out (Node: a tracked promise; Workers: waitUntil). */
+  defer: (task: () => Promise<unknown>) => void;
+  /** After the press was handled and its answer stored (e.g. send what it queued). */
+  afterHandled?: () => void;
+  /** Feishu waits 3 s for the answer; past this we answer "processing" and finish later. */
+  timeoutMs?: number;
+}
+
+/**
+ * Answers one verified card press: recorded once by event_id (a repeat gets the answer the first
+ * one got, or "processing" while it runs), handled, and its answer stored for repeats.
+ */
+export function createCardAnswerer(deps: Deps, opts: CardAnswerOptions) {
+  return async (eventId: string, event: unknown, payload: string): Promise<CardResponse> => {
+    const fresh = await claimDelivery(deps.db, [eventId], 'card.action.trigger', payload, deps.now());
+    if (!fresh) {
+      const prior = await deliveryByKey(deps.db, eventId);
+      if (prior?.response) return JSON.parse(prior.response) as CardResponse;
+      return toast('info', '正在处理，请稍候');
+    }
+    const work = onCardAction(deps, opts.actions, event, eventId)
+      .catch((err: unknown) => {
+        deps.logger.error({ eventId, err: err instanceof Error ? err.message : String(err) }, 'card action failed');
+        return toast('error', '处理失败，请稍后再试；多次失败请联系管理员。');
+      })
+      .then(async (res) => {
+        await finishDelivery(deps.db, eventId, 'done', deps.now(), undefined, JSON.stringify(res));
+        opts.afterHandled?.();
+        return res;
+      });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<CardResponse>((resolve) => {
+      timer = setTimeout(() => resolve(toast('info', '已收到，正在处理…')), opts.timeoutMs ?? 2500);
+    });
+    const res = await Promise.race([work, timeout]);
+    clearTimeout(timer);
+    opts.defer(() => work);
+    return res;
+  };
+}

@@ -1,0 +1,82 @@
+import type { Context } from 'hono';
+import type { CardResponse } from '../cards/card-kit.js';
+import { Envelope, MessageReceived } from './lark/envelopes.js';
+import { aesKeyOf } from './lark/crypto.js';
+import { headerReader, readBody } from './lark/read-body.js';
+import { verifyRequest, type DoorSecrets } from './lark/verify-request.js';
+import type { Logger } from './logger.js';
+
+/** A verified event other than a card press, as the door hands it on to be stored. */
+export interface DoorDelivery {
+  /** event_id first; `msg:<message_id>` too for messages (Feishu may send one message twice). */
+  keys: string[];
+  type: string;
+  /** The event's JSON as received (decrypted), not parsed and serialized again. */
+  payload: string;
+  /** Messages: their chat, so each chat is handled in order. */
+  chatId: string | null;
+  receivedAt: Date;
+}
+
+/** Where the door puts what it accepted. */
+export interface DoorIntake {
+  /** Stores the delivery durably: once this resolves it survives a crash, and the 200 goes out. */
+  store(delivery: DoorDelivery): Promise<void>;
+  /** Answers a verified card press (Feishu waits at most 3 s for it). */
+  card(eventId: string, event: unknown, payload: string): Promise<CardResponse>;
+}
+
+export interface DoorOptions {
+  secrets: DoorSecrets;
+  intake: DoorIntake;
+  logger: Logger;
+  now: () => Date;
+  /** Told of every request, before anything else (the door gate). */
+  knock?: () => void;
+}
+
+const ACK = { code: 0 };
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * `POST /lark/events` and `/lark/card`: everything Feishu sends comes through here. Checked on the
+ * raw body (lark/verify-request.ts), then a message is stored before the 200 (Feishu retries after
+ * 3 s; the stored delivery survives a crash) and a card press is answered. Where "stored" and
+ * "answered" happen is the intake's business: in this process (app.ts) or, on Node, a journal on
+ * this thread and the bot on another (src/node/).
+ */
+export function createDoor(opts: DoorOptions): (c: Context) => Promise<Response> {
+  const { intake, logger, now } = opts;
+  // The AES key is derived from the Encrypt Key once, not for every event.
+  const secrets: DoorSecrets = { ...opts.secrets, aesKey: aesKeyOf(opts.secrets.encryptKey) };
+  return async (c) => {
+    opts.knock?.();
+    const header = headerReader(c);
+    // Feishu's events are a few KB; a bigger body is refused before it is read into memory.
+    const raw = await readBody(c.req, header, MAX_BODY_BYTES);
+    if (raw === undefined) return c.json({ error: 'body too large' }, 413);
+    const at = now();
+    const verdict = verifyRequest(raw, header, secrets, at.getTime());
+    if (!verdict.ok) {
+      logger.warn({ path: c.req.path, status: verdict.status, reason: verdict.reason }, 'refused at the door');
+      return c.json({ error: verdict.reason }, verdict.status);
+    }
+    if (verdict.kind === 'challenge') return c.json({ challenge: verdict.challenge });
+
+    const env = Envelope.safeParse(verdict.body);
+    if (!env.success) return c.json({ error: 'not a schema 2.0 event' }, 400);
+    const { event_id: eventId, event_type: type } = env.data.header;
+    if (type === 'card.action.trigger') return c.json(await intake.card(eventId, env.data.event, verdict.text));
+
+    let keys = [eventId];
+    let chatId: string | null = null;
+    if (type === 'im.message.receive_v1') {
+      const msg = MessageReceived.safeParse(env.data.event);
+      if (!msg.success) return c.json({ error: 'malformed message event' }, 400);
+      keys = [eventId, `msg:${msg.data.message.message_id}`];
+      chatId = msg.data.message.chat_id;
+    }
+    await intake.store({ keys, type, payload: verdict.text, chatId, receivedAt: at });
+    return c.json(ACK);
+  };
+}

@@ -1,0 +1,131 @@
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import cron from 'node-cron';
+import pino from 'pino';
+import { openSqlite } from '../../db/open-sqlite.js';
+import { ACTION_TABLE } from '../../handlers/actions/index.js';
+import { createCardAnswerer } from '../answer-card.js';
+import { createBotApp, createDeps, ROUTES } from '../compose.js';
+import { createDoorGate } from '../door-gate.js';
+import { feishuLimits } from '../domain/rate-limiter.js';
+import { createInboxQueue } from '../inbox-queue.js';
+import { drainSoon } from '../lark/drain-soon.js';
+import { tick } from '../tick.js';
+import { createJournalIngest } from './journal-ingest.js';
+import type { BotThreadData, ForwardedRequest, FromBot, ToBot } from './thread-messages.js';
+
+/**
+ * The bot on Node, on its own thread: the database, the journal's way into it, handling, the
+ * outbox, the minute's scheduler pass, the sandbox. The door thread (src/node.ts) acknowledges
+ * Feishu's events in front of it and hands it card presses and every other request.
+ */
+const port = parentPort;
+if (!port) throw new Error('bot-thread.ts runs as a worker thread (see src/node/start-bot-thread.ts)');
+const data = workerData as BotThreadData;
+const { config } = data;
+const send = (m: FromBot, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+// Below the door thread: under load the kernel gives the acknowledgements the CPU first.
+try {
+  setPriority(0, data.niceness);
+} catch {
+  // not allowed here (some containers): the door still runs on its own thread
+}
+const logger = pino({ level: config.logLevel, base: undefined, redact: ['*.encryptKey', '*.appSecret', '*.token'] });
+const { db, close } = openSqlite(config.databaseUrl);
+const pending = new Set<Promise<unknown>>();
+const defer = (task: () => Promise<unknown>) => {
+  const p = task()
+    .catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'deferred task failed'))
+    .finally(() => pending.delete(p));
+  pending.add(p);
+};
+
+let lark = config.lark;
+let mount: Parameters<typeof createBotApp>[3];
+let onListening: ((port: number) => Promise<void>) | undefined;
+let now: (() => Date) | undefined;
+if (!lark) {
+  // No Feishu credentials: run the local sandbox (a built-in Feishu emulator) instead.
+  const { createSandbox } = await import('../sandbox/create-sandbox.js');
+  const sandbox = await createSandbox({ db, port: config.port, logger, timeZone: config.timeZone });
+  lark = sandbox.credentials;
+  mount = sandbox.mount;
+  onListening = sandbox.onListening;
+  now = sandbox.now; // the sandbox clock, which the chat page can move forward
+}
+const clockOffset = new Float64Array(data.clockOffset);
+const shareClock = () => {
+  if (now) clockOffset[0] = now().getTime() - Date.now();
+};
+shareClock();
+
+const appLimit = data.appSendsPerSecond;
+const gate = createDoorGate(); // nobody knocks here: the door is on the other thread
+const deps = createDeps({
+  db,
+  lark,
+  logger,
+  timeZone: config.timeZone,
+  now,
+  gate,
+  limits: appLimit ? (key) => (key === 'app' ? { perSecond: appLimit, burst: Math.max(1, appLimit / 10) } : feishuLimits(key)) : undefined,
+});
+const kick = drainSoon(deps.outbox, defer);
+const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: kick });
+const app = createBotApp(deps, lark, defer, mount, { gate, inbox });
+const answerCard = createCardAnswerer(deps, { actions: ACTION_TABLE, defer, afterHandled: kick });
+const ingest = createJournalIngest({ dir: data.journalDir, deps, inbox });
+
+async function forward(r: ForwardedRequest) {
+  const res = await app.fetch(new Request(r.url, { method: r.method, headers: r.headers, body: r.body }));
+  const body = await res.arrayBuffer();
+  shareClock(); // the chat page may have moved the sandbox clock
+  return { status: res.status, headers: [...res.headers.entries()], body };
+}
+
+const fail = (id: number) => (err: unknown) => {
+  logger.error({ err: err instanceof Error ? err.message : String(err) }, 'bot thread: request failed');
+  send({ type: 'failed', id, error: err instanceof Error ? err.message : String(err) });
+};
+
+// Every 2 s the inbox queue looks for stored messages nobody holds (left by a restart, or due
+// for another try) and the outbox is drained: that is crash recovery here, so the scheduler
+// pass (on start, then every minute) leaves it to the queue, which keeps each chat in order.
+inbox.poll();
+defer(() => tick(deps, { recover: false }));
+const minute = cron.schedule('* * * * *', () => defer(() => tick(deps, { recover: false })), { timezone: config.timeZone });
+const drainer = setInterval(() => {
+  inbox.poll();
+  defer(() => deps.outbox.drain({ maxMs: 10_000 }));
+}, 2000);
+
+async function stop(): Promise<void> {
+  await minute.stop();
+  clearInterval(drainer);
+  await ingest.idle();
+  await Promise.allSettled([...pending]);
+  await close();
+  send({ type: 'stopped' });
+}
+
+port.on('message', (m: ToBot) => {
+  switch (m.type) {
+    case 'fetch':
+      forward(m.request).then((response) => send({ type: 'response', id: m.id, response }, [response.body]), fail(m.id));
+      break;
+    case 'card':
+      answerCard(m.eventId, m.event, m.payload).then((answer) => send({ type: 'card-answer', id: m.id, answer }), fail(m.id));
+      break;
+    case 'written':
+      ingest.written(m.position);
+      break;
+    case 'listening':
+      void onListening?.(m.port);
+      break;
+    case 'stop':
+      void stop();
+      break;
+  }
+});
+send({ type: 'ready', secrets: { encryptKey: lark.encryptKey, verificationToken: lark.verificationToken } });

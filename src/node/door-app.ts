@@ -1,0 +1,60 @@
+import { Hono } from 'hono';
+import { toast } from '../../cards/card-kit.js';
+import { createDoor } from '../door.js';
+import type { DoorSecrets } from '../lark/verify-request.js';
+import type { Logger } from '../logger.js';
+import type { JournalWriter } from './journal-writer.js';
+import type { BotThread } from './start-bot-thread.js';
+
+export interface DoorAppOptions {
+  secrets: DoorSecrets;
+  journal: JournalWriter;
+  bot: BotThread;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** Longest a forwarded request (the sandbox's pages and files, /healthz) may take. */
+const FORWARD_TIMEOUT_MS = 60_000;
+/** The bot thread answers a card press within 2.5 s itself; this only catches a dead thread. */
+const CARD_TIMEOUT_MS = 2_900;
+const MAX_FORWARD_BYTES = 20 * 1024 * 1024;
+
+/**
+ * The door thread's app on Node: Feishu's events are checked here and written to the journal
+ * before the 200 (journal-writer.ts), without waiting for the bot thread; card presses and every
+ * other request go to the bot thread, which runs the whole app (src/app.ts) on the database.
+ */
+export function createDoorApp(opts: DoorAppOptions): Hono {
+  const { bot, logger } = opts;
+  const app = new Hono();
+  const door = createDoor({
+    secrets: opts.secrets,
+    logger,
+    now: opts.now,
+    intake: {
+      store: (d) => opts.journal.append(d),
+      card: (eventId, event, payload) =>
+        bot.card(eventId, event, payload, CARD_TIMEOUT_MS).catch((err: unknown) => {
+          logger.error({ eventId, err: err instanceof Error ? err.message : String(err) }, 'card press not answered');
+          return toast('error', '暂时无法处理，请稍后再点一次。');
+        }),
+    },
+  });
+  app.post('/lark/events', door);
+  app.post('/lark/card', door);
+
+  app.all('*', async (c) => {
+    const req = c.req.raw;
+    if (Number(req.headers.get('content-length') ?? 0) > MAX_FORWARD_BYTES) return c.json({ error: 'body too large' }, 413);
+    const body = req.method === 'GET' || req.method === 'HEAD' ? null : await req.arrayBuffer();
+    try {
+      const res = await bot.fetch({ method: req.method, url: req.url, headers: [...req.headers.entries()], body }, FORWARD_TIMEOUT_MS);
+      return new Response(res.status === 204 || res.status === 304 ? null : res.body, { status: res.status, headers: res.headers });
+    } catch (err) {
+      logger.error({ path: c.req.path, err: err instanceof Error ? err.message : String(err) }, 'bot thread did not answer');
+      return c.json({ error: 'bot unavailable' }, 503);
+    }
+  });
+  return app;
+}

@@ -1,0 +1,104 @@
+import { Worker } from 'node:worker_threads';
+import type { CardResponse } from '../../cards/card-kit.js';
+import type { Logger } from '../logger.js';
+import type { JournalPosition } from './journal-format.js';
+import type { BotThreadData, ForwardedRequest, ForwardedResponse, FromBot, ToBot } from './thread-messages.js';
+
+export interface BotThread {
+  /** Resolves with the door's secrets once the bot is up (the sandbox makes its own). */
+  ready: Promise<{ encryptKey: string; verificationToken: string }>;
+  fetch(request: ForwardedRequest, timeoutMs: number): Promise<ForwardedResponse>;
+  card(eventId: string, event: unknown, payload: string, timeoutMs: number): Promise<CardResponse>;
+  written(position: JournalPosition): void;
+  listening(port: number): void;
+  /** Lets the bot finish what it holds and close the database. */
+  stop(): Promise<void>;
+}
+
+type Answer = { resolve: (m: FromBot) => void; reject: (err: Error) => void };
+
+const ENTRY = new URL(`./bot-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+const BOOT = new URL('./thread-boot.mjs', import.meta.url);
+const RESTART_MS = 1000;
+
+/**
+ * Runs bot-thread.ts on a worker thread and talks to it. If the thread dies it is started again
+ * (what it held waits in the journal and the database); requests in flight then fail, and the
+ * door answers them as unavailable.
+ */
+export function startBotThread(data: BotThreadData, logger: Logger, onPosition: () => JournalPosition): BotThread {
+  let worker: Worker;
+  let nextId = 1;
+  const waiting = new Map<number, Answer>();
+  let stopping: (() => void) | undefined;
+  let resolveReady!: (s: { encryptKey: string; verificationToken: string }) => void;
+  const ready = new Promise<{ encryptKey: string; verificationToken: string }>((r) => (resolveReady = r));
+
+  function spawn(): void {
+    worker = new Worker(BOOT, { workerData: { ...data, entry: ENTRY } });
+    worker.on('message', (m: FromBot) => {
+      if (m.type === 'ready') {
+        resolveReady(m.secrets);
+        // What the door has written so far (and, on a restart, what the last thread left).
+        post({ type: 'written', position: onPosition() });
+        return;
+      }
+      if (m.type === 'stopped') return stopping?.();
+      const w = waiting.get(m.id);
+      if (!w) return;
+      waiting.delete(m.id);
+      if (m.type === 'failed') w.reject(new Error(m.error));
+      else w.resolve(m);
+    });
+    worker.on('error', (err) => logger.error({ err: err.message }, 'bot thread failed'));
+    worker.on('exit', (code) => {
+      for (const w of waiting.values()) w.reject(new Error('bot thread exited'));
+      waiting.clear();
+      if (stopping) return stopping();
+      logger.error({ code }, 'bot thread exited; starting it again');
+      setTimeout(spawn, RESTART_MS).unref();
+    });
+  }
+
+  function post(m: ToBot, transfer: ArrayBuffer[] = []): void {
+    worker.postMessage(m, transfer);
+  }
+
+  function ask(make: (id: number) => ToBot, timeoutMs: number, transfer: ArrayBuffer[] = []): Promise<FromBot> {
+    const id = nextId++;
+    return new Promise<FromBot>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error('bot thread did not answer in time'));
+      }, timeoutMs);
+      const done = (f: () => void) => {
+        clearTimeout(timer);
+        f();
+      };
+      waiting.set(id, { resolve: (m) => done(() => resolve(m)), reject: (e) => done(() => reject(e)) });
+      post(make(id), transfer);
+    });
+  }
+
+  spawn();
+  return {
+    ready,
+    async fetch(request, timeoutMs) {
+      const m = await ask((id) => ({ type: 'fetch', id, request }), timeoutMs, request.body ? [request.body] : []);
+      if (m.type !== 'response') throw new Error(`unexpected ${m.type}`);
+      return m.response;
+    },
+    async card(eventId, event, payload, timeoutMs) {
+      const m = await ask((id) => ({ type: 'card', id, eventId, event, payload }), timeoutMs);
+      if (m.type !== 'card-answer') throw new Error(`unexpected ${m.type}`);
+      return m.answer;
+    },
+    written: (position) => post({ type: 'written', position }),
+    listening: (port) => post({ type: 'listening', port }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        stopping = resolve;
+        post({ type: 'stop' });
+      }).then(() => worker.terminate().then(() => undefined)),
+  };
+}

@@ -14,6 +14,8 @@ export interface Child {
   stderrLines: () => number;
   /** CPU time the process has used so far (user + system), ms; undefined off Linux. */
   cpuMs(): number | undefined;
+  /** CPU time of the process's main thread alone (the bot's door thread), ms. */
+  mainThreadCpuMs(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -30,10 +32,10 @@ export function machineCpuMs(): number | undefined {
   }
 }
 
-/** utime + stime from /proc/<pid>/stat, in ms (clock ticks are 10 ms on Linux). */
-function cpuOf(pid: number): number | undefined {
+/** utime + stime from /proc/<pid>/stat (or one thread's), in ms (clock ticks are 10 ms on Linux). */
+function cpuOf(pid: number, thread?: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -100,6 +102,7 @@ export function startChild(name: string, file: string, config: ServerConfig, tim
         stderrTail,
         stderrLines: () => stderrCount,
         cpuMs: () => cpuOf(proc.pid!),
+        mainThreadCpuMs: () => cpuOf(proc.pid!, proc.pid!),
         async stop() {
           if (proc.exitCode === null) {
             proc.kill('SIGTERM');

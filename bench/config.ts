@@ -14,7 +14,9 @@ export const ServerConfig = z.object({
   larkDomain: z.string().optional(),
   /** The bot only: how many seeded people (ou_bench_0 …) are in the directory. */
   directoryPeople: z.number().int().nonnegative().optional(),
-  /** The bot only: background steps a second while the door is the bottleneck (door-gate.ts). */
+  /** The bot only: the bot thread's nice value (the door thread stays at 0). */
+  niceness: z.number().int().min(0).max(19).optional(),
+  /** The bot only: the bot thread's background steps a second while the door is busy (door-gate.ts). */
   busyRate: z.number().positive().optional(),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;

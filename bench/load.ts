@@ -7,6 +7,8 @@ export interface Shot {
   path: string;
   headers: Record<string, string>;
   body: Buffer;
+  /** What the request is (message, card), for latencies by kind. */
+  kind: string;
   check: (status: number, body: string) => boolean;
 }
 
@@ -23,6 +25,8 @@ export interface PhaseResult {
   maxSendLagMs: number;
   /** Open loop only: each request's latency by its place in the schedule (NaN = no answer). */
   bySchedule?: Float64Array;
+  /** Latencies by the shots' kind, ms. */
+  byKind: Map<string, Float64Array>;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -48,8 +52,9 @@ export function createSender(port: number, maxSockets: number) {
 type Sender = ReturnType<typeof createSender>;
 
 function recorder() {
-  const r: PhaseResult = { sent: 0, ok: 0, errors: 0, errorKinds: new Map(), latencies: new Float64Array(0), elapsedMs: 0, maxSendLagMs: 0 };
+  const r: PhaseResult = { sent: 0, ok: 0, errors: 0, errorKinds: new Map(), latencies: new Float64Array(0), elapsedMs: 0, maxSendLagMs: 0, byKind: new Map() };
   const latencies: number[] = [];
+  const byKind = new Map<string, number[]>();
   const fail = (kind: string) => {
     r.errors++;
     r.errorKinds.set(kind, (r.errorKinds.get(kind) ?? 0) + 1);
@@ -58,12 +63,16 @@ function recorder() {
     r,
     record(shot: Shot, outcome: { status: number; body: string } | Error, ms: number) {
       latencies.push(ms);
+      let k = byKind.get(shot.kind);
+      if (!k) byKind.set(shot.kind, (k = []));
+      k.push(ms);
       if (outcome instanceof Error) fail(outcome.message);
       else if (shot.check(outcome.status, outcome.body)) r.ok++;
       else fail(`HTTP ${outcome.status} ${outcome.body.slice(0, 60)}`);
     },
     finish(elapsedMs: number) {
       r.latencies = Float64Array.from(latencies);
+      for (const [kind, list] of byKind) r.byKind.set(kind, Float64Array.from(list));
       r.elapsedMs = elapsedMs;
       return r;
     },

@@ -29,7 +29,7 @@ export interface BotChecks {
    * When the max phase ended: messages acknowledged but not yet handled, replies not yet sent;
    * and the distinct messages and card presses sent during the phase.
    */
-  atBurstEnd?: { waitingEvents: number; waitingReplies: number; messages: number; cards: number };
+  atBurstEnd?: { handled: number; stored: number; waitingReplies: number; messages: number; cards: number };
   warnings: number;
   warningTail: string[];
 }
@@ -63,6 +63,21 @@ export function table(results: TargetResult[]): string {
     );
   }
   return out.join('\n');
+}
+
+/** Each target's latency in both phases, by kind of request (messages, card presses). */
+export function latenciesByKind(results: TargetResult[]): string[] {
+  const out = ['latency by kind of request (p50 / p99 / max ms):'];
+  for (const t of results) {
+    for (const [phase, r] of [['fixed', t.fixed], ['max', t.closed]] as const) {
+      const parts = [...r.byKind].map(([kind, list]) => {
+        const s = Float64Array.from(list).sort();
+        return `${kind} ${f(percentile(s, 0.5), 2)} / ${f(percentile(s, 0.99), 1)} / ${f(s[s.length - 1], 1)}`;
+      });
+      out.push(`  ${pad(t.name, 12, true)} ${pad(phase, 5, true)} ${parts.join('; ')}`);
+    }
+  }
+  return out;
 }
 
 export function errorDetails(results: TargetResult[]): string[] {
@@ -118,8 +133,8 @@ export function botSection(bot: TargetResult, c: BotChecks): string[] {
     ...(c.atBurstEnd
       ? [
           `  during the max phase: ${c.atBurstEnd.messages} messages and ${c.atBurstEnd.cards} card presses acknowledged; ` +
-            `${c.atBurstEnd.messages - c.atBurstEnd.waitingEvents} messages handled (${f(((c.atBurstEnd.messages - c.atBurstEnd.waitingEvents) / bot.closed.elapsedMs) * 1000, 0)}/s), ` +
-            `the other ${c.atBurstEnd.waitingEvents} waiting in the database; ${c.atBurstEnd.waitingReplies} replies waiting in the outbox`,
+            `${c.atBurstEnd.stored} of the messages moved from the door's journal into the database (${f((c.atBurstEnd.stored / bot.closed.elapsedMs) * 1000, 0)}/s), ` +
+            `${c.atBurstEnd.handled} handled (${f((c.atBurstEnd.handled / bot.closed.elapsedMs) * 1000, 0)}/s); ${c.atBurstEnd.waitingReplies} replies waiting in the outbox`,
         ]
       : []),
     `  end to end (acknowledged, handled and replied) in the max phase: ${f(e2e, 0)} events/s`,
@@ -133,8 +148,10 @@ export function cpuLines(results: TargetResult[], cores: number): string[] {
   for (const t of results) {
     for (const [phase, r, cpu] of [['fixed', t.fixed, t.cpuFixed], ['max', t.closed, t.cpuClosed]] as const) {
       const n = Math.max(1, r.sent);
-      const ours = Object.entries(cpu).filter(([name]) => name !== 'others');
-      const parts = ours.map(([name, ms]) => `${name} ${f((ms * 1000) / n, 0)}`);
+      const ours = Object.entries(cpu).filter(([name]) => name !== 'others' && !name.startsWith('('));
+      const parts = Object.entries(cpu)
+        .filter(([name]) => name !== 'others')
+        .map(([name, ms]) => `${name} ${f((ms * 1000) / n, 0)}`);
       const share = (ms: number) => f((ms / (r.elapsedMs * cores)) * 100, 0);
       const busy = share(ours.reduce((a, [, ms]) => a + ms, 0));
       const others = cpu.others === undefined ? '' : `, other processes ${share(cpu.others)}%`;

@@ -8,11 +8,11 @@ import { z } from 'zod';
 import { killAll, machineCpuMs, startChild, type Child } from './children.js';
 import type { ServerConfig } from './config.js';
 import { closedLoop, createSender, openLoop, waitUntil, type PhaseResult, type Shot } from './load.js';
-import { botSection, cpuLines, errorDetails, table, timeline, verdicts, type BotChecks, type CpuUse, type TargetResult } from './report.js';
+import { botSection, cpuLines, errorDetails, latenciesByKind, table, timeline, verdicts, type BotChecks, type CpuUse, type TargetResult } from './report.js';
 import { buildSlice, type Delivery, type Slice } from './workload.js';
 
 /**
- * npm run bench [-- --rate 1000 --seconds 10 --warmup 2 --max-seconds 8 --connections 32 --busy-rate 1000]
+ * npm run bench [-- --rate 1000 --seconds 10 --warmup 2 --max-seconds 8 --connections 32 --nice 10]
  *
  * Starts the real bot (with the Open API emulator) and two baselines, each in its own process on
  * 127.0.0.1, and drives each with the same signed, encrypted events: first at a fixed offered
@@ -23,9 +23,11 @@ const Flags = z.object({
   seconds: z.coerce.number().min(1).max(60).default(10),
   warmup: z.coerce.number().min(0).max(30).default(2),
   'max-seconds': z.coerce.number().min(1).max(60).default(8),
-  'max-events': z.coerce.number().int().min(100).max(200_000).default(100_000),
+  'max-events': z.coerce.number().int().min(100).max(400_000).default(200_000),
   connections: z.coerce.number().int().min(1).max(512).default(32),
-  /** The bot's background pace while its door is the bottleneck (steps/s; the app's default if absent). */
+  /** The bot thread's nice value (0–19; the Node entry's default if absent). */
+  nice: z.coerce.number().int().min(0).max(19).optional(),
+  /** The bot thread's background pace while its door is the bottleneck (steps/s; the app's default if absent). */
   'busy-rate': z.coerce.number().positive().optional(),
   targets: z.string().default('pledge-bot,sdk-adapter,bare-echo'),
 });
@@ -36,6 +38,8 @@ const { values } = parseArgs({
 const flags = Flags.parse(values);
 const targets = flags.targets.split(',').map((t) => t.trim());
 const DRAIN_TIMEOUT_MS = 120_000;
+const HANDLED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_type = 'im.message.receive_v1' AND key NOT LIKE 'msg:%' AND status = 'done'`;
+const STORED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_type = 'im.message.receive_v1' AND key NOT LIKE 'msg:%'`;
 
 const dir = mkdtempSync(join(tmpdir(), 'pledge-bench-'));
 const secrets = {
@@ -71,6 +75,7 @@ function shots(slice: Slice, target: string, count = slice.deliveries.length): S
     path: target === 'sdk-adapter' ? '/lark/events' : d.path,
     headers: d.headers,
     body: d.body,
+    kind: d.kind,
     check: (status, body) => check(d, status, body),
   }));
 }
@@ -83,6 +88,7 @@ async function phase<T>(label: string, run: () => Promise<T>): Promise<T> {
 /** CPU ms each process used during `run` (the generator is this process). */
 async function withCpu<T>(children: Child[], run: () => Promise<T>): Promise<{ value: T; cpu: CpuUse }> {
   const before = children.map((c) => c.cpuMs());
+  const doorBefore = children.map((c) => c.mainThreadCpuMs());
   const machine = machineCpuMs();
   const gen = process.cpuUsage();
   const value = await run();
@@ -92,10 +98,14 @@ async function withCpu<T>(children: Child[], run: () => Promise<T>): Promise<{ v
     const a = before[i];
     const b = c.cpuMs();
     if (a !== undefined && b !== undefined) cpu[c.name] = b - a;
+    // The bot's door thread, apart (it is part of the process's figure above).
+    const da = doorBefore[i];
+    const db = c.mainThreadCpuMs();
+    if (c.name === 'pledge-bot' && da !== undefined && db !== undefined) cpu['(door thread)'] = db - da;
   });
   const after = machineCpuMs();
   // Whatever else ran on the machine meanwhile (other jobs skew every figure here).
-  if (machine !== undefined && after !== undefined) cpu.others = Math.max(0, after - machine - Object.values(cpu).reduce((a, b) => a + b, 0));
+  if (machine !== undefined && after !== undefined) cpu.others = Math.max(0, after - machine - Object.entries(cpu).filter(([k]) => !k.startsWith('(')).reduce((a, [, b]) => a + b, 0));
   return { value, cpu };
 }
 
@@ -140,7 +150,7 @@ async function main(): Promise<void> {
         emulator = await startChild('emulator', './server-emulator.ts', config);
         children.push(emulator);
         const dbPath = join(dir, 'bot.sqlite');
-        server = await startChild('pledge-bot', './server-bot.ts', { ...config, dbPath, larkDomain: `http://127.0.0.1:${emulator.port}`, directoryPeople: 200, busyRate: flags['busy-rate'] });
+        server = await startChild('pledge-bot', './server-bot.ts', { ...config, dbPath, larkDomain: `http://127.0.0.1:${emulator.port}`, directoryPeople: 200, niceness: flags.nice, busyRate: flags['busy-rate'] });
         children.push(server);
         botDb = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
       } else {
@@ -148,7 +158,9 @@ async function main(): Promise<void> {
         children.push(server);
       }
       const count = (sql: string) => (botDb!.prepare(sql).get() as { n: number }).n;
-      const drained = () =>
+      // Every event sent so far is in the database (not only in the door's journal), handled, replied to.
+      const drained = (events: number) => () =>
+        count(`SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%'`) >= events &&
         count(`SELECT count(*) AS n FROM inbound_events WHERE status = 'pending'`) === 0 &&
         count(`SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`) === 0;
 
@@ -156,7 +168,9 @@ async function main(): Promise<void> {
       const fixedRun = await phase(`fixed rate ${flags.rate}/s for ${flags.seconds} s`, () =>
         withCpu(children, () => runOpen(server.port, shots(fixed, target), flags.rate)),
       );
-      const drainFixedMs = botDb ? await phase('waiting for the outbox to drain', () => waitUntil(drained, DRAIN_TIMEOUT_MS)) : undefined;
+      const drainFixedMs = botDb ? await phase('waiting for the outbox to drain', () => waitUntil(drained(warm.unique + fixed.unique), DRAIN_TIMEOUT_MS)) : undefined;
+      const handledBefore = botDb ? count(HANDLED_MESSAGES) : 0;
+      const storedBefore = botDb ? count(STORED_MESSAGES) : 0;
       const closedRun = await phase(`max throughput, ${flags.connections} connections, ${flags['max-seconds']} s`, () =>
         // The baselines keep no state, so they may see the same events again; the bot gets each once.
         withCpu(children, () => runClosed(server.port, shots(closed, target), target !== 'pledge-bot')),
@@ -165,15 +179,17 @@ async function main(): Promise<void> {
       // What the bot had handled and sent by the end of the burst (the rest waits in the database).
       const atBurstEnd = botDb
         ? {
-            waitingEvents: count(`SELECT count(*) AS n FROM inbound_events WHERE status = 'pending'`),
+            handled: count(HANDLED_MESSAGES) - handledBefore,
+            stored: count(STORED_MESSAGES) - storedBefore,
             waitingReplies: count(`SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`),
           }
         : undefined;
       results.push({ name: target, offered: flags.rate, fixed: fixedRun.value, closed: closedResult, connections: flags.connections, cpuFixed: fixedRun.cpu, cpuClosed: closedRun.cpu });
 
       if (botDb && emulator) {
-        const drainClosedMs = await phase('waiting for the outbox to drain', () => waitUntil(drained, DRAIN_TIMEOUT_MS));
         const sentClosed = closed.deliveries.slice(0, closedResult.sent);
+        const uniqueClosed = sentClosed.filter((d) => !d.repeat).length;
+        const drainClosedMs = await phase('waiting for the outbox to drain', () => waitUntil(drained(warm.unique + fixed.unique + uniqueClosed), DRAIN_TIMEOUT_MS));
         const sent = [...warm.deliveries, ...fixed.deliveries, ...sentClosed];
         const stats = (await (await fetch(`http://127.0.0.1:${emulator.port}/__bench/stats`)).json()) as BotChecks['replies'];
         checks = {
@@ -214,6 +230,8 @@ async function main(): Promise<void> {
     ...verdicts(results, flags.rate),
     '',
     ...cpuLines(results, cpus().length),
+    '',
+    ...latenciesByKind(results),
     '',
     ...results.flatMap((r) => timeline(r, flags.rate)),
     ...(checks ? ['', ...botSection(results.find((r) => r.name === 'pledge-bot')!, checks)] : []),

@@ -16,6 +16,11 @@ export interface DoorGate {
   knock(): void;
   /** Resolves when one background step may start. */
   slot(): Promise<void>;
+  /**
+   * Runs door work that is not a request of this thread's own (a card press handed over by the
+   * door thread): while it is in hand, background steps go at the busy pace.
+   */
+  first<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export interface DoorGateOptions {
@@ -24,8 +29,15 @@ export interface DoorGateOptions {
   /** Requests per turn (a moving average) from which the door counts as the bottleneck. */
   heavyPerTurn?: number;
   quietMs?: number;
-  /** Real elapsed time, ms. */
+  /** Real elapsed time, ms (the same clock on every thread when `publish` or `door` is used). */
   monotonicMs?: () => number;
+  /**
+   * The door is on another thread (src/node/): this gate writes how busy the door is here
+   * ([0] requests per turn, [1] when the last one came) for that thread's gate to read.
+   */
+  publish?: Float64Array;
+  /** …and this gate, on the bot's thread, reads it from here instead of being knocked. */
+  door?: Float64Array;
 }
 
 const afterIo = (fn: () => void): void => {
@@ -37,7 +49,9 @@ export function createDoorGate(opts: DoorGateOptions = {}): DoorGate {
   const busyRate = opts.busyRate ?? 1000;
   const heavyPerTurn = opts.heavyPerTurn ?? 4;
   const quietMs = opts.quietMs ?? 10;
-  const clock = opts.monotonicMs ?? (() => performance.now());
+  // performance.now() counts from each thread's own start; with timeOrigin it is one clock.
+  const clock = opts.monotonicMs ?? (() => performance.timeOrigin + performance.now());
+  const { publish, door } = opts;
   /** Slots a busy stretch may save up (a long turn does not turn into a burst). */
   const maxCredit = Math.max(1, busyRate / 100);
   let waiters: (() => void)[] = [];
@@ -53,8 +67,14 @@ export function createDoorGate(opts: DoorGateOptions = {}): DoorGate {
   let scheduled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
+  /** Door work in hand (`first`). */
+  let urgent = 0;
+
   const waiting = () => waiters.length - head;
-  const free = (now: number) => load < heavyPerTurn || now - lastKnockAt >= quietMs;
+  const doorLoad = door ? () => door[0]! : () => load;
+  const lastKnock = door ? () => door[1]! : () => lastKnockAt;
+  const doorFree = (now: number) => doorLoad() < heavyPerTurn || now - lastKnock() >= quietMs;
+  const free = (now: number) => urgent === 0 && doorFree(now);
 
   function schedule(): void {
     if (scheduled) return;
@@ -75,7 +95,10 @@ export function createDoorGate(opts: DoorGateOptions = {}): DoorGate {
     const now = clock();
     const came = knocks - seen;
     seen = knocks;
-    if (came > 0) load += (came - load) / 8;
+    if (came > 0) {
+      load += (came - load) / 8;
+      if (publish) publish[0] = load;
+    }
     credit = Math.min(maxCredit, credit + ((now - creditAt) * busyRate) / 1000);
     creditAt = now;
     if (waiting() === 0) return;
@@ -92,13 +115,14 @@ export function createDoorGate(opts: DoorGateOptions = {}): DoorGate {
     timer = setTimeout(() => {
       timer = undefined;
       schedule();
-    }, Math.max(1, Math.ceil(Math.min(nextSlotMs, quietMs - (now - lastKnockAt)))));
+    }, Math.max(1, Math.ceil(Math.min(nextSlotMs, quietMs - (now - lastKnock())))));
   }
 
   return {
     knock() {
       knocks++;
       lastKnockAt = clock();
+      if (publish) publish[1] = lastKnockAt;
       schedule();
     },
     slot() {
@@ -107,6 +131,15 @@ export function createDoorGate(opts: DoorGateOptions = {}): DoorGate {
         waiters.push(resolve);
         schedule();
       });
+    },
+    async first(work) {
+      urgent++;
+      try {
+        return await work();
+      } finally {
+        urgent--;
+        schedule();
+      }
     },
   };
 }

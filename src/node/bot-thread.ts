@@ -61,7 +61,8 @@ const shareClock = () => {
 shareClock();
 
 const appLimit = data.appSendsPerSecond;
-const gate = createDoorGate(); // nobody knocks here: the door is on the other thread
+// The door is on the other thread; this gate reads how busy it is from shared memory.
+const gate = createDoorGate({ door: new Float64Array(data.doorLoad), busyRate: data.busyRate });
 const deps = createDeps({
   db,
   lark,
@@ -75,7 +76,7 @@ const kick = drainSoon(deps.outbox, defer);
 const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: kick });
 const app = createBotApp(deps, lark, defer, mount, { gate, inbox });
 const answerCard = createCardAnswerer(deps, { actions: ACTION_TABLE, defer, afterHandled: kick });
-const ingest = createJournalIngest({ dir: data.journalDir, deps, inbox });
+const ingest = createJournalIngest({ dir: data.journalDir, deps, inbox, gate });
 
 async function forward(r: ForwardedRequest) {
   const res = await app.fetch(new Request(r.url, { method: r.method, headers: r.headers, body: r.body }));
@@ -115,7 +116,7 @@ port.on('message', (m: ToBot) => {
       forward(m.request).then((response) => send({ type: 'response', id: m.id, response }, [response.body]), fail(m.id));
       break;
     case 'card':
-      answerCard(m.eventId, m.event, m.payload).then((answer) => send({ type: 'card-answer', id: m.id, answer }), fail(m.id));
+      gate.first(() => answerCard(m.eventId, m.event, m.payload)).then((answer) => send({ type: 'card-answer', id: m.id, answer }), fail(m.id));
       break;
     case 'written':
       ingest.written(m.position);

@@ -12,6 +12,8 @@ export interface DoorAppOptions {
   bot: BotThread;
   logger: Logger;
   now: () => Date;
+  /** Told of every request (the door gate that measures how busy the door is). */
+  knock?: () => void;
 }
 
 /** Longest a forwarded request (the sandbox's pages and files, /healthz) may take. */
@@ -32,6 +34,7 @@ export function createDoorApp(opts: DoorAppOptions): Hono {
     secrets: opts.secrets,
     logger,
     now: opts.now,
+    knock: opts.knock,
     intake: {
       store: (d) => opts.journal.append(d),
       card: (eventId, event, payload) =>

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { claimDelivery } from '../../db/repos/inbound.js';
+import type { DoorGate } from '../door-gate.js';
 import type { InboxQueue } from '../inbox-queue.js';
 import type { Deps } from '../usecases/deps.js';
 import { segmentName, type JournalPosition } from './journal-format.js';
@@ -17,6 +18,8 @@ export interface JournalIngestOptions {
   dir: string;
   deps: Pick<Deps, 'db' | 'logger'>;
   inbox: Pick<InboxQueue, 'push'>;
+  /** Each chunk waits for a slot: while the door is busy, this goes at the gate's pace. */
+  gate?: Pick<DoorGate, 'slot'>;
   /** Bytes read and claimed at a time. */
   chunkBytes?: number;
   retryMs?: number;
@@ -32,7 +35,7 @@ export interface JournalIngestOptions {
  */
 export function createJournalIngest(opts: JournalIngestOptions): JournalIngest {
   const { dir, deps, inbox } = opts;
-  const chunkBytes = opts.chunkBytes ?? 256 * 1024;
+  const chunkBytes = opts.chunkBytes ?? 64 * 1024;
   const retryMs = opts.retryMs ?? 1000;
   let known: JournalPosition | undefined;
   let cursor: { segment: number; offset: number } | undefined;
@@ -56,6 +59,7 @@ export function createJournalIngest(opts: JournalIngestOptions): JournalIngest {
     }
     const current = cursor.segment >= k.segment;
     if (current && cursor.offset >= k.end) return false;
+    await opts.gate?.slot();
     const chunk = readChunk(dir, cursor.segment, cursor.offset, current ? k.end : undefined, chunkBytes);
     if (chunk.damaged) deps.logger.warn({ segment: cursor.segment, lines: chunk.damaged }, 'journal: damaged lines skipped');
     await claimAll(chunk);

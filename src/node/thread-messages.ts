@@ -11,6 +11,10 @@ export interface BotThreadData {
   journalDir: string;
   /** [0]: the bot's clock minus real time, ms (the sandbox clock moves; the door checks timestamps by it). */
   clockOffset: SharedArrayBuffer;
+  /** How busy the door is (door-gate.ts `publish`): background work yields to it. */
+  doorLoad: SharedArrayBuffer;
+  /** Background steps a second while the door is the bottleneck (door-gate.ts busyRate). */
+  busyRate?: number;
   /** Nice value for the bot thread (Linux: per thread): the door's acknowledgements come first. */
   niceness: number;
   /** Outbound requests per second per app (Feishu: 50); the bench lifts it against the emulator. */

@@ -30,5 +30,10 @@ export function openSqlite(url: string, options: { migrate?: boolean } = {}): Op
   raw.pragma('synchronous = NORMAL');
   if (options.migrate !== false) migrateSqlite(raw);
   const db = new Kysely<Database>({ dialect: new BetterSqliteDialect(raw) });
-  return { db, raw, close: () => db.destroy() };
+  // Kysely only closes a driver it has used: a connection no query went through is closed here.
+  const close = async () => {
+    await db.destroy();
+    if (raw.open) raw.close();
+  };
+  return { db, raw, close };
 }

@@ -104,6 +104,10 @@ const drainer = setInterval(() => {
 async function stop(): Promise<void> {
   await minute.stop();
   clearInterval(drainer);
+  // What the door wrote goes into the database first, unless that is stuck (it then waits in
+  // the journal for the next start).
+  await Promise.race([ingest.idle(), new Promise((r) => setTimeout(r, 5000))]);
+  ingest.stop();
   await ingest.idle();
   await Promise.allSettled([...pending]);
   await close();

@@ -10,8 +10,10 @@ import { listSegments, readChunk } from './journal-reader.js';
 export interface JournalIngest {
   /** The door wrote up to `p` (it writes nothing before `p.segment` any more). */
   written(p: JournalPosition): void;
-  /** Resolves when everything written so far is in the database. */
+  /** Resolves when everything written so far is in the database (or after `stop`, when it stopped). */
   idle(): Promise<void>;
+  /** No more reading or retrying (what is left stays in the journal for the next start). */
+  stop(): void;
 }
 
 export interface JournalIngestOptions {
@@ -41,6 +43,7 @@ export function createJournalIngest(opts: JournalIngestOptions): JournalIngest {
   let cursor: { segment: number; offset: number } | undefined;
   let running: Promise<void> | undefined;
   let again = false;
+  let stopped = false;
 
   async function claimAll(chunk: ReturnType<typeof readChunk>): Promise<void> {
     // Issued together so they share one commit (better-sqlite-dialect.ts); pushed in file order.
@@ -78,18 +81,20 @@ export function createJournalIngest(opts: JournalIngestOptions): JournalIngest {
     for (;;) {
       again = false;
       try {
-        while (known && (await step(known)));
+        while (!stopped && known && (await step(known)));
       } catch (err) {
+        if (stopped) return;
         // Left in the journal: tried again after a pause (the door keeps writing meanwhile).
         deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'journal: moving deliveries into the database failed');
         await new Promise((r) => setTimeout(r, retryMs));
         again = true;
       }
-      if (!again) return;
+      if (!again || stopped) return;
     }
   }
 
   function kick(): void {
+    if (stopped) return;
     if (running) {
       again = true;
       return;
@@ -106,6 +111,9 @@ export function createJournalIngest(opts: JournalIngestOptions): JournalIngest {
     },
     async idle() {
       while (running) await running;
+    },
+    stop() {
+      stopped = true;
     },
   };
 }

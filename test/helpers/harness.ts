@@ -1,5 +1,4 @@
-import { getRequestListener, serve, type ServerType } from '@hono/node-server';
-import { createServer, type Server } from 'node:http';
+import { serve, type ServerType } from '@hono/node-server';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,8 @@ import type { DrainResult } from '../../src/lark/outbox.js';
 import { silentLogger } from '../../src/logger.js';
 import { tick, type TickReport } from '../../src/tick.js';
 import type { Deps } from '../../src/usecases/deps.js';
-import { createOpenApiEmulator, type EmulatorUser, type OpenApiEmulator } from '../../src/sandbox/open-api-emulator.js';
+import type { EmulatorUser, OpenApiEmulator } from '../../src/sandbox/open-api-emulator.js';
+import { startEmulatorServer } from './emulator-server.js';
 import {
   cardActionEvent,
   envelope,
@@ -78,36 +78,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'pledge-bot-'));
   const dbPath = join(dir, 'bot.sqlite');
   const appId = `cli_test_${process.pid}_${++appSeq}`;
-  const emu = createOpenApiEmulator({ appId, appSecret: 'secret', users: opts.users });
-  // Messages people sent (they exist in Feishu, not in the emulator's store): replies to them
-  // are told their chat through the emulator's x-emulator-chat-id hook.
-  const userMessages = new Map<string, string>();
-  const drops: { path: string; times: number }[] = [];
-  const emuListener = getRequestListener((req) => {
-    const reply = /\/open-apis\/im\/v1\/messages\/([^/]+)\/reply$/.exec(new URL(req.url).pathname);
-    const chatId = reply ? userMessages.get(reply[1]!) : undefined;
-    if (!chatId) return emu.app.fetch(req);
-    const headers = new Headers(req.headers);
-    headers.set('x-emulator-chat-id', chatId);
-    return emu.app.fetch(new Request(req, { headers }));
-  });
-  const emuServer = await new Promise<{ server: Server; url: string }>((resolve) => {
-    const server = createServer((req, res) => {
-      const drop = drops.find((d) => d.times > 0 && (req.url ?? '').includes(d.path));
-      if (drop) {
-        // A network failure: the connection dies before any response.
-        drop.times--;
-        emu.requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, query: {}, body: 'dropped', at: Date.now() });
-        req.socket.destroy();
-        return;
-      }
-      void emuListener(req, res);
-    });
-    server.listen(0, '127.0.0.1', () => {
-      const addr = server.address();
-      resolve({ server, url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` });
-    });
-  });
+  const emuServer = await startEmulatorServer({ appId, appSecret: 'secret', users: opts.users });
+  const { emu } = emuServer;
   const creds: LarkCredentials = { appId, appSecret: 'secret', encryptKey: 'test-encrypt-key', verificationToken: 'test-verification-token', domain: emuServer.url };
 
   let offset = 0;
@@ -155,7 +127,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     post(eventType, event, o = {}) {
       const said = eventType === 'im.message.receive_v1' ? SaidMessage.safeParse(event) : undefined;
-      if (said?.success) userMessages.set(said.data.message.message_id, said.data.message.chat_id);
+      if (said?.success) emuServer.saidIn(said.data.message.message_id, said.data.message.chat_id);
       return h.send(h.seal(eventType, event, o), o.path);
     },
     say(m, o) {
@@ -171,8 +143,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     tick() {
       return tick(h.deps, { maxMs: 10_000 });
     },
-    dropConnections(path, times = 1) {
-      drops.push({ path, times });
+    dropConnections(path, times) {
+      emuServer.dropConnections(path, times);
     },
     async counts() {
       return { inbound: await count('inbound_events'), outbox: await count('outbox'), audit: await count('audit_log') };
@@ -190,8 +162,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     async close() {
       await h.settle();
       cur.bot.server.close();
-      emuServer.server.closeAllConnections();
-      emuServer.server.close();
+      emuServer.close();
       await cur.sqlite.close();
       if (!opts.keepDb && !opts.dir) rmSync(dir, { recursive: true, force: true });
     },

@@ -109,3 +109,18 @@ export function pendingDeliveries(db: Db, now: Date, limit: number, receivedBefo
   if (receivedBefore) q = q.where('received_at', '<', receivedBefore.toISOString());
   return q.orderBy('received_at').orderBy(sql`rowid`).limit(limit).execute();
 }
+
+/**
+ * Deliveries an earlier run of this process was handling when it died (pending under a lease)
+ * may be taken again now. Only for an entry that is the one process on its database (Node).
+ * Deliveries waiting for a retry after a failure are held the same way, and are tried now too.
+ */
+export async function releaseInboundLeases(db: Db, now: Date): Promise<number> {
+  const r = await db
+    .updateTable('inbound_events')
+    .set({ lease_until: null })
+    .where('status', '=', 'pending')
+    .where('lease_until', '>', now.toISOString())
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

@@ -112,3 +112,17 @@ export async function earliestPending(db: Db): Promise<string | undefined> {
     .executeTakeFirst();
   return (r?.t as string | null | undefined) ?? undefined;
 }
+
+/**
+ * Sends an earlier run of this process had in hand when it died ('sending' under a lease) are due
+ * again now, not when the lease runs out. Only for an entry that is the one process on its
+ * database (Node); a send that did reach Feishu is not repeated, its `uuid` makes Feishu drop it.
+ */
+export async function releaseOutboxLeases(db: Db, now: Date): Promise<number> {
+  const r = await db
+    .updateTable('outbox')
+    .set({ status: 'pending', lease_until: null, next_attempt_at: now.toISOString() })
+    .where('status', '=', 'sending')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

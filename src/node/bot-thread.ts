@@ -3,6 +3,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import cron from 'node-cron';
 import pino from 'pino';
 import { openSqlite } from '../../db/open-sqlite.js';
+import { releaseInboundLeases } from '../../db/repos/inbound.js';
+import { releaseOutboxLeases } from '../../db/repos/outbox.js';
 import { ACTION_TABLE } from '../../handlers/actions/index.js';
 import { createCardAnswerer } from '../answer-card.js';
 import { createBotApp, createDeps, ROUTES } from '../compose.js';
@@ -89,6 +91,14 @@ const fail = (id: number) => (err: unknown) => {
   logger.error({ err: err instanceof Error ? err.message : String(err) }, 'bot thread: request failed');
   send({ type: 'failed', id, error: err instanceof Error ? err.message : String(err) });
 };
+
+// This process is the only one on its database (README): what its previous run held when it
+// stopped or died is taken back now rather than when the leases run out.
+{
+  const inbound = await releaseInboundLeases(db, deps.now());
+  const sends = await releaseOutboxLeases(db, deps.now());
+  if (inbound || sends) logger.info({ inbound, sends }, 'taken back what the previous run held');
+}
 
 // Every 2 s the inbox queue looks for stored messages nobody holds (left by a restart, or due
 // for another try) and the outbox is drained: that is crash recovery here, so the scheduler

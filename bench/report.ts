@@ -109,7 +109,7 @@ export function verdicts(results: TargetResult[], rate: number): string[] {
   if (sdk) out.push(`target throughput ≥ sdk-adapter: ${mark(botThr >= achieved(sdk.closed))}`);
   if (echo) out.push(`target throughput ≥ 40% of bare echo: ${mark(botThr >= 0.4 * achieved(echo.closed))}`);
   out.push(
-    `(pledge-bot's max throughput counts requests acknowledged while the same process also handles each event and sends its reply; the sdk-adapter only decrypts and dispatches to a no-op, the echo does nothing)`,
+    `(pledge-bot's max throughput counts requests acknowledged while the same process, on its bot thread, stores and handles each event, sends its reply and answers card presses with their real result; the sdk-adapter only decrypts and dispatches to a no-op, the echo does nothing)`,
   );
   return out;
 }

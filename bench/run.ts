@@ -9,7 +9,7 @@ import { killAll, machineCpuMs, startChild, type Child } from './children.js';
 import type { ServerConfig } from './config.js';
 import { closedLoop, createSender, openLoop, waitUntil, type PhaseResult, type Shot } from './load.js';
 import { botSection, cpuLines, errorDetails, latenciesByKind, table, timeline, verdicts, type BotChecks, type CpuUse, type TargetResult } from './report.js';
-import { buildSlice, type Delivery, type Slice } from './workload.js';
+import { buildSlice, DEFAULT_WORKLOAD, type Delivery, type Slice } from './workload.js';
 
 /**
  * npm run bench [-- --rate 1000 --seconds 10 --warmup 2 --max-seconds 8 --connections 32 --nice 10]
@@ -29,6 +29,8 @@ const Flags = z.object({
   nice: z.coerce.number().int().min(0).max(19).optional(),
   /** The bot thread's background pace while its door is the bottleneck (steps/s; the app's default if absent). */
   'busy-rate': z.coerce.number().positive().optional(),
+  /** Every N-th event is a card press (0: messages only). */
+  'card-every': z.coerce.number().int().min(0).default(DEFAULT_WORKLOAD.cardEvery),
   targets: z.string().default('pledge-bot,sdk-adapter,bare-echo'),
 });
 const { values } = parseArgs({
@@ -131,9 +133,10 @@ async function main(): Promise<void> {
   log(`pledge-bot bench: ${cpus().length} cores, Node ${process.version}; sealing events …`);
   const warmN = Math.round(flags.rate * flags.warmup);
   const fixedN = Math.round(flags.rate * flags.seconds);
-  const warm = buildSlice(secrets, 0, warmN);
-  const fixed = buildSlice(secrets, warmN, fixedN);
-  const closed = buildSlice(secrets, warmN + fixedN, flags['max-events']);
+  const workload = { ...DEFAULT_WORKLOAD, cardEvery: flags['card-every'] };
+  const warm = buildSlice(secrets, 0, warmN, workload);
+  const fixed = buildSlice(secrets, warmN, fixedN, workload);
+  const closed = buildSlice(secrets, warmN + fixedN, flags['max-events'], workload);
   const config: ServerConfig = { ...secrets };
   const results: TargetResult[] = [];
   let checks: BotChecks | undefined;
@@ -223,7 +226,7 @@ async function main(): Promise<void> {
     '',
     `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; load generator, servers and emulator share the machine`,
     `fixed rate: open loop at ${flags.rate}/s for ${flags.seconds} s after ${flags.warmup} s warm-up, latency from each request's due time; max throughput: closed loop, ${flags.connections} keep-alive connections, ${flags['max-seconds']} s`,
-    `events: 帮助 in p2p chats from 5000 users, every 10th a card press (me.show), every 100th a repeated delivery`,
+    `events: 帮助 in p2p chats from ${DEFAULT_WORKLOAD.users} users, ${workload.cardEvery ? `every ${workload.cardEvery}th a card press (me.show)` : 'no card presses'}, every ${DEFAULT_WORKLOAD.repeatEvery}th a repeated delivery`,
     '',
     table(results),
     '',

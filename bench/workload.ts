@@ -23,7 +23,7 @@ export interface Slice {
 export interface WorkloadOptions {
   /** Distinct users (and their private chats) the events come from, round-robin. */
   users: number;
-  /** Every `cardEvery`-th event is a card.action.trigger `me.show` press; the rest are 帮助. */
+  /** Every `cardEvery`-th event is a card.action.trigger `me.show` press; the rest are 帮助 (0: no presses). */
   cardEvery: number;
   /** Every `repeatEvery`-th delivery repeats an event sent a little earlier (Feishu re-delivery). */
   repeatEvery: number;
@@ -53,7 +53,7 @@ export function buildSlice(secrets: EventSecrets, from: number, count: number, o
     const eventId = `ev_bench_${n}`;
     let kind: Delivery['kind'];
     let plain: unknown;
-    if (n % opts.cardEvery === opts.cardEvery - 1) {
+    if (opts.cardEvery > 0 && n % opts.cardEvery === opts.cardEvery - 1) {
       kind = 'card';
       cards++;
       const event = cardActionEvent({ openId: openIdOf(user), value: { action: 'me.show' }, messageId: `om_help_${user}`, chatId: p2pChatOf(user) });

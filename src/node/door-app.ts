@@ -4,7 +4,7 @@ import { createDoor } from '../door.js';
 import type { DoorSecrets } from '../lark/verify-request.js';
 import type { Logger } from '../logger.js';
 import type { JournalWriter } from './journal-writer.js';
-import type { BotThread } from './start-bot-thread.js';
+import { BotThreadSlow, type BotThread } from './start-bot-thread.js';
 
 export interface DoorAppOptions {
   secrets: DoorSecrets;
@@ -40,7 +40,8 @@ export function createDoorApp(opts: DoorAppOptions): Hono {
       card: (eventId, event, payload) =>
         bot.card(eventId, event, payload, CARD_TIMEOUT_MS).catch((err: unknown) => {
           logger.error({ eventId, err: err instanceof Error ? err.message : String(err) }, 'card press not answered');
-          return toast('error', '暂时无法处理，请稍后再点一次。');
+          // A slow bot thread still has the press and finishes it; otherwise it was not done.
+          return err instanceof BotThreadSlow ? toast('info', '已收到，正在处理…') : toast('error', '暂时无法处理，请稍后再点一次。');
         }),
     },
   });

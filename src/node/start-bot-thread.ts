@@ -15,6 +15,20 @@ export interface BotThread {
   stop(): Promise<void>;
 }
 
+/** The bot thread exited while a request was in its hands. */
+export class BotThreadGone extends Error {
+  constructor() {
+    super('bot thread exited');
+  }
+}
+
+/** The bot thread has the request but did not answer in time (it still finishes it). */
+export class BotThreadSlow extends Error {
+  constructor() {
+    super('bot thread did not answer in time');
+  }
+}
+
 type Answer = { resolve: (m: FromBot) => void; reject: (err: Error) => void };
 
 const ENTRY = new URL(`./bot-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
@@ -31,13 +45,20 @@ export function startBotThread(data: BotThreadData, logger: Logger, onPosition: 
   let nextId = 1;
   const waiting = new Map<number, Answer>();
   let stopping: (() => void) | undefined;
+  let started = false;
   let resolveReady!: (s: { encryptKey: string; verificationToken: string }) => void;
-  const ready = new Promise<{ encryptKey: string; verificationToken: string }>((r) => (resolveReady = r));
+  let rejectReady!: (err: Error) => void;
+  const ready = new Promise<{ encryptKey: string; verificationToken: string }>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  let firstError: Error | undefined;
 
   function spawn(): void {
     worker = new Worker(BOOT, { workerData: { ...data, entry: ENTRY } });
     worker.on('message', (m: FromBot) => {
       if (m.type === 'ready') {
+        started = true;
         resolveReady(m.secrets);
         // What the door has written so far (and, on a restart, what the last thread left).
         post({ type: 'written', position: onPosition() });
@@ -50,11 +71,17 @@ export function startBotThread(data: BotThreadData, logger: Logger, onPosition: 
       if (m.type === 'failed') w.reject(new Error(m.error));
       else w.resolve(m);
     });
-    worker.on('error', (err) => logger.error({ err: err.message }, 'bot thread failed'));
+    worker.on('error', (err) => {
+      firstError ??= err;
+      // An error from the thread arrives cloned: a SqliteError keeps only its code.
+      logger.error({ err: err.message || JSON.stringify(err) }, 'bot thread failed');
+    });
     worker.on('exit', (code) => {
-      for (const w of waiting.values()) w.reject(new Error('bot thread exited'));
+      for (const w of waiting.values()) w.reject(new BotThreadGone());
       waiting.clear();
       if (stopping) return stopping();
+      // It never came up (a bad database, a migration that fails): starting it again would not help.
+      if (!started) return rejectReady(firstError ?? new Error(`bot thread exited (${code}) before it was ready`));
       logger.error({ code }, 'bot thread exited; starting it again');
       setTimeout(spawn, RESTART_MS).unref();
     });
@@ -69,7 +96,7 @@ export function startBotThread(data: BotThreadData, logger: Logger, onPosition: 
     return new Promise<FromBot>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiting.delete(id);
-        reject(new Error('bot thread did not answer in time'));
+        reject(new BotThreadSlow());
       }, timeoutMs);
       const done = (f: () => void) => {
         clearTimeout(timer);

@@ -53,6 +53,7 @@ export function startBotThread(data: BotThreadData, logger: Logger, onPosition: 
     rejectReady = reject;
   });
   let firstError: Error | undefined;
+  let port: number | undefined;
 
   function spawn(): void {
     worker = new Worker(BOOT, { workerData: { ...data, entry: ENTRY } });
@@ -62,6 +63,7 @@ export function startBotThread(data: BotThreadData, logger: Logger, onPosition: 
         resolveReady(m.secrets);
         // What the door has written so far (and, on a restart, what the last thread left).
         post({ type: 'written', position: onPosition() });
+        if (port !== undefined) post({ type: 'listening', port });
         return;
       }
       if (m.type === 'stopped') return stopping?.();
@@ -121,7 +123,10 @@ export function startBotThread(data: BotThreadData, logger: Logger, onPosition: 
       return m.answer;
     },
     written: (position) => post({ type: 'written', position }),
-    listening: (port) => post({ type: 'listening', port }),
+    listening(p) {
+      port = p;
+      post({ type: 'listening', port: p });
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         stopping = resolve;

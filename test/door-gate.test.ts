@@ -53,3 +53,47 @@ describe('the door gate', () => {
     expect(order).toEqual([1, 2, 3]);
   });
 });
+
+describe('the door gate across threads', () => {
+  it("the bot thread's gate holds background work while the door thread's gate (in shared memory) says the door is busy", async () => {
+    let t = 0;
+    const shared = new Float64Array(new SharedArrayBuffer(16));
+    const doorSide = createDoorGate({ monotonicMs: () => t, heavyPerTurn: 4, quietMs: 10, publish: shared });
+    const botSide = createDoorGate({ monotonicMs: () => t, busyRate: 1000, heavyPerTurn: 4, quietMs: 10, door: shared });
+    for (let i = 0; i < 40; i++) doorSide.knock();
+    await turn();
+    expect(shared[0]).toBeGreaterThanOrEqual(4);
+    expect(shared[1]).toBe(0);
+    const order: number[] = [];
+    const steps = [1, 2, 3].map((i) => botSide.slot().then(() => order.push(i)));
+    await turn();
+    await later();
+    expect(order).toEqual([]); // busy door, no time passed: no slot
+
+    t += 1; // 1 ms at 1,000 a second: one slot
+    await later();
+    expect(order).toEqual([1]);
+
+    t += 20; // the door thread took nothing for 20 ms: quiet
+    await later();
+    await Promise.all(steps);
+    expect(order).toEqual([1, 2, 3]);
+  });
+
+  it('while a card press is in hand (first), background steps wait for the busy pace even if the door is quiet', async () => {
+    let t = 0;
+    const gate = createDoorGate({ monotonicMs: () => t, busyRate: 1000, quietMs: 10 });
+    let finishCard!: () => void;
+    const card = gate.first(() => new Promise<string>((resolve) => (finishCard = () => resolve('answered'))));
+    const order: number[] = [];
+    const steps = [1, 2].map((i) => gate.slot().then(() => order.push(i)));
+    await turn();
+    await later();
+    expect(order).toEqual([]);
+    finishCard();
+    expect(await card).toBe('answered');
+    await later();
+    await Promise.all(steps);
+    expect(order).toEqual([1, 2]);
+  });
+});

@@ -119,7 +119,12 @@ async function stop(): Promise<void> {
   await Promise.race([ingest.idle(), new Promise((r) => setTimeout(r, 5000))]);
   ingest.stop();
   await ingest.idle();
-  await Promise.allSettled([...pending]);
+  // Work that finishes may start more (a handled message asks for a drain): wait for that too,
+  // for a while; what is left is in the database and goes on at the next start.
+  const until = Date.now() + 10_000;
+  while (pending.size > 0 && Date.now() < until) {
+    await Promise.race([Promise.allSettled([...pending]), new Promise((r) => setTimeout(r, until - Date.now()))]);
+  }
   await close();
   send({ type: 'stopped' });
 }

@@ -25,12 +25,30 @@ import {
  * - Explicit transactions (`db.transaction()`) commit the open group first and then have the
  *   database to themselves: other queries wait until they end.
  * - Prepared statements are kept by SQL text (an LRU), not prepared again for every query.
+ * - `early()`: a second dialect on the same connection whose writes resolve as soon as their
+ *   statement has run, inside the open group; `committed()` then resolves when that group is
+ *   committed. For a chain of writes that must all be durable before one answer (a card press):
+ *   one commit to wait for instead of one per write.
  */
 export class BetterSqliteDialect implements Dialect {
-  constructor(private readonly raw: BetterSqlite3.Database, private readonly cacheSize = 500) {}
+  private readonly core: Core;
+
+  constructor(raw: BetterSqlite3.Database, cacheSize = 500, core?: Core, private readonly isEarly = false) {
+    this.core = core ?? new Core(raw, cacheSize);
+  }
 
   createDriver(): Driver {
-    return new BetterSqliteDriver(new Core(this.raw, this.cacheSize));
+    return new BetterSqliteDriver(this.core, this.isEarly);
+  }
+
+  /** The same connection, writes resolving before their commit (see above). */
+  early(): BetterSqliteDialect {
+    return new BetterSqliteDialect(this.core.raw, 0, this.core, true);
+  }
+
+  /** Resolves when every write made so far is committed (rejects if that commit fails). */
+  committed(): Promise<void> {
+    return this.core.committed();
   }
   createQueryCompiler() {
     return new SqliteQueryCompiler();
@@ -73,8 +91,8 @@ class Core {
     while (this.owner && this.owner !== handle) await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
-  execute<R>(handle: Handle, compiled: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.owner && this.owner !== handle) return this.turn(handle).then(() => this.execute<R>(handle, compiled));
+  execute<R>(handle: Handle, compiled: CompiledQuery, early = false): Promise<QueryResult<R>> {
+    if (this.owner && this.owner !== handle) return this.turn(handle).then(() => this.execute<R>(handle, compiled, early));
     try {
       const stmt = this.prepare(compiled.sql);
       const params = compiled.parameters as unknown[];
@@ -88,10 +106,17 @@ class Core {
         if (!this.raw.inTransaction) this.fail(group, err);
         throw err;
       }
+      if (early) return Promise.resolve(result);
       return new Promise((resolve, reject) => group.push({ resolve: () => resolve(result), reject }));
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  committed(): Promise<void> {
+    const group = this.group;
+    if (!group) return Promise.resolve();
+    return new Promise((resolve, reject) => group.push({ resolve, reject }));
   }
 
   private openGroup(): Waiter[] {
@@ -161,10 +186,10 @@ function run<R>(stmt: BetterSqlite3.Statement, params: unknown[]): QueryResult<R
 
 /** What Kysely acquires per query or per transaction: cheap, no lock of its own. */
 class Handle implements DatabaseConnection {
-  constructor(private readonly core: Core) {}
+  constructor(private readonly core: Core, private readonly early: boolean) {}
 
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    return this.core.execute<R>(this, compiled);
+    return this.core.execute<R>(this, compiled, this.early);
   }
 
   async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -176,12 +201,12 @@ class Handle implements DatabaseConnection {
 }
 
 class BetterSqliteDriver implements Driver {
-  constructor(private readonly core: Core) {}
+  constructor(private readonly core: Core, private readonly early: boolean) {}
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new Handle(this.core);
+    return new Handle(this.core, this.early);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -200,6 +225,7 @@ class BetterSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     this.core.commit();
-    this.core.raw.close();
+    // The early dialect shares the connection: the main one closes it.
+    if (!this.early) this.core.raw.close();
   }
 }

@@ -9,6 +9,8 @@ import type { Database } from './schema.js';
 export interface OpenedSqlite {
   db: Kysely<Database>;
   raw: BetterSqlite3.Database;
+  /** The same connection, writes resolving before their commit; `committed()` waits for it. */
+  early: { db: Kysely<Database>; committed: () => Promise<void> };
   close: () => Promise<void>;
 }
 
@@ -29,11 +31,13 @@ export function openSqlite(url: string, options: { migrate?: boolean } = {}): Op
   raw.pragma('foreign_keys = ON');
   raw.pragma('synchronous = NORMAL');
   if (options.migrate !== false) migrateSqlite(raw);
-  const db = new Kysely<Database>({ dialect: new BetterSqliteDialect(raw) });
+  const dialect = new BetterSqliteDialect(raw);
+  const db = new Kysely<Database>({ dialect });
+  const early = { db: new Kysely<Database>({ dialect: dialect.early() }), committed: () => dialect.committed() };
   // Kysely only closes a driver it has used: a connection no query went through is closed here.
   const close = async () => {
     await db.destroy();
     if (raw.open) raw.close();
   };
-  return { db, raw, close };
+  return { db, raw, early, close };
 }

@@ -11,17 +11,25 @@ export interface CardAnswerOptions {
   afterHandled?: () => void;
   /** Feishu waits 3 s for the answer; past this we answer "processing" and finish later. */
   timeoutMs?: number;
+  /**
+   * Node: deps whose writes do not wait for their own commits, and the wait for them all. A press
+   * then waits for one commit before its answer instead of three (claim, handling, answer).
+   */
+  oneCommit?: { deps: Deps; committed: () => Promise<void> };
 }
 
 /**
  * Answers one verified card press: recorded once by event_id (a repeat gets the answer the first
  * one got, or "processing" while it runs), handled, and its answer stored for repeats.
  */
-export function createCardAnswerer(deps: Deps, opts: CardAnswerOptions) {
+export function createCardAnswerer(base: Deps, opts: CardAnswerOptions) {
+  const deps = opts.oneCommit?.deps ?? base;
+  const committed = opts.oneCommit?.committed ?? (() => Promise.resolve());
   return async (eventId: string, event: unknown, payload: string): Promise<CardResponse> => {
     const fresh = await claimDelivery(deps.db, [eventId], 'card.action.trigger', payload, deps.now());
     if (!fresh) {
       const prior = await deliveryByKey(deps.db, eventId);
+      await committed(); // the claim that found it, before anything is answered
       if (prior?.response) return JSON.parse(prior.response) as CardResponse;
       return toast('info', '正在处理，请稍候');
     }
@@ -32,6 +40,7 @@ export function createCardAnswerer(deps: Deps, opts: CardAnswerOptions) {
       })
       .then(async (res) => {
         await finishDelivery(deps.db, eventId, 'done', deps.now(), undefined, JSON.stringify(res));
+        await committed();
         opts.afterHandled?.();
         return res;
       });

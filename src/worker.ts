@@ -96,7 +96,7 @@ function consoleLogger(level: Config['logLevel'], bindings: object = {}): Logger
 export function budgetedOutbox(outbox: Outbox, budget: { maxSends: number; maxMs: number }): Outbox {
   let left = budget.maxSends;
   return {
-    enqueue: (msg) => outbox.enqueue(msg),
+    enqueue: (msg, db) => outbox.enqueue(msg, db),
     async drain(b = {}): Promise<DrainResult> {
       if (left <= 0) return { sent: 0, retried: 0, failed: 0, deferred: 0 };
       const r = await outbox.drain({

@@ -33,6 +33,27 @@ describe('BetterSqliteDialect', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('early(): writes resolve once their statement ran; committed() resolves once they are all committed', async () => {
+    const dialect = new BetterSqliteDialect(raw);
+    const main = new Kysely<Db>({ dialect });
+    const early = new Kysely<Db>({ dialect: dialect.early() });
+    await early.insertInto('t').values({ id: 1, v: 'a' }).execute();
+    // Ran, visible on this connection, not yet committed: another connection does not see it.
+    expect(raw.inTransaction).toBe(true);
+    expect((await early.selectFrom('t').select('id').execute()).map((r) => r.id)).toEqual([1]);
+    expect(seen()).toEqual([]);
+    await early.insertInto('t').values({ id: 2, v: 'b' }).execute();
+    const plain = main.insertInto('t').values({ id: 3, v: 'c' }).execute(); // an ordinary write joins the group
+    await dialect.committed();
+    expect(seen()).toEqual([1, 2, 3]);
+    await plain;
+    expect(await dialect.committed()).toBeUndefined(); // nothing open: at once
+    await early.destroy(); // does not close the shared connection
+    expect(raw.open).toBe(true);
+    await main.destroy();
+    expect(raw.open).toBe(false);
+  });
+
   it('a write is committed (visible to another connection) once its promise resolves', async () => {
     await db.insertInto('t').values({ id: 1, v: 'a' }).execute();
     expect(seen()).toEqual([1]);

@@ -27,8 +27,8 @@ export interface DrainResult {
 }
 
 export interface Outbox {
-  /** Persists the message (idempotent by key); the drainer sends it. */
-  enqueue(msg: OutgoingMessage): Promise<void>;
+  /** Persists the message (idempotent by key), through `db` if given (a handle on the same database); the drainer sends it. */
+  enqueue(msg: OutgoingMessage, db?: Kysely<Database>): Promise<void>;
   /** Sends what is due, within a budget; one drain at a time per process. */
   drain(budget?: { maxSends?: number; maxMs?: number }): Promise<DrainResult>;
 }
@@ -216,8 +216,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   }
 
   const outbox: Outbox = {
-    async enqueue(msg) {
-      await insertOutbox(deps.db, row(msg, deps.now()));
+    async enqueue(msg, db = deps.db) {
+      await insertOutbox(db, row(msg, deps.now()));
     },
     drain(budget = {}) {
       if (!running) {

@@ -34,7 +34,7 @@ try {
   // not allowed here (some containers): the door still runs on its own thread
 }
 const logger = pino({ level: config.logLevel, base: undefined, redact: ['*.encryptKey', '*.appSecret', '*.token'] });
-const { db, close } = openSqlite(config.databaseUrl);
+const { db, early, close } = openSqlite(config.databaseUrl);
 const pending = new Set<Promise<unknown>>();
 const defer = (task: () => Promise<unknown>) => {
   const p = task()
@@ -77,7 +77,12 @@ const deps = createDeps({
 const kick = drainSoon(deps.outbox, defer);
 const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: kick });
 const app = createBotApp(deps, lark, defer, mount, { gate, inbox });
-const answerCard = createCardAnswerer(deps, { actions: ACTION_TABLE, defer, afterHandled: kick });
+const answerCard = createCardAnswerer(deps, {
+  actions: ACTION_TABLE,
+  defer,
+  afterHandled: kick,
+  oneCommit: { deps: { ...deps, db: early.db, outbox: { ...deps.outbox, enqueue: (msg) => deps.outbox.enqueue(msg, early.db) } }, committed: early.committed },
+});
 const ingest = createJournalIngest({ dir: data.journalDir, deps, inbox, gate });
 
 async function forward(r: ForwardedRequest) {

@@ -6,6 +6,7 @@ import { cardActionEvent, envelope, messageEvent, sealEvent, type EventSecrets }
 import { startEmulatorServer, type EmulatorServer } from './helpers/emulator-server.js';
 import { textOf } from './helpers/message-text.js';
 import { startNodeProcess, type NodeProcess } from './helpers/node-process.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 /**
  * The Node entry as `npm start` runs it with Feishu credentials: the door thread answers and
@@ -48,19 +49,17 @@ describe('the Node entry (door thread + bot thread)', () => {
     api.saidIn(messageId, `oc_p2p_${who}`);
     return post('im.message.receive_v1', messageEvent({ openId: `ou_${who}`, chatId: `oc_p2p_${who}`, chatType: 'p2p', text, messageId }), eventId);
   };
-  const until = async (done: () => boolean, ms = 15_000) => {
-    const t0 = Date.now();
-    while (!done()) {
-      if (Date.now() - t0 > ms) throw new Error(`timed out; bot output:\n${bot.logs.join('').slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  // On a timeout, what the bot printed says why.
+  const until = (what: string, done: () => boolean) =>
+    waitUntil(what, done, 15_000).catch((err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; bot output:\n${bot.logs.join('').slice(-3000)}`);
+    });
 
   it('acknowledges a message at once and replies from the bot thread; forwards /healthz; refuses a bad signature', async () => {
     const res = await say('a', '帮助');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ code: 0 });
-    await until(() => api.emu.inChat('oc_p2p_a').length === 1);
+    await until('the reply to a', () => api.emu.inChat('oc_p2p_a').length === 1);
     expect(textOf(api.emu.inChat('oc_p2p_a')[0]!.content)).toContain('帮助');
 
     const health = await fetch(`${bot.url}/healthz`);
@@ -83,7 +82,7 @@ describe('the Node entry (door thread + bot thread)', () => {
   it('one message delivered 20 times at once is answered once', async () => {
     const all = await Promise.all(Array.from({ length: 20 }, () => say('c', '帮助', 'om_dup_c', 'ev_dup_c')));
     expect(all.map((r) => r.status)).toEqual(Array(20).fill(200));
-    await until(() => api.emu.inChat('oc_p2p_c').length >= 1);
+    await until('the reply to c', () => api.emu.inChat('oc_p2p_c').length >= 1);
     await new Promise((r) => setTimeout(r, 500));
     expect(api.emu.inChat('oc_p2p_c')).toHaveLength(1);
   });
@@ -94,7 +93,7 @@ describe('the Node entry (door thread + bot thread)', () => {
     expect(acks.map((r) => r.status)).toEqual(Array(40).fill(200));
     await bot.kill(); // SIGKILL: whatever was journalled, stored, handled or queued is where it was
     await bot.start();
-    await until(() => people.every((p) => api.emu.inChat(`oc_p2p_${p}`).length >= 1));
+    await until('a reply to everyone', () => people.every((p) => api.emu.inChat(`oc_p2p_${p}`).length >= 1));
     await new Promise((r) => setTimeout(r, 500));
     for (const p of people) expect(api.emu.inChat(`oc_p2p_${p}`)).toHaveLength(1);
     expect(readdirSync(`${bot.dbPath}.inbox`)).toHaveLength(1); // only the running door's own segment
@@ -110,7 +109,7 @@ describe('the Node entry (door thread + bot thread)', () => {
     const line = encodeLine({ keys: ['ev_left', 'msg:om_left'], type: 'im.message.receive_v1', payload: JSON.stringify(plain), chatId: 'oc_p2p_left', receivedAt: new Date() });
     writeFileSync(join(jdir, segmentName(1000)), line);
     await bot.start();
-    await until(() => api.emu.inChat('oc_p2p_left').length === 1);
+    await until('the reply to the journalled message', () => api.emu.inChat('oc_p2p_left').length === 1);
     expect(textOf(api.emu.inChat('oc_p2p_left')[0]!.content)).toContain('帮助');
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { startNodeProcess } from '../helpers/node-process.js';
+import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
 
 /** Debian's chromium drives the sandbox page (never a downloaded browser). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -15,34 +15,9 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-export interface SandboxServer {
-  url: string;
-  port: number;
-  dir: string;
-  dbPath: string;
-  logs: string[];
-  /** Stops the process (SIGTERM, as Ctrl-C would) and waits for it to exit. */
-  stop(): Promise<void>;
-  /** Stops and starts again on the same database and port. */
-  restart(): Promise<void>;
-  /** Stops and removes the temp folder. */
-  dispose(): Promise<void>;
-}
-
 /** The real server as `npm start` runs it with no Feishu credentials: the sandbox. */
-export async function startSandboxServer(opts: { readyTimeoutMs?: number } = {}): Promise<SandboxServer> {
-  const p = await startNodeProcess({ env: {}, ready: /sandbox ready/, readyTimeoutMs: opts.readyTimeoutMs });
-  return {
-    url: p.url,
-    port: p.port,
-    dir: p.dir,
-    dbPath: p.dbPath,
-    logs: p.logs,
-    stop: p.stop,
-    async restart() {
-      await p.stop();
-      await p.start();
-    },
-    dispose: p.dispose,
-  };
+export type SandboxServer = NodeProcess;
+
+export function startSandboxServer(opts: { readyTimeoutMs?: number } = {}): Promise<SandboxServer> {
+  return startNodeProcess({ env: {}, ready: /sandbox ready/, readyTimeoutMs: opts.readyTimeoutMs });
 }

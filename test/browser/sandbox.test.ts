@@ -5,7 +5,8 @@ import { openSqlite } from '../../db/open-sqlite.js';
 import { createDeps } from '../../src/compose.js';
 import { silentLogger } from '../../src/logger.js';
 import { sandboxCredentials } from '../../src/sandbox/sandbox-credentials.js';
-import { SandboxPage, waitUntil } from './sandbox-page.js';
+import { waitUntil } from '../helpers/wait-until.js';
+import { SandboxPage } from './sandbox-page.js';
 import { launchChromium, startSandboxServer, type SandboxServer } from './sandbox-server.js';
 
 // The whole bot as `npm start` runs it without Feishu credentials, driven through its chat page

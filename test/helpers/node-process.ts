@@ -26,8 +26,10 @@ export interface NodeProcess {
   stop(): Promise<void>;
   /** Kills it at once (SIGKILL: a crash, nothing finished) and waits for it to exit. */
   kill(): Promise<void>;
-  /** Starts it again on the same database and port. */
+  /** Starts it again on the same database and port (after stop or kill). */
   start(): Promise<void>;
+  /** Stops and starts again on the same database and port. */
+  restart(): Promise<void>;
   /** Stops and removes the temp folder. */
   dispose(): Promise<void>;
 }
@@ -97,6 +99,10 @@ export async function startNodeProcess(opts: { env: Record<string, string>; read
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
     start,
+    async restart() {
+      await end('SIGTERM');
+      await start();
+    },
     async dispose() {
       await end('SIGTERM');
       rmSync(dir, { recursive: true, force: true });

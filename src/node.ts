@@ -1,11 +1,11 @@
 import 'dotenv/config';
-import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { nodeLogger } from './node/node-logger.js';
 import { startNodeBot } from './node/start-node-bot.js';
 
 /** Node entry: the door on this thread, the bot on a worker thread (src/node/). */
 async function main(config: Config): Promise<void> {
-  const logger = pino({ level: config.logLevel, base: undefined, redact: ['*.encryptKey', '*.appSecret', '*.token'] });
+  const logger = nodeLogger(config.logLevel);
   const bot = await startNodeBot({ config, logger });
   logger.info({ port: bot.port, mode: config.lark ? 'feishu' : 'sandbox' }, 'pledge-bot listening');
   const stop = async () => {

@@ -1,7 +1,6 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import cron from 'node-cron';
-import pino from 'pino';
 import { openSqlite } from '../../db/open-sqlite.js';
 import { releaseInboundLeases } from '../../db/repos/inbound.js';
 import { releaseOutboxLeases } from '../../db/repos/outbox.js';
@@ -14,6 +13,7 @@ import { createInboxQueue } from '../inbox-queue.js';
 import { drainSoon } from '../lark/drain-soon.js';
 import { tick } from '../tick.js';
 import { createJournalIngest } from './journal-ingest.js';
+import { nodeLogger } from './node-logger.js';
 import type { BotThreadData, ForwardedRequest, FromBot, ToBot } from './thread-messages.js';
 
 /**
@@ -33,7 +33,7 @@ try {
 } catch {
   // not allowed here (some containers): the door still runs on its own thread
 }
-const logger = pino({ level: config.logLevel, base: undefined, redact: ['*.encryptKey', '*.appSecret', '*.token'] });
+const logger = nodeLogger(config.logLevel);
 const { db, early, close } = openSqlite(config.databaseUrl);
 const pending = new Set<Promise<unknown>>();
 const defer = (task: () => Promise<unknown>) => {

@@ -15,13 +15,6 @@ export interface BotThread {
   stop(): Promise<void>;
 }
 
-/** The bot thread exited while a request was in its hands. */
-export class BotThreadGone extends Error {
-  constructor() {
-    super('bot thread exited');
-  }
-}
-
 /** The bot thread has the request but did not answer in time (it still finishes it). */
 export class BotThreadSlow extends Error {
   constructor() {
@@ -79,7 +72,7 @@ export function startBotThread(data: BotThreadData, logger: Logger, onPosition: 
       logger.error({ err: err.message || JSON.stringify(err) }, 'bot thread failed');
     });
     worker.on('exit', (code) => {
-      for (const w of waiting.values()) w.reject(new BotThreadGone());
+      for (const w of waiting.values()) w.reject(new Error('bot thread exited'));
       waiting.clear();
       if (stopping) return stopping();
       // It never came up (a bad database, a migration that fails): starting it again would not help.

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { subtreeUpperBound } from '../../src/domain/org-path.js';
 import type { Grant, Role } from '../../src/domain/roles.js';
+import { prepared } from '../prepared.js';
 import type { Database, Organization, Person } from '../schema.js';
 
 type Db = Kysely<Database>;
@@ -24,8 +25,10 @@ export function orgsUnder(db: Db, path: string): Promise<Organization[]> {
     .execute();
 }
 
+const personByOpenIdQuery = prepared((db, p: { openId: string }) => db.selectFrom('people').selectAll().where('open_id', '=', p.openId));
+
 export function personByOpenId(db: Db, openId: string): Promise<Person | undefined> {
-  return db.selectFrom('people').selectAll().where('open_id', '=', openId).executeTakeFirst();
+  return personByOpenIdQuery.first(db, { openId });
 }
 
 export interface GrantWithOrg extends Grant {
@@ -34,9 +37,8 @@ export interface GrantWithOrg extends Grant {
   orgKind: string;
 }
 
-/** Every role the person holds, with the organization it is held on. */
-export async function grantsOf(db: Db, openId: string): Promise<GrantWithOrg[]> {
-  const rows = await db
+const grantsOfQuery = prepared((db, p: { openId: string }) =>
+  db
     .selectFrom('roles')
     .innerJoin('people', 'people.id', 'roles.person_id')
     .innerJoin('organizations', 'organizations.id', 'roles.org_id')
@@ -48,9 +50,13 @@ export async function grantsOf(db: Db, openId: string): Promise<GrantWithOrg[]> 
       'organizations.name as orgName',
       'organizations.kind as orgKind',
     ])
-    .where('people.open_id', '=', openId)
-    .orderBy('organizations.path')
-    .execute();
+    .where('people.open_id', '=', p.openId)
+    .orderBy('organizations.path'),
+);
+
+/** Every role the person holds, with the organization it is held on. */
+export async function grantsOf(db: Db, openId: string): Promise<GrantWithOrg[]> {
+  const rows = await grantsOfQuery.rows(db, { openId });
   return rows.map((r) => ({ ...r, role: r.role as Role }));
 }
 

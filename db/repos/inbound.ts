@@ -1,4 +1,5 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { prepared } from '../prepared.js';
 import type { Database } from '../schema.js';
 
 type Db = Kysely<Database>;
@@ -50,35 +51,33 @@ export async function claimDelivery(
   return false;
 }
 
-export async function finishDelivery(db: Db, key: string, status: 'done' | 'failed' | 'duplicate', now: Date, error?: string, response?: string): Promise<void> {
-  await db
+const finishQuery = prepared((db, p: { key: string; status: string; at: string; error: string | null; response: string | null }) =>
+  db
     .updateTable('inbound_events')
-    .set((eb) => ({
-      status,
-      processed_at: now.toISOString(),
-      error: error ?? null,
-      response: response ?? null,
-      lease_until: null,
-      attempts: eb('attempts', '+', 1),
-    }))
-    .where('key', '=', key)
-    .execute();
+    .set((eb) => ({ status: p.status, processed_at: p.at, error: p.error, response: p.response, lease_until: null, attempts: eb('attempts', '+', 1) }))
+    .where('key', '=', p.key),
+);
+
+export async function finishDelivery(db: Db, key: string, status: 'done' | 'failed' | 'duplicate', now: Date, error?: string, response?: string): Promise<void> {
+  await finishQuery.run(db, { key, status, at: now.toISOString(), error: error ?? null, response: response ?? null });
 }
 
 /**
  * Takes a pending delivery in hand until `now + leaseMs`; undefined when it is done, or another
  * handler holds it, or it waits for a retry. One UPDATE … RETURNING: atomic on SQLite and D1.
  */
-export function leaseDelivery(db: Db, key: string, now: Date, leaseMs: number) {
-  const at = now.toISOString();
-  return db
+const leaseQuery = prepared((db, p: { key: string; at: string; until: string }) =>
+  db
     .updateTable('inbound_events')
-    .set({ lease_until: new Date(now.getTime() + leaseMs).toISOString() })
-    .where('key', '=', key)
+    .set({ lease_until: p.until })
+    .where('key', '=', p.key)
     .where('status', '=', 'pending')
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', at)]))
-    .returningAll()
-    .executeTakeFirst();
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', p.at)]))
+    .returningAll(),
+);
+
+export function leaseDelivery(db: Db, key: string, now: Date, leaseMs: number) {
+  return leaseQuery.first(db, { key, at: now.toISOString(), until: new Date(now.getTime() + leaseMs).toISOString() });
 }
 
 /** Handling failed, maybe for a passing reason: leave it pending, to be tried again from `retryAt`. */
@@ -90,8 +89,10 @@ export async function retryDeliveryLater(db: Db, key: string, error: string, ret
     .execute();
 }
 
+const byKeyQuery = prepared((db, p: { key: string }) => db.selectFrom('inbound_events').selectAll().where('key', '=', p.key));
+
 export function deliveryByKey(db: Db, key: string) {
-  return db.selectFrom('inbound_events').selectAll().where('key', '=', key).executeTakeFirst();
+  return byKeyQuery.first(db, { key });
 }
 
 /**

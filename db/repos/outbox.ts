@@ -1,11 +1,17 @@
 import type { Kysely } from 'kysely';
-import type { Database, NewOutboxRow, OutboxRow } from '../schema.js';
+import { prepared } from '../prepared.js';
+import type { Database, OutboxRow } from '../schema.js';
 
 type Db = Kysely<Database>;
 
+/** Every column given (none left to a default but the id and the attempts), so one statement fits all. */
+export type OutboxInsert = Omit<OutboxRow, 'id' | 'attempts'>;
+
+const insertQuery = prepared((db, row: OutboxInsert) => db.insertInto('outbox').values(row).onConflict((oc) => oc.column('msg_key').doNothing()));
+
 /** Idempotent by msg_key: enqueuing the same logical message twice keeps one row. */
-export async function insertOutbox(db: Db, row: NewOutboxRow): Promise<void> {
-  await db.insertInto('outbox').values(row).onConflict((oc) => oc.column('msg_key').doNothing()).execute();
+export async function insertOutbox(db: Db, row: OutboxInsert): Promise<void> {
+  await insertQuery.run(db, row);
 }
 
 /** Sent messages whose logical key starts with `prefix` (e.g. every copy of one review card). */
@@ -58,40 +64,53 @@ export async function heldRecipients(db: Db, now: Date): Promise<Map<string, num
   return new Map(rows.map((r) => [`${r.receive_id_type ?? ''}:${r.receive_id ?? ''}`, Number(r.first)]));
 }
 
+const leaseQuery = prepared((db, p: { id: number; status: string; lease: string | null; until: string }) =>
+  db
+    .updateTable('outbox')
+    .set({ status: 'sending', lease_until: p.until })
+    .where('id', '=', p.id)
+    .where('status', '=', p.status)
+    // SQLite's IS is = that also matches NULL with NULL: one statement for a row with or without a lease.
+    .where('lease_until', 'is', p.lease),
+);
+
 /** Claims a row for one sender; false when another sender got it first. */
 export async function leaseOutbox(db: Db, row: OutboxRow, now: Date, leaseMs: number): Promise<boolean> {
-  const r = await db
-    .updateTable('outbox')
-    .set({ status: 'sending', lease_until: new Date(now.getTime() + leaseMs).toISOString() })
-    .where('id', '=', row.id)
-    .where('status', '=', row.status)
-    .where((eb) => (row.lease_until === null ? eb('lease_until', 'is', null) : eb('lease_until', '=', row.lease_until)))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  const until = new Date(now.getTime() + leaseMs).toISOString();
+  return (await leaseQuery.run(db, { id: row.id, status: row.status, lease: row.lease_until, until })) === 1;
 }
+
+const sentQuery = prepared((db, p: { id: number; at: string; messageId: string | null }) =>
+  db
+    .updateTable('outbox')
+    .set((eb) => ({ status: 'sent', sent_at: p.at, result_message_id: p.messageId, last_error: null, lease_until: null, file_data: null, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', p.id),
+);
 
 export async function markSent(db: Db, id: number, now: Date, messageId: string | null): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set((eb) => ({ status: 'sent', sent_at: now.toISOString(), result_message_id: messageId, last_error: null, lease_until: null, file_data: null, attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', id)
-    .execute();
+  await sentQuery.run(db, { id, at: now.toISOString(), messageId });
 }
+
+const retryQuery = prepared((db, p: { id: number; next: string; error: string }) =>
+  db
+    .updateTable('outbox')
+    .set((eb) => ({ status: 'pending', next_attempt_at: p.next, last_error: p.error, lease_until: null, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', p.id),
+);
 
 export async function markRetry(db: Db, id: number, next: Date, error: string): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set((eb) => ({ status: 'pending', next_attempt_at: next.toISOString(), last_error: error, lease_until: null, attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', id)
-    .execute();
+  await retryQuery.run(db, { id, next: next.toISOString(), error });
 }
 
-export async function markFailed(db: Db, id: number, error: string): Promise<void> {
-  await db
+const failedQuery = prepared((db, p: { id: number; error: string }) =>
+  db
     .updateTable('outbox')
-    .set((eb) => ({ status: 'failed', last_error: error, lease_until: null, attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', id)
-    .execute();
+    .set((eb) => ({ status: 'failed', last_error: p.error, lease_until: null, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', p.id),
+);
+
+export async function markFailed(db: Db, id: number, error: string): Promise<void> {
+  await failedQuery.run(db, { id, error });
 }
 
 export function failedOutbox(db: Db, limit = 50) {

@@ -54,10 +54,13 @@ const cleanup = () => {
   killAll();
   rmSync(dir, { recursive: true, force: true });
 };
-process.once('SIGINT', () => {
-  cleanup();
-  process.exit(130);
-});
+// Ctrl-C, or `timeout` / a CI runner stopping it: no server or temp file left behind.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    cleanup();
+    process.exit(code);
+  });
+}
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 
 /** Table name → row type. Timestamps are ISO-8601 UTC strings; JSON columns are TEXT. */
 export interface Database {
@@ -93,7 +93,6 @@ export interface OutboxTable {
   sent_at: string | null;
 }
 export type OutboxRow = Selectable<OutboxTable>;
-export type NewOutboxRow = Insertable<OutboxTable>;
 
 export interface DialogsTable {
   open_id: string;

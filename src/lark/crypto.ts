@@ -19,7 +19,7 @@ export function aesKeyOf(encryptKey: string): Buffer {
 
 /** The inverse of decryptEvent, as Feishu does it (used by the sandbox emulator and tests). */
 export function encryptEvent(plain: string, encryptKey: string, iv: Buffer = randomBytes(16)): string {
-  const key = createHash('sha256').update(encryptKey).digest();
+  const key = aesKeyOf(encryptKey);
   const cipher = createCipheriv('aes-256-cbc', key, iv);
   return Buffer.concat([iv, cipher.update(plain, 'utf8'), cipher.final()]).toString('base64');
 }

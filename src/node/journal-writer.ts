@@ -1,7 +1,8 @@
-import { closeSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DoorDelivery } from '../door.js';
-import { encodeLine, segmentName, segmentNumber, type JournalPosition } from './journal-format.js';
+import { encodeLine, segmentName, type JournalPosition } from './journal-format.js';
+import { listSegments } from './journal-reader.js';
 
 export interface JournalWriter {
   /** Resolves once the delivery is written to the file (it then survives a crash of this process). */
@@ -33,8 +34,7 @@ export function openJournalWriter(opts: JournalWriterOptions): JournalWriter {
   const maxBytes = opts.maxSegmentBytes ?? 8 * 1024 * 1024;
   const endOfTurn = opts.endOfTurn ?? setImmediate;
   mkdirSync(opts.dir, { recursive: true });
-  const existing = readdirSync(opts.dir).map(segmentNumber).filter((n): n is number => n !== undefined);
-  let segment = existing.reduce((a, b) => Math.max(a, b), 0) + 1;
+  let segment = (listSegments(opts.dir).at(-1) ?? 0) + 1;
   let fd = openSync(join(opts.dir, segmentName(segment)), 'wx');
   let end = 0;
   let told = true;

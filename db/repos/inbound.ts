@@ -62,10 +62,6 @@ export async function finishDelivery(db: Db, key: string, status: 'done' | 'fail
   await finishQuery.run(db, { key, status, at: now.toISOString(), error: error ?? null, response: response ?? null });
 }
 
-/**
- * Takes a pending delivery in hand until `now + leaseMs`; undefined when it is done, or another
- * handler holds it, or it waits for a retry. One UPDATE … RETURNING: atomic on SQLite and D1.
- */
 const leaseQuery = prepared((db, p: { key: string; at: string; until: string }) =>
   db
     .updateTable('inbound_events')
@@ -76,6 +72,10 @@ const leaseQuery = prepared((db, p: { key: string; at: string; until: string }) 
     .returningAll(),
 );
 
+/**
+ * Takes a pending delivery in hand until `now + leaseMs`; undefined when it is done, or another
+ * handler holds it, or it waits for a retry. One UPDATE … RETURNING: atomic on SQLite and D1.
+ */
 export function leaseDelivery(db: Db, key: string, now: Date, leaseMs: number) {
   return leaseQuery.first(db, { key, at: now.toISOString(), until: new Date(now.getTime() + leaseMs).toISOString() });
 }

@@ -41,6 +41,7 @@ const flags = Flags.parse(values);
 const targets = flags.targets.split(',').map((t) => t.trim());
 const DRAIN_TIMEOUT_MS = 120_000;
 const HANDLED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_type = 'im.message.receive_v1' AND key NOT LIKE 'msg:%' AND status = 'done'`;
+const WAITING_REPLIES = `SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`;
 const STORED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_type = 'im.message.receive_v1' AND key NOT LIKE 'msg:%'`;
 
 const dir = mkdtempSync(join(tmpdir(), 'pledge-bench-'));
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
       const drained = (events: number) => () =>
         count(`SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%'`) >= events &&
         count(`SELECT count(*) AS n FROM inbound_events WHERE status = 'pending'`) === 0 &&
-        count(`SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`) === 0;
+        count(WAITING_REPLIES) === 0;
 
       if (warm.deliveries.length) await phase(`warm-up ${flags.warmup} s at ${flags.rate}/s`, () => runOpen(server.port, shots(warm, target), flags.rate));
       const fixedRun = await phase(`fixed rate ${flags.rate}/s for ${flags.seconds} s`, () =>
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
         ? {
             handled: count(HANDLED_MESSAGES) - handledBefore,
             stored: count(STORED_MESSAGES) - storedBefore,
-            waitingReplies: count(`SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`),
+            waitingReplies: count(WAITING_REPLIES),
           }
         : undefined;
       results.push({ name: target, offered: flags.rate, fixed: fixedRun.value, closed: closedResult, connections: flags.connections, cpuFixed: fixedRun.cpu, cpuClosed: closedRun.cpu });

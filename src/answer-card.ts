@@ -1,7 +1,7 @@
 import { toast, type CardResponse } from '../cards/card-kit.js';
 import { claimDelivery, deliveryByKey, finishDelivery } from '../db/repos/inbound.js';
 import { onCardAction, type CardActionTable } from '../handlers/on-card-action.js';
-import type { Deps } from './usecases/deps.js';
+import type { Deps, OneCommit } from './usecases/deps.js';
 
 export interface CardAnswerOptions {
   actions: CardActionTable;
@@ -11,11 +11,8 @@ export interface CardAnswerOptions {
   afterHandled?: () => void;
   /** Feishu waits 3 s for the answer; past this we answer "processing" and finish later. */
   timeoutMs?: number;
-  /**
-   * Node: deps whose writes do not wait for their own commits, and the wait for them all. A press
-   * then waits for one commit before its answer instead of three (claim, handling, answer).
-   */
-  oneCommit?: { deps: Deps; committed: () => Promise<void> };
+  /** Node: a press waits for one commit before its answer instead of three (claim, handling, answer). */
+  oneCommit?: OneCommit;
 }
 
 /**

@@ -2,7 +2,7 @@ import { pendingDeliveries } from '../db/repos/inbound.js';
 import type { MessageRoutes } from '../handlers/on-message.js';
 import type { DoorGate } from './door-gate.js';
 import { processDelivery, type DeliveryOutcome } from './process-delivery.js';
-import type { Deps } from './usecases/deps.js';
+import type { Deps, OneCommit } from './usecases/deps.js';
 
 /**
  * Stored messages, handled after the acknowledgement and behind the door:
@@ -25,6 +25,8 @@ export interface InboxQueueOptions {
   defer: (task: () => Promise<unknown>) => void;
   /** After a delivery was tried (e.g. send what it queued). */
   afterHandled?: (outcome: DeliveryOutcome) => void;
+  /** Node: a delivery's writes (lease, handling, outcome) wait for one commit, not one each. */
+  oneCommit?: OneCommit;
   concurrency?: number;
   /** Slots asked for at once (the outbox asks with 8 senders). */
   asks?: number;
@@ -156,9 +158,18 @@ export function createInboxQueue(opts: InboxQueueOptions): InboxQueue {
     f?.();
   }
 
+  /** Handles one delivery; its outcome counts once it is committed. */
+  async function handle(key: string): Promise<DeliveryOutcome> {
+    if (!opts.oneCommit) return processDelivery(deps, routes, key);
+    const outcome = await processDelivery(opts.oneCommit.deps, routes, key);
+    // If this commit fails, all of it is undone (the lease too): the row waits for the next poll.
+    await opts.oneCommit.committed();
+    return outcome;
+  }
+
   function start(item: Item): void {
     inHand++;
-    processDelivery(deps, routes, item.key)
+    handle(item.key)
       .then(
         (outcome) => opts.afterHandled?.(outcome),
         (err: unknown) => deps.logger.error({ key: item.key, err: err instanceof Error ? err.message : String(err) }, 'inbox queue: handling failed'),

@@ -1,9 +1,11 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimDelivery } from '../db/repos/inbound.js';
 import { ROUTES } from '../src/compose.js';
 import { createDoorGate, type DoorGate } from '../src/door-gate.js';
 import { createInboxQueue, type InboxQueue, type InboxQueueOptions } from '../src/inbox-queue.js';
+import type { OutgoingMessage } from '../src/lark/outbox.js';
 import type { DeliveryOutcome } from '../src/process-delivery.js';
 import { recoverDeliveries } from '../src/process-delivery.js';
 import { envelope, messageEvent } from '../src/sandbox/feishu-events.js';
@@ -127,6 +129,42 @@ describe('the inbox queue', () => {
     expect((await rows()).every((r) => r.status === 'done' && r.attempts === 1)).toBe(true);
     await h.drain();
     expect(h.emu.inChat('oc_crash')).toHaveLength(5);
+  });
+
+  it("with one commit per delivery (Node's bot thread), counts a delivery handled only once its writes are committed", async () => {
+    const keys: string[] = [];
+    for (let n = 0; n < 6; n++) keys.push(await store(`one${n % 2}`, n));
+    const { early } = h.sqlite;
+    const oneCommit = { deps: { ...h.deps, db: early.db, outbox: { ...h.deps.outbox, enqueue: (msg: OutgoingMessage) => h.deps.outbox.enqueue(msg, early.db) } }, committed: early.committed };
+    // Another connection sees only what is committed.
+    const other = new BetterSqlite3(h.dbPath, { readonly: true });
+    const seen: { reported: number; done: number; replies: number }[] = [];
+    try {
+      const q: InboxQueue = createInboxQueue({
+        deps: h.deps,
+        routes: ROUTES,
+        gate: createDoorGate(),
+        defer,
+        oneCommit,
+        afterHandled: () => {
+          const count = (q: string) => (other.prepare(q).get() as { n: number }).n;
+          const done = count(`SELECT count(*) AS n FROM inbound_events WHERE key LIKE 'ev_one%' AND status = 'done'`);
+          const replies = count(`SELECT count(*) AS n FROM outbox WHERE msg_key LIKE 'ans:om_one%'`);
+          seen.push({ reported: seen.length + 1, done, replies });
+        },
+      });
+      for (const k of keys) q.push(k, `oc_one${Number(k.split('_')[2]) % 2}`);
+      await q.idle();
+      await settle();
+    } finally {
+      other.close();
+    }
+    expect(seen).toHaveLength(6);
+    // Each time one was reported handled, it (and its reply) could already be read from outside.
+    expect(seen.filter((s) => s.done < s.reported || s.replies < s.reported)).toEqual([]);
+    expect((await rows()).every((r) => r.status === 'done' && r.attempts === 1)).toBe(true);
+    expect(await replyOrder('one0')).toEqual(['ans:om_one0_0:0', 'ans:om_one0_2:0', 'ans:om_one0_4:0']);
+    expect(await replyOrder('one1')).toEqual(['ans:om_one1_1:0', 'ans:om_one1_3:0', 'ans:om_one1_5:0']);
   });
 
   it('never handles a row twice when tick recovery runs beside the live queue', async () => {

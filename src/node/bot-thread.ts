@@ -11,6 +11,7 @@ import { createDoorGate } from '../door-gate.js';
 import { feishuLimits } from '../domain/rate-limiter.js';
 import { createInboxQueue } from '../inbox-queue.js';
 import { drainSoon } from '../lark/drain-soon.js';
+import type { OutgoingMessage } from '../lark/outbox.js';
 import { tick } from '../tick.js';
 import { createJournalIngest } from './journal-ingest.js';
 import { nodeLogger } from './node-logger.js';
@@ -74,14 +75,16 @@ const deps = createDeps({
   gate,
   limits: appLimit ? (key) => (key === 'app' ? { perSecond: appLimit, burst: Math.max(1, appLimit / 10) } : feishuLimits(key)) : undefined,
 });
+// Handling (a card press, a stored message) writes through `early`: one commit to wait for each.
+const oneCommit = { deps: { ...deps, db: early.db, outbox: { ...deps.outbox, enqueue: (msg: OutgoingMessage) => deps.outbox.enqueue(msg, early.db) } }, committed: early.committed };
 const kick = drainSoon(deps.outbox, defer);
-const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: kick });
+const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: kick, oneCommit });
 const app = createBotApp(deps, lark, defer, mount, { gate, inbox });
 const answerCard = createCardAnswerer(deps, {
   actions: ACTION_TABLE,
   defer,
   afterHandled: kick,
-  oneCommit: { deps: { ...deps, db: early.db, outbox: { ...deps.outbox, enqueue: (msg) => deps.outbox.enqueue(msg, early.db) } }, committed: early.committed },
+  oneCommit,
 });
 const ingest = createJournalIngest({ dir: data.journalDir, deps, inbox, gate });
 

@@ -16,3 +16,13 @@ export interface Deps {
   /** The bot's own open_id (to tell whether a group message @-mentions it). */
   botOpenId: () => Promise<string>;
 }
+
+/**
+ * Node (better-sqlite-dialect.ts `early()`): the same deps on a handle whose writes do not wait
+ * for their own commits, and the wait for them all. Work that writes several times then waits
+ * for one commit at its end instead of one per write.
+ */
+export interface OneCommit {
+  deps: Deps;
+  committed: () => Promise<void>;
+}

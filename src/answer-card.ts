@@ -1,6 +1,7 @@
 import { toast, type CardResponse } from '../cards/card-kit.js';
 import { claimDelivery, deliveryByKey, finishDelivery } from '../db/repos/inbound.js';
 import { onCardAction, type CardActionTable } from '../handlers/on-card-action.js';
+import { DELIVERY_LEASE_MS } from './process-delivery.js';
 import type { Deps, OneCommit } from './usecases/deps.js';
 
 export interface CardAnswerOptions {
@@ -23,7 +24,10 @@ export function createCardAnswerer(base: Deps, opts: CardAnswerOptions) {
   const deps = opts.oneCommit?.deps ?? base;
   const committed = opts.oneCommit?.committed ?? (() => Promise.resolve());
   return async (eventId: string, event: unknown, payload: string): Promise<CardResponse> => {
-    const fresh = await claimDelivery(deps.db, [eventId], 'card.action.trigger', payload, deps.now());
+    const at = deps.now();
+    // Held while it is handled here; if that never finishes (the process dies after answering
+    // "processing"), the stored press is handled later like a stored message (process-delivery.ts).
+    const fresh = await claimDelivery(deps.db, [eventId], 'card.action.trigger', payload, at, null, new Date(at.getTime() + DELIVERY_LEASE_MS));
     if (!fresh) {
       const prior = await deliveryByKey(deps.db, eventId);
       await committed(); // the claim that found it, before anything is answered

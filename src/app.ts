@@ -1,20 +1,19 @@
 import { Hono } from 'hono';
 import { claimDelivery } from '../db/repos/inbound.js';
-import type { CardActionTable } from '../handlers/on-card-action.js';
-import type { MessageRoutes } from '../handlers/on-message.js';
 import { createCardAnswerer } from './answer-card.js';
 import { createDoor, type DoorIntake } from './door.js';
 import { createDoorGate, type DoorGate } from './door-gate.js';
 import { createInboxQueue, type InboxQueue } from './inbox-queue.js';
 import { drainSoon } from './lark/drain-soon.js';
+import type { DeliveryRoutes } from './process-delivery.js';
 import type { DoorSecrets } from './lark/verify-request.js';
 import type { Deps } from './usecases/deps.js';
 
 export interface AppOptions {
   deps: Deps;
   secrets: DoorSecrets;
-  routes: MessageRoutes;
-  actions: CardActionTable;
+  /** Commands and dialogs for messages, actions for card presses. */
+  routes: DeliveryRoutes;
   /** Runs work after the response (Node: a floating promise; Workers: ctx.waitUntil). */
   defer: (task: () => Promise<unknown>) => void;
   /** Work after the response yields to the door through this gate; by default one of the app's own. */
@@ -33,7 +32,7 @@ export interface AppOptions {
  * own thread in front of it (src/node/).
  */
 export function createApp(opts: AppOptions): Hono {
-  const { deps, secrets, routes, actions, defer } = opts;
+  const { deps, secrets, routes, defer } = opts;
   const app = new Hono();
 
   app.get('/healthz', async (c) => {
@@ -51,7 +50,7 @@ export function createApp(opts: AppOptions): Hono {
     async store(d) {
       if (await claimDelivery(deps.db, d.keys, d.type, d.payload, d.receivedAt, d.chatId)) inbox.push(d.keys[0]!, d.chatId);
     },
-    card: createCardAnswerer(deps, { actions, defer, afterHandled: kick, timeoutMs: opts.cardTimeoutMs }),
+    card: createCardAnswerer(deps, { actions: routes.actions, defer, afterHandled: kick, timeoutMs: opts.cardTimeoutMs }),
   };
   const door = createDoor({ secrets, intake, logger: deps.logger, now: deps.now, knock: () => gate.knock() });
 

@@ -5,7 +5,6 @@ import type { Database } from '../db/schema.js';
 import { ACTION_TABLE } from '../handlers/actions/index.js';
 import { COMMAND_TABLE } from '../handlers/commands/index.js';
 import { DIALOG_TABLE } from '../handlers/dialog-table.js';
-import type { MessageRoutes } from '../handlers/on-message.js';
 import { createApp } from './app.js';
 import type { LarkCredentials } from './config.js';
 import type { DoorGate } from './door-gate.js';
@@ -16,6 +15,7 @@ import type { InboxQueue } from './inbox-queue.js';
 import { createOutbox } from './lark/outbox.js';
 import type { Logger } from './logger.js';
 import type { Deps } from './usecases/deps.js';
+import type { DeliveryRoutes } from './process-delivery.js';
 
 export interface RuntimeOptions {
   db: Kysely<Database>;
@@ -32,7 +32,7 @@ export interface RuntimeOptions {
   gate?: DoorGate;
 }
 
-export const ROUTES: MessageRoutes = { commands: COMMAND_TABLE, dialogs: DIALOG_TABLE };
+export const ROUTES: DeliveryRoutes = { commands: COMMAND_TABLE, dialogs: DIALOG_TABLE, actions: ACTION_TABLE };
 
 /** Wires the pieces every entry shares: Open API client, outbox, deps. */
 export function createDeps(opts: RuntimeOptions): Deps {
@@ -77,7 +77,6 @@ export function createBotApp(
     deps,
     secrets: { encryptKey: lark.encryptKey, verificationToken: lark.verificationToken },
     routes: ROUTES,
-    actions: ACTION_TABLE,
     defer,
     mount,
     ...background,

@@ -1,7 +1,6 @@
 import { pendingDeliveries } from '../db/repos/inbound.js';
-import type { MessageRoutes } from '../handlers/on-message.js';
 import type { DoorGate } from './door-gate.js';
-import { processDelivery, type DeliveryOutcome } from './process-delivery.js';
+import { processDelivery, type DeliveryOutcome, type DeliveryRoutes } from './process-delivery.js';
 import type { Deps, OneCommit } from './usecases/deps.js';
 
 /**
@@ -19,7 +18,7 @@ import type { Deps, OneCommit } from './usecases/deps.js';
  */
 export interface InboxQueueOptions {
   deps: Deps;
-  routes: MessageRoutes;
+  routes: DeliveryRoutes;
   gate: DoorGate;
   /** Keeps the queue's work alive after the response (Node: tracked promises; Workers: waitUntil). */
   defer: (task: () => Promise<unknown>) => void;

@@ -1,5 +1,6 @@
 import { finishDelivery, leaseDelivery, pendingDeliveries, retryDeliveryLater } from '../db/repos/inbound.js';
 import { onBotAdded } from '../handlers/on-bot-added.js';
+import { onCardAction, type CardActionTable } from '../handlers/on-card-action.js';
 import { onMessage, type MessageRoutes } from '../handlers/on-message.js';
 import { Envelope } from './lark/envelopes.js';
 import type { Deps } from './usecases/deps.js';
@@ -13,12 +14,18 @@ export const DELIVERY_RETRY_MS = 30_000;
 
 export type DeliveryOutcome = 'done' | 'retry' | 'failed' | 'taken';
 
+/** What a stored delivery may be: a message (commands, dialogs) or a card press (actions). */
+export interface DeliveryRoutes extends MessageRoutes {
+  actions: CardActionTable;
+}
+
 /**
- * Handles one stored delivery (message, bot added) and records done, failed or a later retry.
+ * Handles one stored delivery (message, bot added, a card press nobody finished) and records done,
+ * failed or a later retry.
  * It first leases the row, so the live queue, tick's recovery and any other instance never
  * handle one delivery twice: 'taken' means it was done already or is in someone else's hands.
  */
-export async function processDelivery(deps: Deps, routes: MessageRoutes, key: string): Promise<DeliveryOutcome> {
+export async function processDelivery(deps: Deps, routes: DeliveryRoutes, key: string): Promise<DeliveryOutcome> {
   const row = await leaseDelivery(deps.db, key, deps.now(), DELIVERY_LEASE_MS);
   if (!row) return 'taken';
   try {
@@ -30,6 +37,14 @@ export async function processDelivery(deps: Deps, routes: MessageRoutes, key: st
       case 'im.chat.member.bot.added_v1':
         await onBotAdded(deps, env.event, env.header.event_id);
         break;
+      case 'card.action.trigger': {
+        // A press is answered as it is handled (answer-card.ts), under a lease; it is found here
+        // only if that never finished (the process died, its answer was "已收到，正在处理…"). It
+        // is done now, and the answer is kept for a repeat of it.
+        const answer = await onCardAction(deps, routes.actions, env.event, key);
+        await finishDelivery(deps.db, key, 'done', deps.now(), undefined, JSON.stringify(answer));
+        return 'done';
+      }
       default:
         break;
     }
@@ -55,7 +70,7 @@ export async function processDelivery(deps: Deps, routes: MessageRoutes, key: st
  * due again): handle them now, oldest first. Rows younger than `olderThanMs` are left to the live
  * queue; rows in someone's hands are skipped (and processDelivery leases each before handling).
  */
-export async function recoverDeliveries(deps: Deps, routes: MessageRoutes, olderThanMs = 30_000): Promise<number> {
+export async function recoverDeliveries(deps: Deps, routes: DeliveryRoutes, olderThanMs = 30_000): Promise<number> {
   const now = deps.now();
   const rows = await pendingDeliveries(deps.db, now, 500, new Date(now.getTime() - olderThanMs));
   let handled = 0;

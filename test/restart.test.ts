@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimDelivery } from '../db/repos/inbound.js';
-import { envelope, messageEvent } from '../src/sandbox/feishu-events.js';
+import { DELIVERY_LEASE_MS } from '../src/process-delivery.js';
+import { cardActionEvent, envelope, messageEvent } from '../src/sandbox/feishu-events.js';
 import { messageSends, startHarness, textOf, type Harness } from './helpers/harness.js';
 
 describe('a restart loses nothing', () => {
@@ -70,6 +71,30 @@ describe('a restart loses nothing', () => {
     expect(await h.tick()).toMatchObject({ recovered: 0, sent: 0 });
     expect(h.emu.inChat('oc_p2p_lost')).toHaveLength(1);
   });
+  it('a card press the process died handling (after answering "processing") is handled after its lease, once', async () => {
+    const action = { openId: 'ou_press', value: { action: 'me.show' }, messageId: 'om_card_press', chatId: 'oc_p2p_press' };
+    const env = envelope(h.creds, 'card.action.trigger', cardActionEvent(action), { eventId: 'ev_press' });
+    // What the card answerer leaves when the process dies mid-press: the press stored, held by it.
+    const at = h.clock.now();
+    expect(await claimDelivery(h.deps.db, ['ev_press'], 'card.action.trigger', JSON.stringify(env), at, null, new Date(at.getTime() + DELIVERY_LEASE_MS))).toBe(true);
+    await h.restart();
+    const dms = () => h.emu.messages.filter((m) => m.receiveIdType === 'open_id' && m.receiveId === 'ou_press');
+    h.clock.advance(31_000);
+    expect(await h.tick()).toMatchObject({ recovered: 0 }); // still held: it may be in hand elsewhere
+    expect(dms()).toHaveLength(0);
+    h.clock.advance(DELIVERY_LEASE_MS);
+    expect(await h.tick()).toMatchObject({ recovered: 1, sent: 1 });
+    expect(dms()).toHaveLength(1);
+    const row = await h.deps.db.selectFrom('inbound_events').selectAll().where('key', '=', 'ev_press').executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'done', lease_until: null });
+    // Feishu's retry of the press gets the answer it was handled with, and nothing is done twice.
+    const again = await h.press(action, { eventId: 'ev_press' });
+    expect(again.body).toMatchObject({ toast: { type: 'success', content: '已私信发送你的组织和角色' } });
+    await h.settle();
+    expect(await h.tick()).toMatchObject({ recovered: 0, sent: 0 });
+    expect(dms()).toHaveLength(1);
+  });
+
   it('a message whose handling failed for a passing reason is tried again by tick', async () => {
     h.emu.faults.push({ path: '/bot/v3/info', status: 500, body: { code: 1, msg: 'down' } });
     const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];

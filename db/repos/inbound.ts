@@ -13,9 +13,9 @@ function claimStatement(n: number): string {
   let text = claimSql.get(n);
   if (!text) {
     text =
-      `insert into "inbound_events" ("key", "event_type", "payload", "status", "received_at", "processed_at", "chat_id") ` +
-      `values (?, ?, ?, 'pending', ?, null, ?)` +
-      `, (?, ?, '', 'duplicate', ?, ?, null)`.repeat(n - 1) +
+      `insert into "inbound_events" ("key", "event_type", "payload", "status", "received_at", "processed_at", "chat_id", "lease_until") ` +
+      `values (?, ?, ?, 'pending', ?, null, ?, ?)` +
+      `, (?, ?, '', 'duplicate', ?, ?, null, null)`.repeat(n - 1) +
       ` on conflict ("key") do nothing returning "key"`;
     claimSql.set(n, text);
   }
@@ -28,6 +28,7 @@ function claimStatement(n: number): string {
  * taken: a repeat, in parallel or hours later, gets false. All keys go in one
  * INSERT … ON CONFLICT DO NOTHING … RETURNING, atomic on SQLite and D1 alike (no transaction
  * needed), and one write instead of one per key. `chatId` (messages) keeps each chat in order.
+ * `heldUntil`: stored already leased (leaseDelivery) to the caller, who handles it at once.
  */
 export async function claimDelivery(
   db: Db,
@@ -36,11 +37,12 @@ export async function claimDelivery(
   payload: string,
   now: Date,
   chatId: string | null = null,
+  heldUntil: Date | null = null,
 ): Promise<boolean> {
   const [primary, ...others] = keys;
   if (!primary) throw new Error('no key');
   const at = now.toISOString();
-  const params: unknown[] = [primary, eventType, payload, at, chatId];
+  const params: unknown[] = [primary, eventType, payload, at, chatId, heldUntil?.toISOString() ?? null];
   for (const key of others) params.push(key, eventType, at, at);
   const { rows } = await db.executeQuery<{ key: string }>(CompiledQuery.raw(claimStatement(keys.length), params));
   const got = new Set(rows.map((r) => r.key));

@@ -4,7 +4,6 @@ import cron from 'node-cron';
 import { openSqlite } from '../../db/open-sqlite.js';
 import { releaseInboundLeases } from '../../db/repos/inbound.js';
 import { releaseOutboxLeases } from '../../db/repos/outbox.js';
-import { ACTION_TABLE } from '../../handlers/actions/index.js';
 import { createCardAnswerer } from '../answer-card.js';
 import { createBotApp, createDeps, ROUTES } from '../compose.js';
 import { createDoorGate } from '../door-gate.js';
@@ -81,7 +80,7 @@ const kick = drainSoon(deps.outbox, defer);
 const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: kick, oneCommit });
 const app = createBotApp(deps, lark, defer, mount, { gate, inbox });
 const answerCard = createCardAnswerer(deps, {
-  actions: ACTION_TABLE,
+  actions: ROUTES.actions,
   defer,
   afterHandled: kick,
   oneCommit,

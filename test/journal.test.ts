@@ -38,6 +38,23 @@ describe("the door's journal", () => {
     }
   });
 
+  it('keeps the payload as received after a tab, and tells a line cut short or damaged from a delivery', () => {
+    const d = message(2);
+    const line = encodeLine(d).slice(0, -1);
+    expect(line.slice(line.indexOf('\t') + 1)).toBe(d.payload); // not escaped again
+    expect(decodeLine(line.slice(0, -3))).toBeUndefined(); // payload shorter than its stated length
+    expect(decodeLine(`${line}}`)).toBeUndefined();
+    expect(decodeLine(line.replace('"im.message', '"im.m\tessage'))).toBeUndefined();
+    // JSON with a raw newline between tokens is escaped into the array instead: still one line.
+    const pretty = { ...d, payload: JSON.stringify(JSON.parse(d.payload), null, 2) };
+    const prettyLine = encodeLine(pretty);
+    expect(prettyLine.indexOf('\n')).toBe(prettyLine.length - 1);
+    expect(decodeLine(prettyLine.slice(0, -1))).toEqual(pretty);
+    // A line as the journal wrote every delivery before (a segment left by an earlier version).
+    const before = JSON.stringify([d.keys, d.type, d.chatId, d.receivedAt.toISOString(), d.payload]);
+    expect(decodeLine(before)).toEqual(d);
+  });
+
   it('writes each delivery before append resolves, tells the position once a turn, and rolls over to a new segment', async () => {
     const told: { segment: number; end: number }[] = [];
     const w = openJournalWriter({ dir, maxSegmentBytes: 600, onWritten: (p) => told.push(p) });

@@ -12,9 +12,9 @@ import { feishuLimits, RateLimiter, type BucketSpec } from './domain/rate-limite
 import { createLarkClient } from './lark/client.js';
 import { createLarkApi, type LarkApi } from './lark/open-api.js';
 import type { InboxQueue } from './inbox-queue.js';
-import { createOutbox } from './lark/outbox.js';
+import { createOutbox, type OutgoingMessage } from './lark/outbox.js';
 import type { Logger } from './logger.js';
-import type { Deps } from './usecases/deps.js';
+import type { Deps, OneCommit } from './usecases/deps.js';
 import type { DeliveryRoutes } from './process-delivery.js';
 
 export interface RuntimeOptions {
@@ -64,6 +64,15 @@ export function createDeps(opts: RuntimeOptions): Deps {
     return botId;
   };
   return { db: opts.db, outbox, lark, now, logger: opts.logger, timeZone: opts.timeZone, botOpenId };
+}
+
+/**
+ * The same deps writing through `early` (a better-sqlite-dialect handle whose writes do not wait
+ * for their commits; open-sqlite.ts), the outbox's enqueue included, and the wait for the commit.
+ */
+export function oneCommitDeps(deps: Deps, early: { db: Kysely<Database>; committed: () => Promise<void> }): OneCommit {
+  const outbox = { ...deps.outbox, enqueue: (msg: OutgoingMessage) => deps.outbox.enqueue(msg, early.db) };
+  return { deps: { ...deps, db: early.db, outbox }, committed: early.committed };
 }
 
 export function createBotApp(

@@ -2,10 +2,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimDelivery } from '../db/repos/inbound.js';
-import { ROUTES } from '../src/compose.js';
+import { oneCommitDeps, ROUTES } from '../src/compose.js';
 import { createDoorGate, type DoorGate } from '../src/door-gate.js';
 import { createInboxQueue, type InboxQueue, type InboxQueueOptions } from '../src/inbox-queue.js';
-import type { OutgoingMessage } from '../src/lark/outbox.js';
 import type { DeliveryOutcome } from '../src/process-delivery.js';
 import { recoverDeliveries } from '../src/process-delivery.js';
 import { envelope, messageEvent } from '../src/sandbox/feishu-events.js';
@@ -134,8 +133,7 @@ describe('the inbox queue', () => {
   it("with one commit per delivery (Node's bot thread), counts a delivery handled only once its writes are committed", async () => {
     const keys: string[] = [];
     for (let n = 0; n < 6; n++) keys.push(await store(`one${n % 2}`, n));
-    const { early } = h.sqlite;
-    const oneCommit = { deps: { ...h.deps, db: early.db, outbox: { ...h.deps.outbox, enqueue: (msg: OutgoingMessage) => h.deps.outbox.enqueue(msg, early.db) } }, committed: early.committed };
+    const oneCommit = oneCommitDeps(h.deps, h.sqlite.early);
     // Another connection sees only what is committed.
     const other = new BetterSqlite3(h.dbPath, { readonly: true });
     const seen: { reported: number; done: number; replies: number }[] = [];

@@ -5,12 +5,11 @@ import { openSqlite } from '../../db/open-sqlite.js';
 import { releaseInboundLeases } from '../../db/repos/inbound.js';
 import { releaseOutboxLeases } from '../../db/repos/outbox.js';
 import { createCardAnswerer } from '../answer-card.js';
-import { createBotApp, createDeps, ROUTES } from '../compose.js';
+import { createBotApp, createDeps, oneCommitDeps, ROUTES } from '../compose.js';
 import { createDoorGate } from '../door-gate.js';
 import { feishuLimits } from '../domain/rate-limiter.js';
 import { createInboxQueue } from '../inbox-queue.js';
 import { drainSoon } from '../lark/drain-soon.js';
-import type { OutgoingMessage } from '../lark/outbox.js';
 import { tick } from '../tick.js';
 import { createJournalIngest } from './journal-ingest.js';
 import { nodeLogger } from './node-logger.js';
@@ -75,7 +74,7 @@ const deps = createDeps({
   limits: appLimit ? (key) => (key === 'app' ? { perSecond: appLimit, burst: Math.max(1, appLimit / 10) } : feishuLimits(key)) : undefined,
 });
 // Handling (a card press, a stored message) writes through `early`: one commit to wait for each.
-const oneCommit = { deps: { ...deps, db: early.db, outbox: { ...deps.outbox, enqueue: (msg: OutgoingMessage) => deps.outbox.enqueue(msg, early.db) } }, committed: early.committed };
+const oneCommit = oneCommitDeps(deps, early);
 const kick = drainSoon(deps.outbox, defer);
 const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: kick, oneCommit });
 const app = createBotApp(deps, lark, defer, mount, { gate, inbox });

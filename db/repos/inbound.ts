@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import { prepared } from '../prepared.js';
 import type { Database } from '../schema.js';
 
@@ -64,13 +64,16 @@ export async function finishDelivery(db: Db, key: string, status: 'done' | 'fail
   await finishQuery.run(db, { key, status, at: now.toISOString(), error: error ?? null, response: response ?? null });
 }
 
+/** Nobody holds the row at `at`: never leased, or the lease (or the wait for a retry) is over. */
+const free = (eb: ExpressionBuilder<Database, 'inbound_events'>, at: string) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', at)]);
+
 const leaseQuery = prepared((db, p: { key: string; at: string; until: string }) =>
   db
     .updateTable('inbound_events')
     .set({ lease_until: p.until })
     .where('key', '=', p.key)
     .where('status', '=', 'pending')
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', p.at)]))
+    .where((eb) => free(eb, p.at))
     .returningAll(),
 );
 
@@ -108,7 +111,7 @@ export function pendingDeliveries(db: Db, now: Date, limit: number, receivedBefo
     .selectFrom('inbound_events')
     .select(['key', 'chat_id'])
     .where('status', '=', 'pending')
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', at)]));
+    .where((eb) => free(eb, at));
   if (receivedBefore) q = q.where('received_at', '<', receivedBefore.toISOString());
   return q.orderBy('received_at').orderBy(sql`rowid`).limit(limit).execute();
 }

@@ -8,8 +8,9 @@ import { z } from 'zod';
 import { killAll, machineCpuMs, startChild, type Child } from './children.js';
 import type { ServerConfig } from './config.js';
 import { closedLoop, createSender, openLoop, waitUntil, type PhaseResult, type Shot } from './load.js';
+import { measurePairs, pairLines } from './pairs.js';
 import { botSection, cpuLines, errorDetails, latenciesByKind, table, timeline, verdicts, type BotChecks, type CpuUse, type TargetResult } from './report.js';
-import { buildSlice, DEFAULT_WORKLOAD, type Delivery, type Slice } from './workload.js';
+import { buildSlice, DEFAULT_WORKLOAD, type Delivery, type Slice, type WorkloadOptions } from './workload.js';
 
 /**
  * npm run bench [-- --rate 1000 --seconds 10 --warmup 2 --max-seconds 8 --connections 32 --nice 10]
@@ -32,6 +33,8 @@ const Flags = z.object({
   /** Every N-th event is a card press (0: messages only). */
   'card-every': z.coerce.number().int().min(0).default(DEFAULT_WORKLOAD.cardEvery),
   targets: z.string().default('pledge-bot,sdk-adapter,bare-echo'),
+  /** Instead of the usual phases: this many rounds of the bot against the SDK adapter, taking turns (bench/pairs.ts). */
+  pairs: z.coerce.number().int().min(0).max(20).default(0),
 });
 const { values } = parseArgs({
   options: Object.fromEntries(Object.keys(Flags.shape).map((k) => [k, { type: 'string' as const }])),
@@ -42,6 +45,7 @@ const targets = flags.targets.split(',').map((t) => t.trim());
 const DRAIN_TIMEOUT_MS = 120_000;
 const HANDLED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_type = 'im.message.receive_v1' AND key NOT LIKE 'msg:%' AND status = 'done'`;
 const WAITING_REPLIES = `SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`;
+const PENDING = `SELECT count(*) AS n FROM inbound_events WHERE status = 'pending'`;
 const STORED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_type = 'im.message.receive_v1' AND key NOT LIKE 'msg:%'`;
 
 const dir = mkdtempSync(join(tmpdir(), 'pledge-bench-'));
@@ -133,11 +137,70 @@ async function runClosed(port: number, s: Shot[], cycle: boolean): Promise<Phase
   }
 }
 
+/** The bot as `npm start` runs it, against the Open API emulator; both are added to `children`. */
+async function startBot(config: ServerConfig, children: Child[]): Promise<{ emulator: Child; server: Child; dbPath: string }> {
+  const emulator = await startChild('emulator', './server-emulator.ts', config);
+  children.push(emulator);
+  const dbPath = join(dir, 'bot.sqlite');
+  const server = await startChild('pledge-bot', './server-bot.ts', { ...config, dbPath, larkDomain: `http://127.0.0.1:${emulator.port}`, directoryPeople: 200, niceness: flags.nice, busyRate: flags['busy-rate'] });
+  children.push(server);
+  return { emulator, server, dbPath };
+}
+
+/** `--pairs N`: only the max-throughput comparison of the bot and the SDK adapter, in alternating rounds. */
+async function pairsMain(workload: WorkloadOptions): Promise<void> {
+  // The bot needs new events for every round: enough for about 25,000/s.
+  const events = Math.min(400_000, Math.max(flags['max-events'], flags.pairs * flags['max-seconds'] * 25_000));
+  // Warmed up as long as the usual phases warm it (warm-up and fixed rate), each.
+  const warm = buildSlice(secrets, 0, Math.round(flags.rate * (flags.warmup + flags.seconds)), workload);
+  const closed = buildSlice(secrets, warm.deliveries.length, events, workload);
+  const config: ServerConfig = { ...secrets };
+  const children: Child[] = [];
+  try {
+    const { emulator, server, dbPath } = await startBot(config, children);
+    const adapter = await startChild('sdk-adapter', './server-sdk.ts', config);
+    children.push(adapter);
+    if (warm.deliveries.length) {
+      await phase(`warm-up ${flags.warmup + flags.seconds} s at ${flags.rate}/s, each`, async () => {
+        await runOpen(server.port, shots(warm, 'pledge-bot'), flags.rate);
+        await runOpen(adapter.port, shots(warm, 'sdk-adapter'), flags.rate);
+      });
+      // The first round starts as the usual max phase does: with the warm-up handled and replied.
+      const botDb = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
+      try {
+        const count = (sql: string) => (botDb.prepare(sql).get() as { n: number }).n;
+        await phase('waiting for the outbox to drain', () => waitUntil(() => count(PENDING) === 0 && count(WAITING_REPLIES) === 0, DRAIN_TIMEOUT_MS));
+      } finally {
+        botDb.close();
+      }
+    }
+    const rounds = await measurePairs({
+      rounds: flags.pairs,
+      seconds: flags['max-seconds'],
+      connections: flags.connections,
+      bot: { child: server, with: [emulator], shots: shots(closed, 'pledge-bot') },
+      adapter: { child: adapter, shots: shots(closed, 'sdk-adapter') },
+      log,
+    });
+    const out = [
+      '',
+      `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; closed loop, ${flags.connections} keep-alive connections`,
+      `events: 帮助 in p2p chats from ${DEFAULT_WORKLOAD.users} users, ${workload.cardEvery ? `every ${workload.cardEvery}th a card press (me.show)` : 'no card presses'}, every ${DEFAULT_WORKLOAD.repeatEvery}th a repeated delivery`,
+      '',
+      ...pairLines(rounds, flags['max-seconds']),
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+  } finally {
+    for (const c of children.reverse()) await c.stop();
+  }
+}
+
 async function main(): Promise<void> {
   log(`pledge-bot bench: ${cpus().length} cores, Node ${process.version}; sealing events …`);
   const warmN = Math.round(flags.rate * flags.warmup);
   const fixedN = Math.round(flags.rate * flags.seconds);
   const workload = { ...DEFAULT_WORKLOAD, cardEvery: flags['card-every'] };
+  if (flags.pairs > 0) return pairsMain(workload);
   const warm = buildSlice(secrets, 0, warmN, workload);
   const fixed = buildSlice(secrets, warmN, fixedN, workload);
   const closed = buildSlice(secrets, warmN + fixedN, flags['max-events'], workload);
@@ -154,12 +217,9 @@ async function main(): Promise<void> {
       let botDb: BetterSqlite3.Database | undefined;
       let emulator: Child | undefined;
       if (target === 'pledge-bot') {
-        emulator = await startChild('emulator', './server-emulator.ts', config);
-        children.push(emulator);
-        const dbPath = join(dir, 'bot.sqlite');
-        server = await startChild('pledge-bot', './server-bot.ts', { ...config, dbPath, larkDomain: `http://127.0.0.1:${emulator.port}`, directoryPeople: 200, niceness: flags.nice, busyRate: flags['busy-rate'] });
-        children.push(server);
-        botDb = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
+        const started = await startBot(config, children);
+        ({ emulator, server } = started);
+        botDb = new BetterSqlite3(started.dbPath, { readonly: true, fileMustExist: true });
       } else {
         server = await startChild(target, target === 'sdk-adapter' ? './server-sdk.ts' : './server-echo.ts', config);
         children.push(server);
@@ -168,7 +228,7 @@ async function main(): Promise<void> {
       // Every event sent so far is in the database (not only in the door's journal), handled, replied to.
       const drained = (events: number) => () =>
         count(`SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%'`) >= events &&
-        count(`SELECT count(*) AS n FROM inbound_events WHERE status = 'pending'`) === 0 &&
+        count(PENDING) === 0 &&
         count(WAITING_REPLIES) === 0;
 
       if (warm.deliveries.length) await phase(`warm-up ${flags.warmup} s at ${flags.rate}/s`, () => runOpen(server.port, shots(warm, target), flags.rate));

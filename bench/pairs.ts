@@ -1,0 +1,108 @@
+import type { Child } from './children.js';
+import { closedLoop, createSender, type Shot } from './load.js';
+import { achieved } from './report.js';
+
+/** One round: each target's max throughput (acknowledged events/s) and CPU per event (µs). */
+export interface PairRound {
+  bot: number;
+  adapter: number;
+  botCpuUs: number | undefined;
+  adapterCpuUs: number | undefined;
+}
+
+export interface PairOptions {
+  rounds: number;
+  seconds: number;
+  connections: number;
+  /** The bot, and what is stopped with it while the adapter runs (its Open API emulator). */
+  bot: { child: Child; with: Child[]; shots: Shot[] };
+  adapter: { child: Child; shots: Shot[] };
+  log: (s: string) => void;
+}
+
+const stop = (c: Child) => process.kill(c.pid, 'SIGSTOP');
+const resume = (c: Child) => process.kill(c.pid, 'SIGCONT');
+
+/**
+ * The max-throughput comparison in alternating rounds. On this VM the machine's speed drifts by
+ * 10–20% within minutes, so one measurement of each, minutes apart, says little about their ratio.
+ * Here the bot and the SDK adapter run side by side and are driven in turn, a few seconds each,
+ * the bot first in odd rounds and the adapter first in even ones; whichever is not driven is
+ * stopped (SIGSTOP, with the bot's emulator: the bot's background work waits too), so each
+ * round's two figures come from nearly the same machine. The bot's events are new in every round.
+ */
+export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
+  const botGroup = [o.bot.child, ...o.bot.with];
+  const rounds: PairRound[] = [];
+  let next = 0;
+  const drive = async (child: Child, shots: Shot[], cycle: boolean) => {
+    const sender = createSender(child.port, o.connections);
+    const before = child.cpuMs();
+    try {
+      const r = await closedLoop(sender, shots, o.connections, o.seconds, cycle);
+      const after = child.cpuMs();
+      const cpuUs = before !== undefined && after !== undefined && r.ok > 0 ? ((after - before) * 1000) / r.ok : undefined;
+      return { thr: achieved(r), sent: r.sent, cpuUs };
+    } finally {
+      sender.close();
+    }
+  };
+  const runBot = async () => {
+    botGroup.forEach(resume);
+    try {
+      const r = await drive(o.bot.child, o.bot.shots.slice(next), false);
+      next += r.sent;
+      return r;
+    } finally {
+      botGroup.forEach(stop);
+    }
+  };
+  const runAdapter = async () => {
+    resume(o.adapter.child);
+    try {
+      return await drive(o.adapter.child, o.adapter.shots, true);
+    } finally {
+      stop(o.adapter.child);
+    }
+  };
+  try {
+    botGroup.forEach(stop);
+    stop(o.adapter.child);
+    for (let i = 0; i < o.rounds; i++) {
+      o.log(`  round ${i + 1} of ${o.rounds} …`);
+      let bot;
+      let adapter;
+      if (i % 2 === 0) {
+        bot = await runBot();
+        adapter = await runAdapter();
+      } else {
+        adapter = await runAdapter();
+        bot = await runBot();
+      }
+      rounds.push({ bot: bot.thr, adapter: adapter.thr, botCpuUs: bot.cpuUs, adapterCpuUs: adapter.cpuUs });
+    }
+  } finally {
+    [...botGroup, o.adapter.child].forEach(resume);
+  }
+  return rounds;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export function pairLines(rounds: PairRound[], seconds: number): string[] {
+  const f = (n: number | undefined, d = 0) => (n === undefined ? '?' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+  const ratios = rounds.map((r) => r.bot / r.adapter);
+  const m = median(ratios);
+  return [
+    `max throughput in alternating rounds of ${seconds} s (the one not driven is stopped):`,
+    ...rounds.map(
+      (r, i) => `  round ${i + 1}: pledge-bot ${f(r.bot)}/s (${f(r.botCpuUs)} µs CPU per event), sdk-adapter ${f(r.adapter)}/s (${f(r.adapterCpuUs)} µs): ${f(ratios[i], 2)}×`,
+    ),
+    `pledge-bot / sdk-adapter throughput, median of ${rounds.length} rounds: ${f(m, 2)}× (rounds ${f(Math.min(...ratios), 2)}–${f(Math.max(...ratios), 2)}×)`,
+    `target throughput ≥ sdk-adapter (median): ${m >= 1 ? 'met' : 'NOT MET'}`,
+  ];
+}

@@ -14,6 +14,7 @@ import { buildSlice, DEFAULT_WORKLOAD, type Delivery, type Slice, type WorkloadO
 
 /**
  * npm run bench [-- --rate 1000 --seconds 10 --warmup 2 --max-seconds 8 --connections 32 --nice 10]
+ * npm run bench -- --pairs 6 --max-seconds 3   (only the bot against the SDK adapter, taking turns: bench/pairs.ts)
  *
  * Starts the real bot (with the Open API emulator) and two baselines, each in its own process on
  * 127.0.0.1, and drives each with the same signed, encrypted events: first at a fixed offered
@@ -137,6 +138,9 @@ async function runClosed(port: number, s: Shot[], cycle: boolean): Promise<Phase
   }
 }
 
+const eventsLine = (w: WorkloadOptions) =>
+  `events: 帮助 in p2p chats from ${w.users} users, ${w.cardEvery ? `every ${w.cardEvery}th a card press (me.show)` : 'no card presses'}, every ${w.repeatEvery}th a repeated delivery`;
+
 /** The bot as `npm start` runs it, against the Open API emulator; both are added to `children`. */
 async function startBot(config: ServerConfig, children: Child[]): Promise<{ emulator: Child; server: Child; dbPath: string }> {
   const emulator = await startChild('emulator', './server-emulator.ts', config);
@@ -185,7 +189,7 @@ async function pairsMain(workload: WorkloadOptions): Promise<void> {
     const out = [
       '',
       `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; closed loop, ${flags.connections} keep-alive connections`,
-      `events: 帮助 in p2p chats from ${DEFAULT_WORKLOAD.users} users, ${workload.cardEvery ? `every ${workload.cardEvery}th a card press (me.show)` : 'no card presses'}, every ${DEFAULT_WORKLOAD.repeatEvery}th a repeated delivery`,
+      eventsLine(workload),
       '',
       ...pairLines(rounds, flags['max-seconds']),
     ];
@@ -290,7 +294,7 @@ async function main(): Promise<void> {
     '',
     `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; load generator, servers and emulator share the machine`,
     `fixed rate: open loop at ${flags.rate}/s for ${flags.seconds} s after ${flags.warmup} s warm-up, latency from each request's due time; max throughput: closed loop, ${flags.connections} keep-alive connections, ${flags['max-seconds']} s`,
-    `events: 帮助 in p2p chats from ${DEFAULT_WORKLOAD.users} users, ${workload.cardEvery ? `every ${workload.cardEvery}th a card press (me.show)` : 'no card presses'}, every ${DEFAULT_WORKLOAD.repeatEvery}th a repeated delivery`,
+    eventsLine(workload),
     '',
     table(results),
     '',

@@ -157,12 +157,13 @@ export function createInboxQueue(opts: InboxQueueOptions): InboxQueue {
     f?.();
   }
 
+  const handlerDeps = opts.oneCommit?.deps ?? deps;
+  const committed = opts.oneCommit?.committed ?? (() => Promise.resolve());
   /** Handles one delivery; its outcome counts once it is committed. */
   async function handle(key: string): Promise<DeliveryOutcome> {
-    if (!opts.oneCommit) return processDelivery(deps, routes, key);
-    const outcome = await processDelivery(opts.oneCommit.deps, routes, key);
+    const outcome = await processDelivery(handlerDeps, routes, key);
     // If this commit fails, all of it is undone (the lease too): the row waits for the next poll.
-    await opts.oneCommit.committed();
+    await committed();
     return outcome;
   }
 

@@ -30,6 +30,8 @@ export async function processDelivery(deps: Deps, routes: DeliveryRoutes, key: s
   if (!row) return 'taken';
   try {
     const env = Envelope.parse(JSON.parse(row.payload));
+    /** A card press's answer, kept for a repeat of it. */
+    let answer: string | undefined;
     switch (env.header.event_type) {
       case 'im.message.receive_v1':
         await onMessage(deps, routes, env.event);
@@ -37,18 +39,15 @@ export async function processDelivery(deps: Deps, routes: DeliveryRoutes, key: s
       case 'im.chat.member.bot.added_v1':
         await onBotAdded(deps, env.event, env.header.event_id);
         break;
-      case 'card.action.trigger': {
+      case 'card.action.trigger':
         // A press is answered as it is handled (answer-card.ts), under a lease; it is found here
-        // only if that never finished (the process died, its answer was "已收到，正在处理…"). It
-        // is done now, and the answer is kept for a repeat of it.
-        const answer = await onCardAction(deps, routes.actions, env.event, key);
-        await finishDelivery(deps.db, key, 'done', deps.now(), undefined, JSON.stringify(answer));
-        return 'done';
-      }
+        // only if that never finished (the process died, its answer was "已收到，正在处理…").
+        answer = JSON.stringify(await onCardAction(deps, routes.actions, env.event, key));
+        break;
       default:
         break;
     }
-    await finishDelivery(deps.db, key, 'done', deps.now());
+    await finishDelivery(deps.db, key, 'done', deps.now(), undefined, answer);
     return 'done';
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

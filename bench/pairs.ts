@@ -47,24 +47,21 @@ export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
       sender.close();
     }
   };
+  /** One target's turn: its group goes on, it is driven, and the group is stopped again. */
+  const turn = async (group: Child[], shots: Shot[], cycle: boolean) => {
+    group.forEach(resume);
+    try {
+      return await drive(group[0]!, shots, cycle);
+    } finally {
+      group.forEach(stop);
+    }
+  };
   const runBot = async () => {
-    botGroup.forEach(resume);
-    try {
-      const r = await drive(o.bot.child, o.bot.shots.slice(next), false);
-      next += r.sent;
-      return r;
-    } finally {
-      botGroup.forEach(stop);
-    }
+    const r = await turn(botGroup, o.bot.shots.slice(next), false);
+    next += r.sent;
+    return r;
   };
-  const runAdapter = async () => {
-    resume(o.adapter.child);
-    try {
-      return await drive(o.adapter.child, o.adapter.shots, true);
-    } finally {
-      stop(o.adapter.child);
-    }
-  };
+  const runAdapter = () => turn([o.adapter.child], o.adapter.shots, true);
   try {
     botGroup.forEach(stop);
     stop(o.adapter.child);

@@ -46,6 +46,7 @@ const targets = flags.targets.split(',').map((t) => t.trim());
 const DRAIN_TIMEOUT_MS = 120_000;
 const HANDLED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_type = 'im.message.receive_v1' AND key NOT LIKE 'msg:%' AND status = 'done'`;
 const WAITING_REPLIES = `SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`;
+const EVENT_ROWS = `SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%'`;
 const PENDING = `SELECT count(*) AS n FROM inbound_events WHERE status = 'pending'`;
 const STORED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_type = 'im.message.receive_v1' AND key NOT LIKE 'msg:%'`;
 
@@ -138,6 +139,14 @@ async function runClosed(port: number, s: Shot[], cycle: boolean): Promise<Phase
   }
 }
 
+const countIn = (botDb: BetterSqlite3.Database, sql: string) => (botDb.prepare(sql).get() as { n: number }).n;
+
+/** Whether all of the first `events` events are in the database (not only in the door's journal), handled and replied to. */
+const drainedIn = (botDb: BetterSqlite3.Database, events: number) => () =>
+  countIn(botDb, EVENT_ROWS) >= events &&
+  countIn(botDb, PENDING) === 0 &&
+  countIn(botDb, WAITING_REPLIES) === 0;
+
 const eventsLine = (w: WorkloadOptions) =>
   `events: 帮助 in p2p chats from ${w.users} users, ${w.cardEvery ? `every ${w.cardEvery}th a card press (me.show)` : 'no card presses'}, every ${w.repeatEvery}th a repeated delivery`;
 
@@ -172,8 +181,7 @@ async function pairsMain(workload: WorkloadOptions): Promise<void> {
       // The first round starts as the usual max phase does: with the warm-up handled and replied.
       const botDb = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
       try {
-        const count = (sql: string) => (botDb.prepare(sql).get() as { n: number }).n;
-        await phase('waiting for the outbox to drain', () => waitUntil(() => count(PENDING) === 0 && count(WAITING_REPLIES) === 0, DRAIN_TIMEOUT_MS));
+        await phase('waiting for the outbox to drain', () => waitUntil(drainedIn(botDb, warm.unique), DRAIN_TIMEOUT_MS));
       } finally {
         botDb.close();
       }
@@ -228,12 +236,8 @@ async function main(): Promise<void> {
         server = await startChild(target, target === 'sdk-adapter' ? './server-sdk.ts' : './server-echo.ts', config);
         children.push(server);
       }
-      const count = (sql: string) => (botDb!.prepare(sql).get() as { n: number }).n;
-      // Every event sent so far is in the database (not only in the door's journal), handled, replied to.
-      const drained = (events: number) => () =>
-        count(`SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%'`) >= events &&
-        count(PENDING) === 0 &&
-        count(WAITING_REPLIES) === 0;
+      const count = (sql: string) => countIn(botDb!, sql);
+      const drained = (events: number) => drainedIn(botDb!, events);
 
       if (warm.deliveries.length) await phase(`warm-up ${flags.warmup} s at ${flags.rate}/s`, () => runOpen(server.port, shots(warm, target), flags.rate));
       const fixedRun = await phase(`fixed rate ${flags.rate}/s for ${flags.seconds} s`, () =>
@@ -266,7 +270,7 @@ async function main(): Promise<void> {
         checks = {
           uniqueSent: sent.filter((d) => !d.repeat).length,
           repeatsSent: sent.filter((d) => d.repeat).length,
-          eventRows: count(`SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%'`),
+          eventRows: count(EVENT_ROWS),
           eventRowsDone: count(`SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%' AND status = 'done'`),
           messageRows: count(`SELECT count(*) AS n FROM inbound_events WHERE key LIKE 'msg:%'`),
           messagesSent: sent.filter((d) => !d.repeat && d.kind === 'message').length,

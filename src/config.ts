@@ -36,7 +36,17 @@ const EnvSchema = z
       .min(1, 'PORT 须在 1–65535 之间')
       .max(65535, 'PORT 须在 1–65535 之间')
       .default(3000),
-    DATABASE_URL: z.string().trim().min(1).default('./data/pledge-bot.sqlite'),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .min(1)
+      .default('./data/pledge-bot.sqlite')
+      // Only SQLite here (D1 on Workers is bound in wrangler.toml): postgres://… would become a file named "postgres:".
+      .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || v.startsWith('file://'), {
+        message: 'DATABASE_URL 须为 SQLite 文件路径或 file: URL，例如 ./data/pledge-bot.sqlite',
+      })
+      .refine((v) => !v.startsWith('file:') || !/[?#]/.test(v), { message: 'DATABASE_URL 的 file: URL 不支持 ? 或 # 参数' }),
+    HOST: optionalText,
     TZ_NAME: z
       .string()
       .trim()
@@ -46,12 +56,17 @@ const EnvSchema = z
   });
 
 /** Set together or not at all; checked beside the schema so its problems are listed with the rest. */
-const LARK_TOGETHER = ['LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN'] as const;
+const LARK_TOGETHER = ['LARK_APP_ID', 'LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN'] as const;
 
+/**
+ * None set: the local sandbox. Some set: a mistake (a misspelt LARK_APP_ID must not quietly
+ * start the sandbox, whose chat page acts as anyone, on the production database).
+ */
 function missingLarkKeys(env: Record<string, string | undefined>): string[] {
   const set = (k: string) => (env[k] ?? '').trim() !== '';
-  if (!set('LARK_APP_ID')) return []; // no app id: the local sandbox supplies its own credentials
-  return LARK_TOGETHER.filter((k) => !set(k)).map((k) => `${k}: 设置了 LARK_APP_ID 时必须设置 ${k}`);
+  const given = LARK_TOGETHER.filter(set);
+  if (given.length === 0) return [];
+  return LARK_TOGETHER.filter((k) => !set(k)).map((k) => `${k}: 设置了 ${given.join('、')} 时必须同时设置 ${k}（四项都留空则运行本地沙盒）`);
 }
 
 export interface LarkCredentials {
@@ -68,6 +83,8 @@ export interface Config {
   lark: LarkCredentials | undefined;
   larkDomain: string;
   port: number;
+  /** Where the server listens: HOST if set; else only this machine for the sandbox, every interface for Feishu. */
+  host: string | undefined;
   databaseUrl: string;
   timeZone: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -105,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     lark,
     larkDomain: domain,
     port: e.PORT,
+    host: e.HOST ?? (lark ? undefined : '127.0.0.1'),
     databaseUrl: e.DATABASE_URL,
     timeZone: e.TZ_NAME,
     logLevel: e.LOG_LEVEL,

@@ -7,7 +7,7 @@ import { startNodeBot } from './node/start-node-bot.js';
 async function main(config: Config): Promise<void> {
   const logger = nodeLogger(config.logLevel);
   const bot = await startNodeBot({ config, logger });
-  logger.info({ port: bot.port, mode: config.lark ? 'feishu' : 'sandbox' }, 'pledge-bot listening');
+  logger.info({ host: config.host ?? 'all interfaces', port: bot.port, mode: config.lark ? 'feishu' : 'sandbox' }, 'pledge-bot listening');
   const stop = async () => {
     logger.info({}, 'shutting down');
     await bot.stop();

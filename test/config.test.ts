@@ -51,6 +51,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...FEISHU, LARK_ENCRYPT_KEY: '' })).toThrow(/LARK_ENCRYPT_KEY/);
   });
 
+  it('some Feishu keys without LARK_APP_ID is a mistake, not the sandbox', () => {
+    const { LARK_APP_ID: _, ...rest } = FEISHU;
+    const problems = problemsOf(rest);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('LARK_APP_ID');
+    expect(problemsOf({ LARK_VERIFICATION_TOKEN: 't' }).join('\n')).toMatch(/LARK_APP_ID[\s\S]*LARK_APP_SECRET[\s\S]*LARK_ENCRYPT_KEY/);
+  });
+
+  it('the sandbox listens on this machine only unless HOST says otherwise; Feishu mode on every interface', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig(FEISHU).host).toBeUndefined();
+    expect(loadConfig({ ...FEISHU, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+  });
+
+  it.each(['postgres://h/db', 'mysql://x', 'file:/tmp/x.sqlite?mode=ro', 'file:///tmp/x.sqlite#a'])('DATABASE_URL %s is refused', (bad) => {
+    expect(problemsOf({ DATABASE_URL: bad }).join()).toContain('DATABASE_URL');
+  });
+
+  it.each(['./data/x.sqlite', '/var/lib/pledge/x.sqlite', 'file:/tmp/x.sqlite', 'file:///tmp/x.sqlite', ':memory:'])('DATABASE_URL %s is taken', (ok) => {
+    expect(loadConfig({ DATABASE_URL: ok }).databaseUrl).toBe(ok);
+  });
+
   it.each([
     ['feishu', 'https://open.feishu.cn'],
     ['lark', 'https://open.larksuite.com'],

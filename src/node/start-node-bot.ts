@@ -60,7 +60,7 @@ export async function startNodeBot(opts: NodeBotOptions): Promise<NodeBot> {
   const secrets = await bot.ready;
   const app = createDoorApp({ secrets, journal, bot, logger, now: () => new Date(Date.now() + offset[0]!), knock: () => meter.knock() });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: opts.port ?? config.port, hostname: opts.hostname }, (info) => resolve({ server: s, port: info.port }));
+    const s = serve({ fetch: app.fetch, port: opts.port ?? config.port, hostname: opts.hostname ?? config.host }, (info) => resolve({ server: s, port: info.port }));
   });
   bot.listening(port);
   return {

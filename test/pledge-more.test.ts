@@ -9,7 +9,7 @@ import { importDirectory } from '../src/usecases/import-directory.js';
 import { buttonValue, cardOf, cardText } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
-import { FORM, LEADER, NOW, privateChat, SEC } from './helpers/pledge.js';
+import { FORM, GROUP, LEADER, NOW, privateChat, SEC } from './helpers/pledge.js';
 
 
 describe('pledge: dialogs, deadlines, handover, CLI', () => {
@@ -141,6 +141,21 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     const rows = wb.worksheets[0]!.getSheetValues().filter(Boolean).map((r) => (r as unknown[]).slice(1).map(String));
     expect(rows[0]).toContain('承诺事项');
     expect(rows[1]).toEqual(expect.arrayContaining(['HENU-WXY-ZW', '每月组织一次主题党日', '已审定', '否']));
+
+    // A secretary or member reads their own pledge, not the ledger of everything below.
+    expect(await say(SEC, '导出 台账 HENU-WXY-ZW')).toContain('没有查看');
+    expect(await say('ou_demo_member', '导出 台账')).toContain('领导和管理员');
+
+    // Asked in a group, the file goes to the asker privately, never to the group.
+    const groupFiles = () => h.emu.inChat(GROUP).filter((m) => m.msgType === 'file').length;
+    const privateFiles = () => h.emu.inChat(P2P(LEADER)).filter((m) => m.msgType === 'file').length;
+    const before = privateFiles();
+    const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];
+    await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 导出 台账 HENU-WXY', mentions });
+    await h.settle();
+    expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).toContain('已私信发给你');
+    expect(groupFiles()).toBe(0);
+    expect(privateFiles()).toBe(before + 1);
 
     await h.settle();
     const out = `${h.dbPath}.xlsx`;

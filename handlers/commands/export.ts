@@ -2,7 +2,7 @@ import { orgByCode } from '../../db/repos/directory.js';
 import { ledgerXlsxBytes } from '../../src/documents/ledger-xlsx.js';
 import { pledgeYearFor } from '../../src/domain/cycle.js';
 import { localDate } from '../../src/domain/dates.js';
-import { canRead } from '../../src/domain/pledge-rules.js';
+import { canReadLedger } from '../../src/domain/pledge-rules.js';
 import type { Deps } from '../../src/usecases/deps.js';
 import { ledgerRows } from '../../src/usecases/ledger/ledger-rows.js';
 import { pledgeFile, printableVersion } from '../../src/usecases/pledge/pledge-file.js';
@@ -11,7 +11,17 @@ import { codeAndYear } from '../command-args.js';
 import { answer, type MessageContext } from '../context.js';
 import type { CommandHandler } from './registry.js';
 
-/** `导出 承诺书 [组织编码] [年份]` (printable Word) and `导出 台账 …` (Excel), as files in this chat. */
+/**
+ * Files go to the asker, privately: the rights checked are the asker's, and a group holds people
+ * who may not read what the asker may (a ledger lists drafts of a whole subtree).
+ */
+function fileTo(ctx: MessageContext): { openId: string } | { chatId: string } {
+  return ctx.chatType === 'group' ? { openId: ctx.openId } : { chatId: ctx.chatId };
+}
+
+const sentWhere = (ctx: MessageContext) => (ctx.chatType === 'group' ? '已私信发给你' : '请查收');
+
+/** `导出 承诺书 [组织编码] [年份]` (printable Word) and `导出 台账 …` (Excel), as files to the asker. */
 export const exportCommand: CommandHandler = async (deps, ctx) => {
   const [what, ...rest] = ctx.args;
   if (what === '台账' || what === 'ledger') {
@@ -43,27 +53,32 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
     await answer(deps, ctx, { text: f.reason });
     return;
   }
-  await deps.outbox.enqueue({ key: `export:${ctx.messageId}`, to: { chatId: ctx.chatId }, file: { name: f.name, data: f.data } });
-  await answer(deps, ctx, { text: `已生成「${f.name}」（第 ${f.ctx.version.version_no} 版）。打印一式四份：本级留存一份、公示一份、报送上级两份。` }, 1);
+  await deps.outbox.enqueue({ key: `export:${ctx.messageId}`, to: fileTo(ctx), file: { name: f.name, data: f.data } });
+  await answer(deps, ctx, { text: `已生成「${f.name}」（第 ${f.ctx.version.version_no} 版），${sentWhere(ctx)}。打印一式四份：本级留存一份、公示一份、报送上级两份。` }, 1);
 };
 
-/** `导出 台账 [组织编码] [年份]`: the ledger of a subtree the asker may read, as Excel. */
+/** `导出 台账 [组织编码] [年份]`: the ledger of a subtree the asker leads or administers, as Excel. */
 async function exportLedger(deps: Deps, ctx: MessageContext, args: string[]): Promise<void> {
   const parsed = codeAndYear(args);
   const year = parsed.year ?? pledgeYearFor(localDate(deps.now(), deps.timeZone));
   const me = await whoIs(deps, ctx.openId);
-  const code = parsed.code ?? (me.grants.find((g) => g.role === 'admin' || g.role === 'leader') ?? me.grants[0])?.orgCode;
-  const org = code ? await orgByCode(deps.db, code) : undefined;
-  if (!org) {
-    await answer(deps, ctx, { text: code ? `没有编码为「${code.slice(0, 64)}」的组织。` : '你还不在组织名录中，请联系创先办。' });
+  const code = parsed.code ?? me.grants.find((g) => g.role === 'admin' || g.role === 'leader')?.orgCode;
+  if (!code) {
+    const text = me.grants.length ? '台账由上级领导和管理员导出。你可以「导出 承诺书」取本组织的承诺书。' : '你还不在组织名录中，请联系创先办。';
+    await answer(deps, ctx, { text });
     return;
   }
-  if (!canRead(me.grants, { id: org.id, path: org.path, parentId: org.parent_id })) {
-    await answer(deps, ctx, { text: `你没有查看「${org.name}」台账的权限。` });
+  const org = await orgByCode(deps.db, code);
+  if (!org) {
+    await answer(deps, ctx, { text: `没有编码为「${code.slice(0, 64)}」的组织。请核对编码后重发。` });
+    return;
+  }
+  if (!canReadLedger(me.grants, { id: org.id, path: org.path, parentId: org.parent_id })) {
+    await answer(deps, ctx, { text: `你没有查看「${org.name}」台账的权限：台账由本级及上级的领导和管理员导出。` });
     return;
   }
   const { data, count } = await ledgerXlsxBytes(ledgerRows(deps, { orgPath: org.path, year }), deps.timeZone);
   const name = `${year}年度承诺台账-${org.name.replace(/[\\/:*?"<>|\s]+/g, '')}.xlsx`;
-  await deps.outbox.enqueue({ key: `ledger:${ctx.messageId}`, to: { chatId: ctx.chatId }, file: { name, data } });
-  await answer(deps, ctx, { text: `已生成「${name}」：${org.name} 及下级 ${count} 项承诺。` }, 1);
+  await deps.outbox.enqueue({ key: `ledger:${ctx.messageId}`, to: fileTo(ctx), file: { name, data } });
+  await answer(deps, ctx, { text: `已生成「${name}」：${org.name} 及下级 ${count} 项承诺，${sentWhere(ctx)}。` }, 1);
 }

@@ -34,6 +34,14 @@ export function canRead(grants: Grant[], org: OrgRef): boolean {
   );
 }
 
+/**
+ * Who may take a subtree's ledger (台账): leaders and admins of the organization or above it.
+ * A secretary or member reads their own pledge, not everyone's below it (drafts included).
+ */
+export function canReadLedger(grants: Grant[], org: OrgRef): boolean {
+  return grants.some((g) => (g.role === 'leader' || g.role === 'admin') && org.path.startsWith(g.orgPath));
+}
+
 /** Who may give an opinion on a published pledge: anyone of the organization, or above it. */
 export function canComment(grants: Grant[], org: OrgRef): boolean {
   return grants.some((g) => org.path.startsWith(g.orgPath));

@@ -87,6 +87,19 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(v).toHaveLength(1); // the same pledge, not a new one
   });
 
+  it('a dialog begun before the handover stops at the old secretary\'s next reply', async () => {
+    await say(SEC, '承诺 对话');
+    const profileBefore = (await h.sqlite.db.selectFrom('pledge_versions').select('profile').executeTakeFirstOrThrow()).profile;
+    const people = tableToRecords([
+      ['open_id', 'name', 'org_code', 'role', 'mobile', 'email'],
+      ['ou_new_sec', '周新', 'HENU-WXY-ZW', 'secretary', '', ''],
+    ]);
+    expect((await importDirectory(h.deps, { orgs: tableToRecords([['code', 'name', 'parent_code', 'kind']]), people, actor: 'test' })).ok).toBe(true);
+    expect(await say(SEC, '李四')).toContain('已不是');
+    expect((await h.sqlite.db.selectFrom('pledge_versions').select('profile').executeTakeFirstOrThrow()).profile).toBe(profileBefore);
+    expect(await say(SEC, '王五')).toContain('帮助'); // the dialog is over
+  });
+
   it('审核 lists what awaits the leader, and only them', async () => {
     await say(SEC, '承诺');
     const preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);

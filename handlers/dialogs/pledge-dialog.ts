@@ -3,9 +3,11 @@ import { draftOf, saveDraft, versionById } from '../../db/repos/pledges.js';
 import { pledgePreviewCard, pledgeStatusCard } from '../../cards/pledge-cards.js';
 import { chineseDate, localDate, normalizeDate, normalizeMonth } from '../../src/domain/dates.js';
 import { PROFILE_FIELDS, validatePledge, type PledgeDraft, type PledgeProfile } from '../../src/domain/pledge-form.js';
+import { canFile } from '../../src/domain/pledge-rules.js';
 import type { Deps } from '../../src/usecases/deps.js';
 import { submitPledge } from '../../src/usecases/pledge/file-pledge.js';
 import { loadPledgeContext, newItemKey } from '../../src/usecases/pledge/pledge-context.js';
+import { whoIs } from '../../src/usecases/who-is.js';
 import { answer, type MessageContext } from '../context.js';
 
 /**
@@ -113,6 +115,13 @@ export async function pledgeDialog(deps: Deps, ctx: MessageContext, state: Dialo
   if (!pctx || !['draft', 'returned'].includes(pctx.version.status)) {
     await clearDialog(deps.db, ctx.openId);
     await answer(deps, ctx, { text: '这份承诺书已不能修改（可能已提交）。发送「承诺」查看。' });
+    return;
+  }
+  // Checked at every reply, not only when the dialog began: a dialog lives for hours and the
+  // directory may have handed the organization to a new secretary meanwhile.
+  if (!canFile((await whoIs(deps, ctx.openId)).grants, pctx.orgRef)) {
+    await clearDialog(deps.db, ctx.openId);
+    await answer(deps, ctx, { text: `你已不是「${pctx.org.name}」的现任书记，不能再修改它的承诺书；对话已结束。如有疑问请联系创先办。` });
     return;
   }
   const draft = await draftOf(deps.db, pctx.version);

@@ -76,6 +76,18 @@ not-an-open-id,丙,U,boss,,
     await nothingImported();
   });
 
+  it('one group chat given to two organizations is refused at the second row', async () => {
+    const orgs = `code,name,parent_code,kind,chat_id
+U,大学党委,,党委,oc_same
+U-A,文学院党委,U,党委,oc_same
+`;
+    const r = await run(orgs, PEOPLE.split('\n').slice(0, 3).join('\n'));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual([{ file: 'orgs', line: 3, message: expect.stringContaining('oc_same') }]);
+    await nothingImported();
+  });
+
   it('re-importing updates in place', async () => {
     await run(ORGS, PEOPLE);
     const before = await h.deps.db.selectFrom('organizations').select(['id', 'code']).orderBy('id').execute();

@@ -50,6 +50,8 @@ export function validateDirectory(
 
   const orgRows: OrgRow[] = [];
   const seen = new Map<string, number>();
+  /** A group chat is bound to one organization: the same chat_id twice would leave one without it. */
+  const chatLine = new Map<string, number>();
   for (const { line, values: v } of orgs.records) {
     const p = (message: string) => problems.push({ file: 'orgs', line, message });
     const code = v.code ?? '';
@@ -62,6 +64,8 @@ export function validateDirectory(
     if (!kind) p(`kind「${v.kind ?? ''}」无效，应为 党委/党总支/党支部/领导小组`);
     const chatId = orNull(v.chat_id);
     if (chatId && !/^oc_\w+$/.test(chatId)) p(`chat_id「${chatId}」应以 oc_ 开头`);
+    else if (chatId && chatLine.has(chatId)) p(`chat_id「${chatId}」已在第 ${chatLine.get(chatId)} 行绑定给别的组织，一个群只能绑定一个组织`);
+    else if (chatId) chatLine.set(chatId, line);
     if (code) seen.set(code, line);
     if (code && v.name && kind) {
       orgRows.push({ line, code, name: v.name, parentCode: orNull(v.parent_code), kind, chatId });

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { CardResponse } from '../cards/card-kit.js';
-import { Envelope, MessageReceived } from './lark/envelopes.js';
+import { BotAdded, CardAction, Envelope, MessageReceived } from './lark/envelopes.js';
 import { aesKeyOf } from './lark/crypto.js';
 import { headerReader, readBody } from './lark/read-body.js';
 import { verifyRequest, type DoorSecrets } from './lark/verify-request.js';
@@ -66,7 +66,12 @@ export function createDoor(opts: DoorOptions): (c: Context) => Promise<Response>
     const env = Envelope.safeParse(verdict.body);
     if (!env.success) return c.json({ error: 'not a schema 2.0 event' }, 400);
     const { event_id: eventId, event_type: type } = env.data.header;
-    if (type === 'card.action.trigger') return c.json(await intake.card(eventId, env.data.event, verdict.text));
+    // The events the bot acts on are checked here: a malformed one is refused, not stored.
+    if (type === 'card.action.trigger') {
+      if (!CardAction.safeParse(env.data.event).success) return c.json({ error: 'malformed card action' }, 400);
+      return c.json(await intake.card(eventId, env.data.event, verdict.text));
+    }
+    if (type === 'im.chat.member.bot.added_v1' && !BotAdded.safeParse(env.data.event).success) return c.json({ error: 'malformed bot added event' }, 400);
 
     let keys = [eventId];
     let chatId: string | null = null;

@@ -90,6 +90,10 @@ describe.each(['/lark/events', '/lark/card'])('the door at %s', (path) => {
     await refused(sealEvent(h.creds, v1, h.clock.now().getTime()), 400);
   });
 
+  it.each(['im.message.receive_v1', 'card.action.trigger', 'im.chat.member.bot.added_v1'])('refuses a sealed %s whose event is malformed with 400', async (type) => {
+    await refused(h.seal(type, { message: { chat_id: 42 }, operator: {}, chat_id: null }), 400);
+  });
+
   it('refuses a signed body re-serialized with other whitespace with 401', async () => {
     const req = h.seal('im.message.receive_v1', help());
     await refused({ body: JSON.stringify(JSON.parse(req.body), null, 2), headers: req.headers }, 401);

@@ -13,7 +13,8 @@ import type { CommandHandler } from './registry.js';
 
 /**
  * Files go to the asker, privately: the rights checked are the asker's, and a group holds people
- * who may not read what the asker may (a ledger lists drafts of a whole subtree).
+ * who may not read what the asker may (a ledger lists drafts of a whole subtree). In a private
+ * chat to the chat itself, where the answer goes, so the file comes before the answer about it.
  */
 function fileTo(ctx: MessageContext): { openId: string } | { chatId: string } {
   return ctx.chatType === 'group' ? { openId: ctx.openId } : { chatId: ctx.chatId };

@@ -102,6 +102,21 @@ export async function markRetry(db: Db, id: number, next: Date, error: string): 
   await retryQuery.run(db, { id, next: next.toISOString(), error });
 }
 
+const throttledQuery = prepared((db, p: { id: number; next: string; error: string }) =>
+  db
+    .updateTable('outbox')
+    .set({ status: 'pending', next_attempt_at: p.next, last_error: p.error, lease_until: null })
+    .where('id', '=', p.id),
+);
+
+/**
+ * Feishu throttled the send: due again at `next`, and `attempts` left as it was. Only failed tries
+ * count towards giving up; a throttled one is retried until it goes through (Feishu's advice).
+ */
+export async function markThrottled(db: Db, id: number, next: Date, error: string): Promise<void> {
+  await throttledQuery.run(db, { id, next: next.toISOString(), error });
+}
+
 const failedQuery = prepared((db, p: { id: number; error: string }) =>
   db
     .updateTable('outbox')

@@ -1,6 +1,9 @@
 import type * as lark from '@larksuiteoapi/node-sdk';
 import { z } from 'zod';
 
+/** Which of Feishu's limits a throttled answer names: the whole app's, or one chat's / user's. */
+export type Throttle = 'app' | 'recipient';
+
 /** A failed Open API call, classified for the outbox's retry policy. */
 export class LarkCallError extends Error {
   constructor(
@@ -9,14 +12,25 @@ export class LarkCallError extends Error {
     readonly retryAfterMs: number | undefined,
     readonly httpStatus: number | undefined,
     readonly code: number | undefined,
+    /** Set when Feishu throttled the call: not a failure, a wait (then the same call again). */
+    readonly throttled: Throttle | undefined = undefined,
   ) {
     super(message);
   }
 }
 
-// 99991400: app rate limit (HTTP 429); 230020: per-chat/per-user message rate limit (HTTP 400).
 // https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
-const RATE_LIMIT_CODES = new Set([99991400, 230020]);
+// 99991400 is the app-wide limit whatever the HTTP status (429, or 400 from older APIs);
+// 230020 is the per-chat / per-user message limit (HTTP 400). A bare 429 is app-wide too.
+const APP_RATE_LIMIT_CODE = 99991400;
+const RECIPIENT_RATE_LIMIT_CODE = 230020;
+
+function throttleOf(status: number | undefined, code: number | undefined): Throttle | undefined {
+  if (code === RECIPIENT_RATE_LIMIT_CODE) return 'recipient';
+  if (code === APP_RATE_LIMIT_CODE || status === 429) return 'app';
+  return undefined;
+}
+
 // Token not yet valid / expired / internal errors that a later try fixes.
 const TRANSIENT_CODES = new Set([99991663, 99991661, 99991671, 1500, 2200, 99991672]);
 
@@ -32,15 +46,16 @@ function headerValue(headers: unknown, name: string): string | undefined {
 function classify(status: number | undefined, code: number | undefined, msg: string, resetHeader?: string): LarkCallError {
   const reset = resetHeader !== undefined ? Number(resetHeader) : NaN;
   const retryAfterMs = Number.isFinite(reset) && reset >= 0 ? reset * 1000 : undefined;
-  const rateLimited = status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code));
+  const throttled = throttleOf(status, code);
   const transient =
-    rateLimited || status === undefined || status >= 500 || (code !== undefined && TRANSIENT_CODES.has(code));
+    throttled !== undefined || status === undefined || status >= 500 || (code !== undefined && TRANSIENT_CODES.has(code));
   return new LarkCallError(
     `Open API ${status ?? 'network'} code=${code ?? '-'} ${msg}`.trim(),
     transient,
     retryAfterMs,
     status,
     code,
+    throttled,
   );
 }
 
@@ -121,18 +136,20 @@ export function createLarkApi(client: lark.Client): LarkApi {
       await call(() => client.im.v1.message.patch({ path: { message_id: i.messageId }, data: { content: i.content } }), z.unknown());
     },
     async uploadFile(i) {
-      // file.create returns the bare data ({file_key}) on success, or null; errors throw.
-      let res: unknown;
-      try {
-        res = await client.im.v1.file.create({
-          data: { file_type: 'stream', file_name: i.fileName, file: Buffer.from(i.data) },
-        });
-      } catch (err) {
-        throw toLarkError(err);
-      }
-      const parsed = z.object({ file_key: z.string().min(1) }).safeParse(res);
-      if (!parsed.success) throw classify(200, undefined, 'upload returned no file_key');
-      return { fileKey: parsed.data.file_key };
+      // Not the typed `im.v1.file.create`: it returns `body.data || null`, so an HTTP 200 with a
+      // non-zero code loses its code (and could never be retried). The generic `request` sends
+      // the same multipart body through the same token and axios instance, and returns the body.
+      const d = await call(
+        () =>
+          client.request({
+            method: 'POST',
+            url: '/open-apis/im/v1/files',
+            headers: { 'Content-Type': 'multipart/form-data' },
+            data: { file_type: 'stream', file_name: i.fileName, file: Buffer.from(i.data) },
+          }),
+        z.object({ file_key: z.string().min(1) }),
+      );
+      return { fileKey: d.file_key };
     },
     async resolveUserIds(i) {
       const d = await call(

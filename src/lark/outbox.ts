@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import { createHash } from 'node:crypto';
-import { dueOutbox, heldRecipients, insertOutbox, leaseOutbox, markFailed, markRetry, markSent } from '../../db/repos/outbox.js';
+import { dueOutbox, heldRecipients, insertOutbox, leaseOutbox, markFailed, markRetry, markSent, markThrottled } from '../../db/repos/outbox.js';
 import type { Database, OutboxRow } from '../../db/schema.js';
 import { backoffMs, MAX_ATTEMPTS } from '../domain/backoff.js';
 import type { DoorGate } from '../door-gate.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import type { Logger } from '../logger.js';
-import { type LarkApi, type ReceiveIdType, toLarkError } from './open-api.js';
+import { type LarkApi, type LarkCallError, type ReceiveIdType, toLarkError } from './open-api.js';
 
 export type Recipient = { openId: string } | { chatId: string };
 
@@ -85,6 +85,12 @@ function row(msg: OutgoingMessage, now: Date) {
 /** The per-recipient rate-limit scope: 5 messages/s to one chat or one user. */
 const scopeOf = (r: OutboxRow): string => `${r.receive_id_type === 'open_id' ? 'user' : 'chat'}:${r.receive_id ?? ''}`;
 
+/**
+ * The least a throttled send waits before it goes again: a reset header of 0 (or none, as with
+ * 230020) must not resend at once, over and over. One second is the per-chat limit's window.
+ */
+const THROTTLE_MIN_WAIT_MS = 1000;
+
 export function createOutbox(deps: OutboxDeps): Outbox {
   const clock = deps.monotonicMs ?? (() => performance.now());
   let running: Promise<DrainResult> | undefined;
@@ -120,11 +126,12 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       return 'sent';
     } catch (err) {
       const e = toLarkError(err);
+      if (e.throttled) return throttled(r, e, result);
       const attempts = r.attempts + 1;
       logger.warn({ outboxId: r.id, op: r.op, status: e.httpStatus, code: e.code, attempts, retryable: e.retryable }, 'outbox send failed');
       if (e.retryable && attempts < MAX_ATTEMPTS) {
-        const wait = e.retryAfterMs ?? backoffMs(attempts, deps.random());
-        if (e.retryAfterMs !== undefined) limiter.drain(e.httpStatus === 429 ? 'app' : scopeOf(r), clock(), e.retryAfterMs);
+        // A reset header on a real error may ask for longer than the backoff, never for less.
+        const wait = Math.max(backoffMs(attempts, deps.random()), e.retryAfterMs ?? 0);
         await markRetry(db, r.id, new Date(now().getTime() + wait), e.message);
         result.retried++;
         return 'retry';
@@ -133,6 +140,23 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       result.failed++;
       return 'failed';
     }
+  }
+
+  /**
+   * Feishu's rate-limit doc: wait for `x-ogw-ratelimit-reset`, then send again until it goes
+   * through. So a throttled answer is no failed try (the row never fails for it), and the scope
+   * Feishu named is paused in this process too: the whole app for 99991400 / 429, whatever the
+   * HTTP status; only that chat or user for 230020.
+   */
+  async function throttled(r: OutboxRow, e: LarkCallError, result: DrainResult): Promise<Outcome> {
+    const { db, now, logger, limiter } = deps;
+    const wait = Math.max(THROTTLE_MIN_WAIT_MS, e.retryAfterMs ?? 0);
+    const scope = e.throttled === 'app' ? 'app' : scopeOf(r);
+    logger.warn({ outboxId: r.id, op: r.op, status: e.httpStatus, code: e.code, scope, waitMs: wait }, 'outbox send throttled');
+    limiter.drain(scope, clock(), wait);
+    await markThrottled(db, r.id, new Date(now().getTime() + wait), e.message);
+    result.retried++;
+    return 'retry';
   }
 
   async function drainOnce(budget: { maxSends?: number; maxMs?: number }): Promise<DrainResult> {

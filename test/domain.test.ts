@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { md } from '../cards/card-kit.js';
 import { backoffMs, MAX_ATTEMPTS } from '../src/domain/backoff.js';
 import { parseCommand, stripMentions, suggestCommand } from '../src/domain/commands.js';
-import { parseCsv, tableToRecords } from '../src/domain/csv.js';
+import { parseCsv, parseCsvWithLines, tableToRecords } from '../src/domain/csv.js';
 import { validateDirectory } from '../src/domain/directory-rows.js';
 import { childPath, depthOf, subtreeUpperBound } from '../src/domain/org-path.js';
 import { feishuLimits, RateLimiter } from '../src/domain/rate-limiter.js';
@@ -149,6 +149,20 @@ describe('csv', () => {
       { line: 2, values: { code: 'U', name: '大学' } },
       { line: 5, values: { code: 'V', name: '乙' } },
     ]);
+  });
+
+  it('numbers records by the file line they start on, past quoted line breaks (LF, CRLF, CR)', () => {
+    for (const nl of ['\n', '\r\n', '\r']) {
+      const csv = ['code,name', 'U,"大学', '党委"', 'V,乙', '', 'W,"a', 'b', 'c"', 'X,丁', ''].join(nl);
+      const { rows, lines } = parseCsvWithLines(csv);
+      expect(rows.map((r) => r[0]), JSON.stringify(nl)).toEqual(['code', 'U', 'V', '', 'W', 'X']);
+      expect(tableToRecords(rows, lines).records.map((r) => [r.values.code, r.line]), JSON.stringify(nl)).toEqual([
+        ['U', 2],
+        ['V', 4],
+        ['W', 6],
+        ['X', 9],
+      ]);
+    }
   });
 });
 

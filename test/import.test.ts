@@ -146,6 +146,38 @@ ou_sec2,赵新,U-A-1,secretary,,
     expect((await h.deps.db.selectFrom('people').select('open_id').executeTakeFirstOrThrow()).open_id).toBe('ou_by_email');
   });
 
+  it('a contact API refusal is one clear problem naming the scope, and nothing is imported', async () => {
+    h.emu.faults.push({ path: '/contact/v3/users/batch_get_id', status: 400, body: { code: 99991672, msg: 'Access denied' } });
+    const r = await run(ORGS, `open_id,name,org_code,role,mobile,email
+ou_x,甲,U-A-1,member,,
+,孙一,U-A-1,member,13800000001,
+`);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual([expect.objectContaining({ file: 'people', line: 3 })]);
+    expect(r.problems[0]!.message).toContain('contact:user.id:readonly');
+    expect(r.problems[0]!.message).toContain('99991672');
+    await nothingImported();
+  });
+
+  it('an unknown mobile is reported in the same run as the other rows\' problems', async () => {
+    const r = await run(ORGS, `open_id,name,org_code,role,mobile,email
+,无名,U-A-1,member,13999999999,
+ou_y,乙,NOPE,member,,
+,丙,U-A-1,member,12,
+`);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => [p.file, p.line])).toEqual([
+      ['people', 2],
+      ['people', 3],
+      ['people', 4],
+    ]);
+    expect(r.problems[0]!.message).toContain('13999999999');
+    expect(r.problems[2]!.message).toContain('不是有效手机号');
+    await nothingImported();
+  });
+
   it('an unresolvable mobile is a problem on its line, and nothing is imported', async () => {
     const r = await run(ORGS, `open_id,name,org_code,role,mobile,email
 ,孙一,U-A-1,member,13800000001,

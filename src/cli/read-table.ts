@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { readFile } from 'node:fs/promises';
-import { parseCsv, tableToRecords } from '../domain/csv.js';
+import { parseCsvWithLines, tableToRecords } from '../domain/csv.js';
 
 /** A directory file (.csv UTF-8, or .xlsx first sheet) as header + records with line numbers. */
 export async function readTable(path: string) {
@@ -18,5 +18,6 @@ export async function readTable(path: string) {
     });
     return tableToRecords(Array.from(rows, (r) => r ?? []));
   }
-  return tableToRecords(parseCsv(await readFile(path, 'utf8')));
+  const { rows, lines } = parseCsvWithLines(await readFile(path, 'utf8'));
+  return tableToRecords(rows, lines);
 }

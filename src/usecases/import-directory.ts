@@ -28,7 +28,21 @@ async function resolveOpenIds(deps: Deps, rows: PersonRow[]): Promise<RowProblem
     const mobiles = [...new Set(chunk.filter((r) => r.mobile).map((r) => r.mobile!))];
     // Both, so a row whose mobile is unknown may still be found by its email.
     const emails = [...new Set(chunk.filter((r) => r.email).map((r) => r.email!))];
-    const found = await deps.lark.resolveUserIds({ mobiles, emails });
+    let found: Awaited<ReturnType<Deps['lark']['resolveUserIds']>>;
+    try {
+      found = await deps.lark.resolveUserIds({ mobiles, emails });
+    } catch (err) {
+      // Usually the app lacks the contact scope, or Feishu cannot be reached: say so once, at the
+      // first row that needed it, rather than dumping the raw error.
+      const why = err instanceof Error ? err.message.slice(0, 200) : String(err);
+      return [
+        {
+          file: 'people',
+          line: chunk[0]!.line,
+          message: `无法通过飞书通讯录按手机号/邮箱查找人员（${why}）。请确认应用已开通「通过手机号或邮箱获取用户 ID」权限（contact:user.id:readonly）且能连上飞书，或在文件中直接填写 open_id。`,
+        },
+      ];
+    }
     for (const f of found) {
       if (f.openId && f.mobile) byMobile.set(f.mobile, f.openId);
       if (f.openId && f.email) byEmail.set(f.email, f.openId);
@@ -56,9 +70,12 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
     input.people,
     new Map(existing.map((o) => [o.code, o.parent_id === null ? null : (codeById.get(o.parent_id) ?? null)])),
   );
-  if (v.problems.length) return { ok: false, problems: v.problems };
-  const unresolved = await resolveOpenIds(deps, v.people);
-  if (unresolved.length) return { ok: false, problems: unresolved };
+  // Looked up even when other rows have problems, so one run reports every problem at once
+  // (rows with a problem of their own are not looked up: that problem comes first).
+  const badPeople = new Set(v.problems.filter((p) => p.file === 'people').map((p) => p.line));
+  const unresolved = await resolveOpenIds(deps, v.people.filter((r) => !badPeople.has(r.line)));
+  const problems = [...v.problems, ...unresolved].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  if (problems.length) return { ok: false, problems };
 
   const now = deps.now();
   const at = now.toISOString();

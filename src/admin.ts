@@ -67,10 +67,12 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'audit': {
         if (rest[0] !== 'verify') break;
-        const { rows, head } = await readAudit(db);
-        const problems = verifyChain(rows, head);
+        // One snapshot: rows, head and the audited tables' count read by one statement.
+        const { rows, head, audited } = await readAudit(db);
+        const problems = verifyChain(rows, head, audited);
         if (problems.length === 0) {
-          console.log(`审计日志完好 (audit chain intact): ${rows.length} 条记录`);
+          const pending = head ? rows.length - head.count : 0;
+          console.log(`审计日志完好 (audit chain intact): ${rows.length} 条记录${pending > 0 ? `（最后 ${pending} 条的头部尚未写入 / ${pending} newest not yet in the head: an append in progress）` : ''}`);
           return 0;
         }
         console.error(`审计日志被篡改 (audit chain broken): ${problems.length} 处`);

@@ -1,6 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kysely, KyselyPlugin } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendAudit, readAudit } from '../db/repos/audit.js';
+import { openSqlite } from '../db/open-sqlite.js';
+import type { Database } from '../db/schema.js';
 import { auditHash, GENESIS_HASH, verifyChain } from '../src/domain/audit-hash.js';
 import { parseCsv, tableToRecords } from '../src/domain/csv.js';
 import { importDirectory } from '../src/usecases/import-directory.js';
@@ -25,8 +31,48 @@ describe('the audit log', () => {
   });
 
   const verify = async () => {
-    const { rows, head } = await readAudit(h.deps.db);
-    return verifyChain(rows, head);
+    const { rows, head, audited } = await readAudit(h.deps.db);
+    return verifyChain(rows, head, audited);
+  };
+  const adminVerify = () =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/admin.ts', 'audit', 'verify'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: h.dbPath, LOG_LEVEL: 'error' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  /**
+   * Appends `n` rows through a second connection to the same file (the bot, while someone runs
+   * `audit verify`) and verifies from `reader` at every event-loop turn until it is done. Every
+   * better-sqlite3 statement runs whole and synchronously and the writer's commits happen at turn
+   * ends, so this looks at each moment between two of its commits: deterministic, no timing.
+   */
+  const verifyWhileAppending = async (reader: Kysely<Database>, n: number) => {
+    const writer = openSqlite(h.dbPath);
+    let done = false;
+    const writing = (async () => {
+      try {
+        for (let i = 0; i < n; i++) await appendAudit(writer.db, { actor: 'ou_bot', action: 'test.busy', entity: 'x', entityId: i }, h.clock.now());
+      } finally {
+        done = true;
+      }
+    })();
+    const seen: { problems: ReturnType<typeof verifyChain>; rows: number; head: number | undefined }[] = [];
+    try {
+      while (!done) {
+        await nextTurn();
+        const { rows, head, audited } = await readAudit(reader);
+        seen.push({ problems: verifyChain(rows, head, audited), rows: rows.length, head: head?.count });
+      }
+      await writing;
+    } finally {
+      await writer.close();
+    }
+    expect((await readAudit(h.deps.db)).rows).toHaveLength(5 + n);
+    // It did look while the writer was busy: many different lengths of the log.
+    expect(new Set(seen.map((s) => s.rows)).size).toBeGreaterThan(n / 4);
+    return seen;
   };
   /** What a tamperer with the database file does: lift the guard, then change the table. */
   const tamper = (sql: string, ...params: unknown[]) => {
@@ -54,6 +100,40 @@ describe('the audit log', () => {
     const { rows } = await readAudit(h.deps.db);
     expect(rows).toHaveLength(17);
     expect(await verify()).toEqual([]);
+  });
+
+  it('verify from another connection while a writer appends never sees a row without its head', async () => {
+    const seen = await verifyWhileAppending(h.deps.db, 40);
+    expect(seen.filter((s) => s.problems.length > 0)).toEqual([]);
+    // Not merely tolerated (verifyChain accepts a head behind the rows, for D1): the row and its
+    // head are committed together, so the head is exact at every moment.
+    expect(seen.filter((s) => s.head !== s.rows)).toEqual([]);
+  });
+
+  it('verify whose reads are spread over several turns still sees one moment', async () => {
+    // Waits three turns after every query it makes: the writer appends (row and head) meanwhile.
+    const slow: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        for (let i = 0; i < 3; i++) await nextTurn();
+        return args.result;
+      },
+    };
+    const seen = await verifyWhileAppending(h.deps.db.withPlugin(slow), 40);
+    expect(seen.filter((s) => s.problems.length > 0 || s.head !== s.rows)).toEqual([]);
+  });
+
+  it('a head behind the rows is an append not finished (D1 writes the two apart), not tampering', async () => {
+    const { rows } = await readAudit(h.deps.db);
+    const f = { at: h.clock.now().toISOString(), actor: 'ou_bot', action: 'test.late_head', entity: 'x', entity_id: '1', before: null, after: null, prev_hash: rows[4]!.hash };
+    h.sqlite.raw
+      .prepare('INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(f.at, f.actor, f.action, f.entity, f.entity_id, f.before, f.after, f.prev_hash, auditHash(f));
+    expect((await readAudit(h.deps.db)).head).toEqual({ count: 5, hash: rows[4]!.hash });
+    expect(await verify()).toEqual([]);
+    // A head that names a row it does not match is still caught.
+    h.sqlite.raw.prepare("UPDATE settings SET value = json_object('count', 5, 'hash', ?) WHERE key = 'audit_head'").run(rows[3]!.hash);
+    expect(await verify()).toEqual([expect.objectContaining({ problem: expect.stringContaining('tail') })]);
   });
 
   it('the table refuses updates and deletes', () => {
@@ -90,14 +170,30 @@ describe('the audit log', () => {
     expect((await verify()).length).toBeGreaterThan(0);
   });
 
+  it('detects a log deleted whole, head and all, from the directory it should have recorded', async () => {
+    tamper('DELETE FROM audit_log');
+    h.sqlite.raw.prepare("DELETE FROM settings WHERE key = 'audit_head'").run();
+    expect(await verify()).toEqual([{ id: 0, problem: expect.stringContaining('appears to have been deleted') }]);
+    const cli = adminVerify();
+    expect(cli.status, cli.stderr).toBe(1);
+    expect(cli.stderr).toContain('审计日志似乎已被整体删除');
+  });
+
+  it('a new database, with nothing to audit yet, is intact', async () => {
+    const fresh = openSqlite(join(mkdtempSync(join(tmpdir(), 'pledge-bot-')), 'fresh.sqlite'));
+    try {
+      const { rows, head, audited } = await readAudit(fresh.db);
+      expect({ rows, head, audited }).toEqual({ rows: [], head: undefined, audited: 0 });
+      expect(verifyChain(rows, head, audited)).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('`npm run admin -- audit verify` exits 1 on a tampered log, naming the row', async () => {
     expect(await verify()).toEqual([]);
     tamper(`UPDATE audit_log SET actor = 'ou_forged' WHERE id = 4`);
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/admin.ts', 'audit', 'verify'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: h.dbPath, LOG_LEVEL: 'error' },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const cli = adminVerify();
     expect(cli.status, cli.stderr).toBe(1);
     expect(cli.stderr).toContain('audit chain broken');
     expect(cli.stderr).toContain('#4');

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { auditHash, GENESIS_HASH } from '../../src/domain/audit-hash.js';
+import { auditHash, GENESIS_HASH, type AuditHead } from '../../src/domain/audit-hash.js';
 import type { AuditRow, Database } from '../schema.js';
 
 export interface AuditEntry {
@@ -18,6 +18,17 @@ const json = (v: unknown): string | null => (v === undefined || v === null ? nul
  * tail is still the one it was hashed over, so racing writers never fork the chain and a lost
  * race uses up no id (ids stay gapless, which verifyChain checks); the loser retries on the new
  * tail. No transaction needed (D1 has none). prev_hash is UNIQUE as a second guard.
+ *
+ * The head (row count = the tail's id, and its hash) is read from the table by its own
+ * statement, so whichever appender writes last leaves the true head; no count(*) scan. Both
+ * statements are handed to one connection before either is awaited: on better-sqlite-dialect
+ * a write runs when it is handed over and is committed with the rest of that turn's writes, so
+ * the row and its head share one commit (awaiting the insert first would wait for its commit and
+ * put the head in the next one, and `audit verify` from another connection saw a row without its
+ * head). Inside a caller's transaction they are in it. On D1 they are two requests, sent in this
+ * order but not atomic (making them so needs the binding's batch(), which Kysely does not reach):
+ * the head can only be behind the rows, never ahead, and verifyChain accepts that.
+ * A lost race still writes the head: the true one, harmlessly.
  */
 export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, at: Date): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -32,25 +43,55 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, at: D
       after: json(entry.after),
       prev_hash: tail?.hash ?? GENESIS_HASH,
     };
-    const inserted = await sql`
+    const insert = sql`
       INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, prev_hash, hash)
       SELECT ${f.at}, ${f.actor}, ${f.action}, ${f.entity}, ${f.entity_id}, ${f.before}, ${f.after}, ${f.prev_hash}, ${auditHash(f)}
-      WHERE coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), ${GENESIS_HASH}) = ${f.prev_hash}`.execute(db);
-    if (Number(inserted.numAffectedRows ?? 0n) === 1) {
-      // The head (row count = the tail's id, and its hash) is read from the table in the same
-      // statement, so whichever appender writes last leaves the true head; no count(*) scan.
-      await sql`
-        INSERT INTO settings (key, value)
-        SELECT 'audit_head', json_object('count', id, 'hash', hash) FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)
-        ON CONFLICT (key) DO UPDATE SET value = excluded.value`.execute(db);
-      return;
-    }
+      WHERE coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), ${GENESIS_HASH}) = ${f.prev_hash}`.compile(db);
+    const head = sql`
+      INSERT INTO settings (key, value)
+      SELECT 'audit_head', json_object('count', id, 'hash', hash) FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`.compile(db);
+    const [inserted] = await db.getExecutor().provideConnection((conn) => Promise.all([conn.executeQuery(insert), conn.executeQuery(head)]));
+    if (Number(inserted.numAffectedRows ?? 0n) === 1) return;
   }
   throw new Error('audit chain contention');
 }
 
-export async function readAudit(db: Kysely<Database>): Promise<{ rows: AuditRow[]; head: { count: number; hash: string } | undefined }> {
-  const rows = await db.selectFrom('audit_log').selectAll().orderBy('id').execute();
-  const headRow = await db.selectFrom('settings').select('value').where('key', '=', 'audit_head').executeTakeFirst();
-  return { rows, head: headRow ? (JSON.parse(headRow.value) as { count: number; hash: string }) : undefined };
+/**
+ * Tables whose every row is created together with an audit entry (the directory import, group
+ * binding): rows here with no audit log at all mean the log was deleted, which a hash chain and
+ * its head (deleted with it) cannot show by themselves.
+ */
+const AUDITED_TABLES = ['organizations', 'people', 'roles', 'chat_bindings'] as const;
+
+export interface AuditSnapshot {
+  rows: AuditRow[];
+  head: AuditHead | undefined;
+  /** Rows in the audited tables (AUDITED_TABLES). */
+  audited: number;
+}
+
+type SnapshotRow = AuditRow & { part: 0 | 1; head: string | null; audited: number | null };
+
+/**
+ * The whole log, its head and the audited tables' row count as of one moment: one statement
+ * (a SELECT sees one snapshot on SQLite and on D1), not a read per table, so appends committed
+ * meanwhile by another connection cannot make a row and the head disagree. The first row
+ * (part 0) carries the head and the count; the rest are the log.
+ */
+export async function readAudit(db: Kysely<Database>): Promise<AuditSnapshot> {
+  const audited = sql.join(AUDITED_TABLES.map((t) => sql`(SELECT count(*) FROM ${sql.table(t)})`), sql` + `);
+  const { rows } = await sql<SnapshotRow>`
+    SELECT 0 AS part, NULL AS id, NULL AS at, NULL AS actor, NULL AS action, NULL AS entity, NULL AS entity_id,
+           NULL AS before, NULL AS after, NULL AS prev_hash, NULL AS hash,
+           (SELECT value FROM settings WHERE key = 'audit_head') AS head, ${audited} AS audited
+    UNION ALL
+    SELECT 1, id, at, actor, action, entity, entity_id, before, after, prev_hash, hash, NULL, NULL FROM audit_log
+    ORDER BY part, id`.execute(db);
+  const [meta, ...log] = rows;
+  return {
+    rows: log.map(({ part: _p, head: _h, audited: _a, ...row }) => row),
+    head: meta?.head ? (JSON.parse(meta.head) as AuditHead) : undefined,
+    audited: Number(meta?.audited ?? 0),
+  };
 }

@@ -27,11 +27,18 @@ export interface ChainProblem {
   problem: string;
 }
 
-/** Walks rows in id order; reports every broken link, gap and a head that does not match. */
-export function verifyChain(
-  rows: (AuditFields & { id: number; hash: string })[],
-  head: { count: number; hash: string } | undefined,
-): ChainProblem[] {
+/** settings.audit_head: the row count (= the tail's id) and the tail's hash, kept outside the log. */
+export interface AuditHead {
+  count: number;
+  hash: string;
+}
+
+/**
+ * Walks rows in id order; reports every broken link, gap and a head that does not match.
+ * `audited` is the number of rows in the tables every change of which is audited: with none of
+ * the log left (rows and head deleted together) it is what still shows the log was there.
+ */
+export function verifyChain(rows: (AuditFields & { id: number; hash: string })[], head: AuditHead | undefined, audited: number): ChainProblem[] {
   const problems: ChainProblem[] = [];
   let prev = GENESIS_HASH;
   let lastId = 0;
@@ -42,7 +49,19 @@ export function verifyChain(
     prev = row.hash;
     lastId = row.id;
   }
-  if (head ? head.count !== rows.length || head.hash !== prev : rows.length > 0) {
+  if (rows.length === 0) {
+    if ((head && head.count > 0) || audited > 0) {
+      problems.push({
+        id: 0,
+        problem:
+          `审计日志似乎已被整体删除：日志为空，但${head ? `头部记录了 ${head.count} 条，` : ''}组织、人员、角色、群绑定表中有 ${audited} 行 ` +
+          `(the audit log appears to have been deleted: it is empty, but ${head ? `its head counts ${head.count} rows and ` : ''}the audited tables hold ${audited} rows)`,
+      });
+    }
+  } else if (!head || rows.length < head.count || (rows[head.count - 1]?.hash ?? GENESIS_HASH) !== head.hash) {
+    // Rows after the one the head names are not a problem: an append whose head is not written
+    // yet (on D1 the row and the head are two requests; a crash can fall between them). The
+    // head only ever lags, so one naming a row that is not there means rows were removed.
     problems.push({ id: lastId, problem: '末尾记录被删除或替换 (tail truncated)' });
   }
   return problems;

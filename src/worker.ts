@@ -56,11 +56,18 @@ const NO_CREDENTIALS =
 export function loadWorkerConfig(env: Record<string, unknown>): WorkerConfig {
   const strings: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === 'string') strings[k] = v;
-  const config = loadConfig(strings);
+  const problems: string[] = [];
+  let config: Config | undefined;
+  try {
+    config = loadConfig(strings);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
   const vars = WorkerVars.safeParse(strings);
-  const problems = vars.success ? [] : vars.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  if (!config.lark) problems.push(NO_CREDENTIALS);
-  if (!config.lark || !vars.success) throw new ConfigError(problems);
+  if (!vars.success) problems.push(...vars.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  if (!config?.lark) problems.push(NO_CREDENTIALS);
+  if (!config?.lark || !vars.success) throw new ConfigError(problems);
   return {
     config,
     lark: config.lark,

@@ -108,6 +108,34 @@ describe('a restart loses nothing', () => {
     expect(h.emu.inChat('oc_g_flaky')).toHaveLength(1);
   });
 
+  it('a chat\'s next message waits behind one that failed for a passing reason, so answers keep their order', async () => {
+    h.emu.faults.push({ path: '/bot/v3/info', status: 500, body: { code: 1, msg: 'down' } });
+    const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];
+    const chat = { openId: 'ou_g', chatId: 'oc_g_order', chatType: 'group' as const, mentions };
+    await h.say({ ...chat, text: '@_user_1 帮助' }, { eventId: 'ev_first' });
+    await h.say({ ...chat, text: '@_user_1 我的' }, { eventId: 'ev_second' });
+    await h.settle();
+    // The first failed and waits for its retry; the second is not handled before it.
+    expect(h.emu.inChat('oc_g_order')).toHaveLength(0);
+    const status = async (key: string) => (await h.deps.db.selectFrom('inbound_events').select(['status', 'attempts']).where('key', '=', key).executeTakeFirstOrThrow());
+    expect(await status('ev_first')).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(await status('ev_second')).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await h.tick()).toMatchObject({ recovered: 0 }); // recovery does not jump the queue either
+    expect(h.emu.inChat('oc_g_order')).toHaveLength(0);
+
+    h.clock.advance(31_000);
+    await h.tick();
+    await h.settle();
+    await h.drain();
+    const messageIdOf = async (key: string) => {
+      const row = await h.deps.db.selectFrom('inbound_events').select('payload').where('key', '=', key).executeTakeFirstOrThrow();
+      return (JSON.parse(row.payload) as { event: { message: { message_id: string } } }).event.message.message_id;
+    };
+    // Sent in the order asked: the first message's answer, then the second's.
+    expect(h.emu.inChat('oc_g_order').map((m) => m.replyTo)).toEqual([await messageIdOf('ev_first'), await messageIdOf('ev_second')]);
+    expect(await status('ev_second')).toMatchObject({ status: 'done' });
+  });
+
   it('a message whose handling keeps failing is recorded failed after a few tries', async () => {
     h.emu.faults.push({ path: '/bot/v3/info', status: 500, body: { code: 1, msg: 'down' }, times: 100 });
     const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];

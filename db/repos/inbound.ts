@@ -67,6 +67,16 @@ export async function finishDelivery(db: Db, key: string, status: 'done' | 'fail
 /** Nobody holds the row at `at`: never leased, or the lease (or the wait for a retry) is over. */
 const free = (eb: ExpressionBuilder<Database, 'inbound_events'>, at: string) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', at)]);
 
+/**
+ * An older message of the same chat is still pending (in hand, or waiting for a retry after a
+ * failure): arrival order as pendingDeliveries reads it, received_at then rowid.
+ */
+const olderOfChatPending = sql<boolean>`EXISTS (
+  SELECT 1 FROM inbound_events AS o
+  WHERE o.chat_id = inbound_events.chat_id AND o.status = 'pending'
+    AND o.received_at <= inbound_events.received_at
+    AND (o.received_at < inbound_events.received_at OR o.rowid < inbound_events.rowid))`;
+
 const leaseQuery = prepared((db, p: { key: string; at: string; until: string }) =>
   db
     .updateTable('inbound_events')
@@ -74,12 +84,16 @@ const leaseQuery = prepared((db, p: { key: string; at: string; until: string }) 
     .where('key', '=', p.key)
     .where('status', '=', 'pending')
     .where((eb) => free(eb, p.at))
+    .where((eb) => eb.not(olderOfChatPending))
     .returningAll(),
 );
 
 /**
  * Takes a pending delivery in hand until `now + leaseMs`; undefined when it is done, or another
- * handler holds it, or it waits for a retry. One UPDATE … RETURNING: atomic on SQLite and D1.
+ * handler holds it, or it waits for a retry, or an older message of its chat is not done yet
+ * (that one failed for a passing reason and waits: this one waits behind it, so a chat's
+ * messages are handled in order; it is read back once the older one is done or given up).
+ * One UPDATE … RETURNING: atomic on SQLite and D1.
  */
 export function leaseDelivery(db: Db, key: string, now: Date, leaseMs: number) {
   return leaseQuery.first(db, { key, at: now.toISOString(), until: new Date(now.getTime() + leaseMs).toISOString() });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { claimDelivery } from '../db/repos/inbound.js';
 import { messageEvent } from '../src/sandbox/feishu-events.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
 
@@ -47,6 +48,29 @@ describe('a delivery repeated is processed once', () => {
     expect(h.emu.inChat('oc_p2p_dup')).toHaveLength(1);
     const second = await h.deps.db.selectFrom('inbound_events').select('status').where('key', '=', 'ev_b').executeTakeFirstOrThrow();
     expect(second.status).toBe('duplicate');
+  });
+
+  it('a message seen under another event_id is stored as a duplicate by the claim\'s one statement', async () => {
+    // One write, so no crash can fall between storing the row and marking it a duplicate.
+    let statements = 0;
+    const counted = h.deps.db.withPlugin({
+      transformQuery: (a) => a.node,
+      transformResult: (a) => {
+        statements++;
+        return Promise.resolve(a.result);
+      },
+    });
+    const at = h.clock.now();
+    expect(await claimDelivery(counted, ['ev_one', 'msg:om_claim'], 'im.message.receive_v1', '{}', at, 'oc_c')).toBe(true);
+    expect(await claimDelivery(counted, ['ev_other', 'msg:om_claim'], 'im.message.receive_v1', '{}', at, 'oc_c')).toBe(false);
+    expect(await claimDelivery(counted, ['ev_other', 'msg:om_claim'], 'im.message.receive_v1', '{}', at, 'oc_c')).toBe(false);
+    expect(statements).toBe(3);
+    const rows = await h.deps.db.selectFrom('inbound_events').select(['key', 'status']).where('key', 'in', ['ev_one', 'ev_other', 'msg:om_claim']).orderBy('key').execute();
+    expect(rows).toEqual([
+      { key: 'ev_one', status: 'pending' },
+      { key: 'ev_other', status: 'duplicate' },
+      { key: 'msg:om_claim', status: 'duplicate' },
+    ]);
   });
 
   it('the same message under new event_ids in parallel gets exactly one reply', async () => {

@@ -7,16 +7,27 @@ type Db = Kysely<Database>;
 /**
  * The claim's statement for `n` keys, written out once per `n`. It runs for every event at the
  * door, and building it with the query builder each time cost about a third of it (bench/).
+ *
+ * For a message (n > 1) the first row's status is decided in the same statement: 'duplicate'
+ * when one of its other keys (msg:<message_id>) is already stored, else 'pending'. SQLite reads
+ * a SELECT from the table it inserts into in full before inserting, so the check sees the rows
+ * from before this statement. (Marking the duplicate by a second write left a crash between the
+ * two with a pending row that a later read of the same line could not mend: handled twice.)
  */
 const claimSql = new Map<number, string>();
 function claimStatement(n: number): string {
   let text = claimSql.get(n);
   if (!text) {
+    const others = Array.from({ length: n - 1 }, () => '?').join(', ');
+    const head = `insert into "inbound_events" ("key", "event_type", "payload", "status", "received_at", "processed_at", "chat_id", "lease_until") `;
     text =
-      `insert into "inbound_events" ("key", "event_type", "payload", "status", "received_at", "processed_at", "chat_id", "lease_until") ` +
-      `values (?, ?, ?, 'pending', ?, null, ?, ?)` +
-      `, (?, ?, '', 'duplicate', ?, ?, null, null)`.repeat(n - 1) +
-      ` on conflict ("key") do nothing returning "key"`;
+      n === 1
+        ? `${head}values (?, ?, ?, 'pending', ?, null, ?, ?) on conflict ("key") do nothing returning "key", "status"`
+        : `with "seen"("dup") as (select exists (select 1 from "inbound_events" where "key" in (${others}))) ${head}` +
+          `select ?, ?, ?, case when "dup" then 'duplicate' else 'pending' end, ?, case when "dup" then ? end, ?, case when "dup" then null else ? end from "seen"` +
+          ` union all select ?, ?, '', 'duplicate', ?, ?, null, null`.repeat(n - 1) +
+          // `where true`: SQLite's upsert after INSERT … SELECT needs a WHERE to parse.
+          ` where true on conflict ("key") do nothing returning "key", "status"`;
     claimSql.set(n, text);
   }
   return text;
@@ -25,9 +36,9 @@ function claimStatement(n: number): string {
 /**
  * Records a delivery under each of its keys (event_id; msg:<message_id> for messages).
  * Returns true only for the one caller that inserted the first key and found no other key
- * taken: a repeat, in parallel or hours later, gets false. All keys go in one
- * INSERT … ON CONFLICT DO NOTHING … RETURNING, atomic on SQLite and D1 alike (no transaction
- * needed), and one write instead of one per key. `chatId` (messages) keeps each chat in order.
+ * taken: a repeat, in parallel or hours later, gets false (the same message under a new event_id
+ * is stored as 'duplicate'). One INSERT … ON CONFLICT DO NOTHING … RETURNING, atomic on SQLite
+ * and D1 alike (no transaction needed). `chatId` (messages) keeps each chat in order.
  * `heldUntil`: stored already leased (leaseDelivery) to the caller, who handles it at once.
  */
 export async function claimDelivery(
@@ -42,15 +53,11 @@ export async function claimDelivery(
   const [primary, ...others] = keys;
   if (!primary) throw new Error('no key');
   const at = now.toISOString();
-  const params: unknown[] = [primary, eventType, payload, at, chatId, heldUntil?.toISOString() ?? null];
+  const held = heldUntil?.toISOString() ?? null;
+  const params: unknown[] = others.length === 0 ? [primary, eventType, payload, at, chatId, held] : [...others, primary, eventType, payload, at, at, chatId, held];
   for (const key of others) params.push(key, eventType, at, at);
-  const { rows } = await db.executeQuery<{ key: string }>(CompiledQuery.raw(claimStatement(keys.length), params));
-  const got = new Set(rows.map((r) => r.key));
-  if (!got.has(primary)) return false;
-  if (others.every((k) => got.has(k))) return true;
-  // Same message under a new event_id: remember it as a duplicate.
-  await finishDelivery(db, primary, 'duplicate', now);
-  return false;
+  const { rows } = await db.executeQuery<{ key: string; status: string }>(CompiledQuery.raw(claimStatement(keys.length), params));
+  return rows.some((r) => r.key === primary && r.status === 'pending');
 }
 
 const finishQuery = prepared((db, p: { key: string; status: string; at: string; error: string | null; response: string | null }) =>

@@ -4,12 +4,15 @@ import { sqlitePath } from '../../db/open-sqlite.js';
 import { getSetting } from '../../db/repos/settings.js';
 import type { Database } from '../../db/schema.js';
 import type { Config } from '../config.js';
+import { journalDirFor } from '../node/start-node-bot.js';
 
 export const SANDBOX_USAGE = `  sandbox reset [--force]                  清空本地沙盒，下次 npm start 重新导入演示数据 (start the sandbox over)`;
 
 /**
- * `npm run admin -- sandbox reset`: deletes the sandbox's database file (and its -wal/-shm), so
- * the next `npm start` migrates a fresh one and seeds the demo university again. Refuses when
+ * `npm run admin -- sandbox reset`: deletes the sandbox's database file (and its -wal/-shm) and
+ * the door's journal beside it (else the next start would store and handle the old run's events
+ * again in the fresh database), so the next `npm start` migrates a fresh one and seeds the demo
+ * university again. Refuses when
  * Feishu credentials are configured, when the server is still running on PORT, and (without
  * --force) when the file does not look like a sandbox database.
  */
@@ -40,8 +43,8 @@ export async function sandboxCommand(
   await ctx.close();
   const path = sqlitePath(config.databaseUrl);
   if (path === ':memory:') return 0;
-  const removed = [path, `${path}-wal`, `${path}-shm`, `${path}-journal`].filter((p) => existsSync(p));
-  for (const p of removed) rmSync(p, { force: true });
+  const removed = [path, `${path}-wal`, `${path}-shm`, `${path}-journal`, journalDirFor(path)].filter((p) => existsSync(p));
+  for (const p of removed) rmSync(p, { force: true, recursive: true });
   console.log(`沙盒已重置 (sandbox reset)：已删除 ${removed.join('、') || path}。下次 npm start 会重新建库并导入演示名录。`);
   return 0;
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -74,6 +74,27 @@ describe("the door's journal", () => {
     const again = openJournalWriter({ dir });
     expect(again.position()).toEqual({ segment: Math.max(...listSegments(dir).slice(0, -1)) + 1, end: 0 });
     again.close();
+  });
+
+  it('when the next segment cannot be opened, goes on writing in this one and rolls over later', async () => {
+    const w = openJournalWriter({ dir, maxSegmentBytes: 100 });
+    const blocker = join(dir, segmentName(2));
+    writeFileSync(blocker, ''); // 'wx' fails on it, as on a full disk or with no handles left
+    await w.append(message(1));
+    expect(w.position().segment).toBe(1);
+    // A file opened now may get the number a closed segment gave back: nothing goes there.
+    const other = join(dir, 'other.txt');
+    const fd = openSync(other, 'w');
+    await w.append(message(2));
+    closeSync(fd);
+    expect(readFileSync(other, 'utf8')).toBe('');
+    expect(readChunk(dir, 1, 0, undefined).deliveries.map((d) => d.keys[0])).toEqual(['ev_1', 'ev_2']);
+    rmSync(blocker);
+    await w.append(message(3));
+    expect(w.position()).toEqual({ segment: 2, end: 0 });
+    await w.append(message(4));
+    expect(readChunk(dir, 2, 0, undefined).deliveries.map((d) => d.keys[0])).toEqual(['ev_4']);
+    w.close();
   });
 
   it('reads whole lines only, skips damaged ones, and reads on from where it stopped', () => {

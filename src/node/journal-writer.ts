@@ -45,8 +45,11 @@ export function openJournalWriter(opts: JournalWriterOptions): JournalWriter {
     opts.onWritten?.({ segment, end });
   };
 
+  /** A write failed part-way and its line could not be ended: the next line starts with '\n'. */
+  let cut = false;
+
   function write(line: string): void {
-    const buf = Buffer.from(line, 'utf8');
+    const buf = Buffer.from(cut ? `\n${line}` : line, 'utf8');
     let at = 0;
     try {
       while (at < buf.length) at += writeSync(fd, buf, at, buf.length - at);
@@ -57,23 +60,38 @@ export function openJournalWriter(opts: JournalWriterOptions): JournalWriter {
         end += at;
         try {
           end += writeSync(fd, '\n');
+          cut = false;
         } catch {
-          // the reader skips a cut-short line at the end of a segment too
+          cut = true; // ended by the next line's write, so that line is not glued to this one
         }
       }
       throw err;
     }
+    cut = false;
     end += buf.length;
     if (told) {
       told = false;
       endOfTurn(tell);
     }
-    if (end >= maxBytes) {
-      closeSync(fd);
-      segment++;
-      fd = openSync(join(opts.dir, segmentName(segment)), 'wx');
-      end = 0;
+    if (end >= maxBytes) rotate();
+  }
+
+  /**
+   * The next segment is opened before this one is closed: if that fails (a full disk, no file
+   * handles left), writing goes on in this one and the next write tries again. (Closing first
+   * left `fd` naming a closed descriptor that the next accepted socket could reuse.)
+   */
+  function rotate(): void {
+    let next: number;
+    try {
+      next = openSync(join(opts.dir, segmentName(segment + 1)), 'wx');
+    } catch {
+      return;
     }
+    closeSync(fd);
+    fd = next;
+    segment++;
+    end = 0;
   }
 
   return {

@@ -88,7 +88,10 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     url: () => `http://127.0.0.1:${port}/lark/events`,
     now: clock.now,
   });
-  const world: SandboxWorld = { db, store, emu, delivery, clock, timeZone, logger, tick: () => tick(deps) };
+  // The sandbox runs on Node only, where the bot thread's inbox queue polls for stored messages
+  // itself (tick.ts). Recovery here would only race it, and worse: moving the clock makes every
+  // lease look expired, so it could take a message the queue is handling at that moment.
+  const world: SandboxWorld = { db, store, emu, delivery, clock, timeZone, logger, tick: () => tick(deps, { recover: false }) };
 
   return {
     credentials,

@@ -6,7 +6,8 @@ import { parseCsv, parseCsvWithLines, tableToRecords } from '../src/domain/csv.j
 import { validateDirectory } from '../src/domain/directory-rows.js';
 import { childPath, depthOf, subtreeUpperBound } from '../src/domain/org-path.js';
 import { feishuLimits, RateLimiter } from '../src/domain/rate-limiter.js';
-import { canActOn, isWithin } from '../src/domain/roles.js';
+import { reviewingOrgId } from '../src/domain/pledge-rules.js';
+import { canActOn, isWithin, type Grant } from '../src/domain/roles.js';
 
 describe('commands', () => {
   it('strips @-mention placeholders and squeezes spaces', () => {
@@ -275,5 +276,17 @@ describe('md() in cards', () => {
     expect(cut).toBe('😀😀…');
     expect(/[\ud800-\udbff](?![\udc00-\udfff])/.test(cut)).toBe(false);
     expect(md('短', 500)).toBe('短');
+  });
+});
+
+describe('the organization a reviewer decides for (the 盖章)', () => {
+  const org = { id: 9, path: '/1/5/9/', parentId: 5 };
+  const g = (role: Grant['role'], orgId: number, orgPath: string): Grant => ({ role, orgId, orgPath });
+  it('the parent for its leader; else the nearest organization above where the reviewer is an admin', () => {
+    expect(reviewingOrgId([g('leader', 5, '/1/5/')], org)).toBe(5);
+    expect(reviewingOrgId([g('admin', 1, '/1/')], org)).toBe(1);
+    expect(reviewingOrgId([g('admin', 1, '/1/'), g('admin', 5, '/1/5/')], org)).toBe(5);
+    expect(reviewingOrgId([g('leader', 1, '/1/'), g('member', 5, '/1/5/')], org)).toBeUndefined();
+    expect(reviewingOrgId([g('admin', 9, '/1/5/9/')], org)).toBeUndefined();
   });
 });

@@ -100,6 +100,27 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(await say(SEC, '王五')).toContain('帮助'); // the dialog is over
   });
 
+  it('nobody reviews their own pledge, even holding a role above; the review card goes to the others', async () => {
+    // 张明 is also a leader of the parent committee, beside 李红梅.
+    const people = tableToRecords([
+      ['open_id', 'name', 'org_code', 'role', 'mobile', 'email'],
+      [SEC, '张明', 'HENU-WXY-ZW', 'secretary', '', ''],
+      [SEC, '张明', 'HENU-WXY', 'leader', '', ''],
+    ]);
+    expect((await importDirectory(h.deps, { orgs: tableToRecords([['code', 'name', 'parent_code', 'kind']]), people, actor: 'test' })).ok).toBe(true);
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    const reviewCards = h.emu.messages.filter((m) => m.msgType === 'interactive' && cardText(cardOf(m)).includes('待审定'));
+    expect(reviewCards.map((m) => m.receiveId)).toEqual([LEADER]);
+    // The button's value comes from the client: pressed by the filer, it is refused.
+    const approve = buttonValue(cardOf(lastMsg(LEADER)), '审定通过');
+    const self = await press(SEC, approve, { opinion: '同意' });
+    expect(self.toast).toMatchObject({ type: 'error', content: expect.stringContaining('不能审定自己') });
+    expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').executeTakeFirstOrThrow()).status).toBe('submitted');
+    expect((await press(LEADER, approve, { opinion: '同意' })).toast?.type).toBe('success');
+  });
+
   it('审核 lists what awaits the leader, and only them', async () => {
     await say(SEC, '承诺');
     const preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);

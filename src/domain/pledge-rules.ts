@@ -25,6 +25,20 @@ export function canReview(grants: Grant[], org: OrgRef): boolean {
   );
 }
 
+/**
+ * The organization in whose name a reviewer decides (the 盖章 on the printable form): the direct
+ * parent for its leader, else the nearest organization above where the reviewer is an admin.
+ * Undefined when canReview would refuse.
+ */
+export function reviewingOrgId(grants: Grant[], org: OrgRef): number | undefined {
+  if (org.parentId === null) return undefined;
+  if (grants.some((g) => g.role === 'leader' && g.orgId === org.parentId)) return org.parentId;
+  const admin = grants
+    .filter((g) => g.role === 'admin' && g.orgId !== org.id && org.path.startsWith(g.orgPath))
+    .sort((a, b) => b.orgPath.length - a.orgPath.length)[0];
+  return admin?.orgId;
+}
+
 /** Who may read a pledge (any version, opinions, the printable form). */
 export function canRead(grants: Grant[], org: OrgRef): boolean {
   return grants.some(

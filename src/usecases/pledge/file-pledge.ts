@@ -87,7 +87,7 @@ export async function submitPledge(deps: Deps, input: { openId: string; versionI
   if (!ok) return { kind: 'refused', reason: '这份承诺书已提交，正在等待上级审定，不能重复提交。' };
   await appendAudit(deps.db, { actor: input.openId, action: 'pledge.submit', entity: 'pledge_version', entityId: ctx.version.id, before: { status: ctx.version.status }, after: { status: 'submitted', org: ctx.org.code, year: ctx.pledge.year, version: ctx.version.version_no } }, now);
   const fresh = (await loadPledgeContext(deps, ctx.version.id))!;
-  const { people } = await reviewersOf(deps, fresh.org);
+  const { people } = await reviewersOf(deps, fresh.org, input.openId);
   const previous = fresh.pledge.current_version_id ? await loadPledgeContext(deps, fresh.pledge.current_version_id) : undefined;
   for (const p of people) {
     await deps.outbox.enqueue({ key: `review:${fresh.version.id}:${fresh.version.revision}:${p.open_id}`, to: { openId: p.open_id! }, card: pledgeReviewCard(fresh.view, fresh.times, previous ? { versionNo: previous.version.version_no } : undefined) });

@@ -6,7 +6,7 @@ import type { Card } from '../../../cards/card-kit.js';
 import { pledgeDecidedCard, pledgePublicationCard, pledgeStatusCard } from '../../../cards/pledge-cards.js';
 import { pledgeFormCard } from '../../../cards/pledge-form-card.js';
 import { chineseDateTime } from '../../domain/dates.js';
-import { canReview } from '../../domain/pledge-rules.js';
+import { canFile, canReview, reviewingOrgId } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { formViewOf } from './open-pledge.js';
@@ -44,8 +44,15 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   if (!ctx) return { kind: 'refused', reason: '找不到这份承诺书。' };
   const me = await whoIs(deps, input.openId);
   const parent = ctx.org.parent_id ? await orgById(deps.db, ctx.org.parent_id) : undefined;
-  if (!parent || !canReview(me.grants, ctx.orgRef)) {
+  const reviewOrgId = reviewingOrgId(me.grants, ctx.orgRef);
+  const reviewOrg = reviewOrgId === undefined ? undefined : reviewOrgId === parent?.id ? parent : await orgById(deps.db, reviewOrgId);
+  if (!parent || !reviewOrg || !canReview(me.grants, ctx.orgRef)) {
     return { kind: 'refused', reason: `只有上一级党组织「${parent?.name ?? '—'}」的领导或上级管理员可以审定这份承诺书。` };
+  }
+  // Nobody reviews what they filed, even holding a role above (a secretary who also leads the
+  // parent committee, an office admin who is also a branch secretary).
+  if (ctx.version.submitted_by === input.openId || canFile(me.grants, ctx.orgRef)) {
+    return { kind: 'refused', reason: '不能审定自己组织或自己提交的承诺书，请由上级党组织的其他领导或管理员审定。' };
   }
   if (ctx.version.status !== 'submitted') {
     const who = ctx.version.reviewed_by_name ? `（${ctx.version.reviewed_by_name} 已处理）` : '';
@@ -60,9 +67,9 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   const now = deps.now();
   const person = await personByOpenId(deps.db, input.openId);
   const reviewer = person?.name ?? '上级';
-  const ok = await transition(deps.db, ctx.version.id, ['submitted'], input.approve ? 'approved' : 'returned', { reviewed_by: input.openId, reviewed_by_name: reviewer, review_org_id: parent.id, reviewed_at: now.toISOString(), opinion: opinion || (input.approve ? '同意' : '') }, now);
+  const ok = await transition(deps.db, ctx.version.id, ['submitted'], input.approve ? 'approved' : 'returned', { reviewed_by: input.openId, reviewed_by_name: reviewer, review_org_id: reviewOrg.id, reviewed_at: now.toISOString(), opinion: opinion || (input.approve ? '同意' : '') }, now);
   if (!ok) return { kind: 'refused', reason: '这份承诺书刚刚已被处理，无需再操作。' };
-  await appendAudit(deps.db, { actor: input.openId, action: input.approve ? 'pledge.approve' : 'pledge.return', entity: 'pledge_version', entityId: ctx.version.id, before: { status: 'submitted' }, after: { status: input.approve ? 'approved' : 'returned', opinion, review_org: parent.code } }, now);
+  await appendAudit(deps.db, { actor: input.openId, action: input.approve ? 'pledge.approve' : 'pledge.return', entity: 'pledge_version', entityId: ctx.version.id, before: { status: 'submitted' }, after: { status: input.approve ? 'approved' : 'returned', opinion, review_org: reviewOrg.code } }, now);
 
   let published = 0;
   if (input.approve) {
@@ -71,7 +78,7 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
     await deps.db.updateTable('pledges').set({ current_version_id: ctx.version.id }).where('id', '=', ctx.pledge.id).execute();
   }
   const fresh = (await loadPledgeContext(deps, ctx.version.id))!;
-  const decided = pledgeDecidedCard(fresh.view, fresh.times, { approved: input.approve, by: `${reviewer}（${parent.name}）`, opinion: fresh.version.opinion ?? '', at: chineseDateTime(now, deps.timeZone) });
+  const decided = pledgeDecidedCard(fresh.view, fresh.times, { approved: input.approve, by: `${reviewer}（${reviewOrg.name}）`, opinion: fresh.version.opinion ?? '', at: chineseDateTime(now, deps.timeZone) });
   await closeReviewCards(deps, ctx.version.id, decided);
   // The organization's current secretary carries the pledge on (it may have changed hands).
   const current = (await holdersOf(deps.db, ctx.org.id, 'secretary')).find((p) => p.open_id)?.open_id;

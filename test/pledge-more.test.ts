@@ -164,6 +164,15 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(cliXml).toContain('文学院中文系党支部');
   });
 
+  it('a member reads the pledge once it is approved, not the draft before', async () => {
+    await say(SEC, '承诺');
+    expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('还未经上级审定');
+    expect(h.emu.inChat(P2P('ou_demo_member')).filter((m) => m.msgType === 'file')).toHaveLength(0);
+    await fileAndApprove();
+    expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('已生成');
+    expect(h.emu.inChat(P2P('ou_demo_member')).filter((m) => m.msgType === 'file')).toHaveLength(1);
+  });
+
   it('导出 台账 and the export CLI give the ledger as Excel, within the asker\'s scope', async () => {
     await fileAndApprove();
     expect(await say('ou_demo_leader2', '导出 台账 HENU-WXY')).toContain('没有查看');

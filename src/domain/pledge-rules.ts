@@ -56,6 +56,19 @@ export function canReadLedger(grants: Grant[], org: OrgRef): boolean {
   return grants.some((g) => (g.role === 'leader' || g.role === 'admin') && org.path.startsWith(g.orgPath));
 }
 
+/** Versions that were approved are public (公示); the others are work in progress. */
+const PUBLISHED = new Set(['approved', 'superseded']);
+
+/**
+ * Who may read one version: a published one, whoever may read the pledge; one not (yet)
+ * approved (a draft, one awaiting review, one returned), its secretary and the leaders and
+ * admins at or above the organization, who review and supervise it — not its members.
+ */
+export function canReadVersion(grants: Grant[], org: OrgRef, status: string): boolean {
+  if (PUBLISHED.has(status)) return canRead(grants, org);
+  return canFile(grants, org) || grants.some((g) => (g.role === 'leader' || g.role === 'admin') && org.path.startsWith(g.orgPath));
+}
+
 /** Who may give an opinion on a published pledge: anyone of the organization, or above it. */
 export function canComment(grants: Grant[], org: OrgRef): boolean {
   return grants.some((g) => org.path.startsWith(g.orgPath));

@@ -2,7 +2,7 @@ import { orgByCode } from '../../../db/repos/directory.js';
 import { pledgeOf } from '../../../db/repos/pledges.js';
 import type { PledgeDocument } from '../../documents/pledge-document.js';
 import { pledgeFileName, renderPledgeDocx } from '../../documents/render-pledge-docx.js';
-import { canRead } from '../../domain/pledge-rules.js';
+import { canRead, canReadVersion } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { loadPledgeContext, type PledgeContext } from './pledge-context.js';
@@ -31,7 +31,12 @@ export async function pledgeFile(deps: Deps, input: { openId: string | null; ver
   if (!ctx) return { ok: false, reason: '找不到这份承诺书。' };
   if (input.openId !== null) {
     const me = await whoIs(deps, input.openId);
-    if (!canRead(me.grants, ctx.orgRef)) return { ok: false, reason: `你没有查看「${ctx.org.name}」承诺书的权限。` };
+    if (!canReadVersion(me.grants, ctx.orgRef, ctx.version.status)) {
+      const reason = canRead(me.grants, ctx.orgRef)
+        ? `「${ctx.org.name}」的这一版承诺书还未经上级审定，审定公示后即可查看和导出。`
+        : `你没有查看「${ctx.org.name}」承诺书的权限。`;
+      return { ok: false, reason };
+    }
   }
   const doc = pledgeDocumentOf(ctx, deps.timeZone);
   return { ok: true, name: pledgeFileName(doc), data: await renderPledgeDocx(doc), ctx };

@@ -164,6 +164,25 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(cliXml).toContain('文学院中文系党支部');
   });
 
+  it('approved with no group bound, the pledge is published in the group bound later', async () => {
+    const YJS_SEC = 'ou_demo_sec_yjs'; // 文学院研究生党支部: no group in the directory
+    await say(YJS_SEC, '承诺');
+    const preview = await press(YJS_SEC, buttonValue(cardOf(lastMsg(YJS_SEC)), '预览并提交'), FORM);
+    await press(YJS_SEC, buttonValue(preview.card!.data, '确认提交'));
+    const decided = await press(LEADER, buttonValue(cardOf(lastMsg(LEADER)), '审定通过'), { opinion: '同意' });
+    expect(decided.toast?.content).toContain('未公示');
+    const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];
+    await h.say({ openId: LEADER, chatId: 'oc_g_yjs_new', chatType: 'group', text: '@_user_1 绑定 HENU-WXY-YJS', mentions });
+    await h.settle();
+    const inGroup = h.emu.inChat('oc_g_yjs_new');
+    expect(inGroup.map((m) => textOf(m.content)).join('\n')).toContain('随后在本群公示');
+    expect(inGroup.some((m) => m.msgType === 'interactive' && cardText(cardOf(m)).includes('公示'))).toBe(true);
+    // Bound again (nothing changes), nothing is published twice.
+    await h.say({ openId: LEADER, chatId: 'oc_g_yjs_new', chatType: 'group', text: '@_user_1 绑定 HENU-WXY-YJS', mentions });
+    await h.settle();
+    expect(h.emu.inChat('oc_g_yjs_new').filter((m) => m.msgType === 'interactive')).toHaveLength(1);
+  });
+
   it('a member reads the pledge once it is approved, not the draft before', async () => {
     await say(SEC, '承诺');
     expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('还未经上级审定');

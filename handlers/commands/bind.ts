@@ -9,7 +9,7 @@ export const bind: CommandHandler = async (deps, ctx) => {
   }
   const r = await bindChat(deps, { chatId: ctx.chatId, actorOpenId: ctx.openId, orgCode: ctx.args[0] });
   const text = r.ok
-    ? `本群已绑定到「${r.orgName}」（${r.orgCode}）${r.previous ? `，原绑定「${r.previous}」已解除` : ''}。今后的截止提醒和公示会发到这里。`
+    ? `本群已绑定到「${r.orgName}」（${r.orgCode}）${r.previous ? `，原绑定「${r.previous}」已解除` : ''}。今后的截止提醒和公示会发到这里${r.published ? '；已审定的承诺书随后在本群公示' : ''}。`
     : r.reason;
   await answer(deps, ctx, { text });
 };

@@ -1,11 +1,12 @@
 import { orgByCode, orgOfChat } from '../../db/repos/directory.js';
 import { appendAudit } from '../../db/repos/audit.js';
 import { canActOn } from '../domain/roles.js';
+import { publishInForceTo } from './pledge/publish-pledge.js';
 import type { Deps } from './deps.js';
 import { whoIs } from './who-is.js';
 
 export type BindChatResult =
-  | { ok: true; orgName: string; orgCode: string; previous: string | undefined }
+  | { ok: true; orgName: string; orgCode: string; previous: string | undefined; published: boolean }
   | { ok: false; reason: string };
 
 /** Binds a group chat to an organization: only its admins or leaders (or theirs above) may. */
@@ -21,7 +22,7 @@ export async function bindChat(
     return { ok: false, reason: `只有「${org.name}」或其上级组织的管理员、领导可以绑定本群。` };
   }
   const before = await orgOfChat(deps.db, input.chatId);
-  if (before?.id === org.id) return { ok: true, orgName: org.name, orgCode: org.code, previous: undefined };
+  if (before?.id === org.id) return { ok: true, orgName: org.name, orgCode: org.code, previous: undefined, published: false };
   // Rebinding takes the group away from its organization: that needs rights there too.
   if (before && !canActOn(me.grants, before.path, ['admin', 'leader'])) {
     return { ok: false, reason: `本群已绑定「${before.name}」，只有它或其上级组织的管理员、领导可以改绑。` };
@@ -37,5 +38,8 @@ export async function bindChat(
     { actor: input.actorOpenId, action: 'chat.bind', entity: 'chat_binding', entityId: input.chatId, before: before ? { org: before.code } : null, after: { org: org.code } },
     now,
   );
-  return { ok: true, orgName: org.name, orgCode: org.code, previous: before?.name };
+  // The pledge in force is published here now: approved before the group was bound, it had
+  // nowhere to go (or went to the organization's other groups only).
+  const published = await publishInForceTo(deps, org.id, input.chatId);
+  return { ok: true, orgName: org.name, orgCode: org.code, previous: before?.name, published };
 }

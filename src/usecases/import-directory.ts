@@ -1,6 +1,7 @@
 import { appendAudit } from '../../db/repos/audit.js';
 import { validateDirectory, type PersonRow, type RowProblem } from '../domain/directory-rows.js';
 import { childPath, depthOf } from '../domain/org-path.js';
+import { publishInForceTo } from './pledge/publish-pledge.js';
 import type { Deps } from './deps.js';
 
 type Table = { header: string[]; records: { line: number; values: Record<string, string> }[] };
@@ -121,6 +122,7 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
       .onConflict((oc) => oc.column('chat_id').doUpdateSet({ org_id: orgId, bound_by: input.actor, bound_at: at })).execute();
     summary.chatsBound++;
     await audit('chat.bind', 'chat_binding', o.chatId, before ? { org_id: before.org_id } : null, { org: o.code });
+    await publishInForceTo(deps, orgId, o.chatId); // as 绑定 in the group does (bind-chat.ts)
   }
 
   // People: upsert by open_id.

@@ -1,16 +1,17 @@
-import { chatsOf, holdersOf, orgById, personByOpenId } from '../../../db/repos/directory.js';
+import { holdersOf, orgById, personByOpenId } from '../../../db/repos/directory.js';
 import { appendAudit } from '../../../db/repos/audit.js';
 import { sentWithKeyPrefix } from '../../../db/repos/outbox.js';
 import { transition } from '../../../db/repos/pledges.js';
 import type { Card } from '../../../cards/card-kit.js';
-import { pledgeDecidedCard, pledgePublicationCard, pledgeStatusCard } from '../../../cards/pledge-cards.js';
+import { pledgeDecidedCard, pledgeStatusCard } from '../../../cards/pledge-cards.js';
 import { pledgeFormCard } from '../../../cards/pledge-form-card.js';
 import { chineseDateTime } from '../../domain/dates.js';
 import { canFile, canReview, reviewingOrgId } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { formViewOf } from './open-pledge.js';
-import { loadPledgeContext, type PledgeContext } from './pledge-context.js';
+import { loadPledgeContext } from './pledge-context.js';
+import { publishPledge } from './publish-pledge.js';
 
 export type ReviewResult = { kind: 'refused'; reason: string } | { kind: 'decided'; approved: boolean; card: Card; published: number };
 
@@ -23,15 +24,6 @@ async function closeReviewCards(deps: Deps, versionId: number, card: Card): Prom
     if (!s.result_message_id) continue;
     await deps.outbox.enqueue({ key: `decided:${versionId}:${s.result_message_id}`, patch: { messageId: s.result_message_id, chatId: s.receive_id ?? '' }, card });
   }
-}
-
-/** 公示: the approved pledge to every group chat bound to the organization. */
-export async function publishPledge(deps: Deps, ctx: PledgeContext): Promise<number> {
-  const chats = await chatsOf(deps.db, ctx.org.id);
-  for (const c of chats) {
-    await deps.outbox.enqueue({ key: `publish:${ctx.version.id}:${c.chat_id}`, to: { chatId: c.chat_id }, card: pledgePublicationCard(ctx.view, ctx.times) });
-  }
-  return chats.length;
 }
 
 /**

@@ -18,13 +18,30 @@ const MD_SPECIAL: Record<string, string> = {
   '[': '&#91;', ']': '&#93;', '(': '&#40;', ')': '&#41;', '#': '&#35;', '\\': '&#92;', '|': '&#124;',
 };
 
+/** At most the first `max` UTF-16 units of text: never cut between the two halves of a surrogate pair (an emoji), a lone half is not text. */
+export function head(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return text.slice(0, /[\ud800-\udbff]/.test(text[max - 1] ?? '') ? max - 1 : max);
+}
+
 /** User text placed into card markdown: entity-escaped (no injected links or styling), capped. */
 export function md(text: string, max = 500): string {
-  // Never cut between the two halves of a surrogate pair (an emoji): a lone half is not text.
-  const cut = /[\ud800-\udbff]/.test(text[max - 1] ?? '') ? max - 1 : max;
-  const capped = text.length > max ? `${text.slice(0, cut)}…` : text;
+  const capped = text.length > max ? `${head(text, max)}…` : text;
   return capped.replace(/[&<>*_~`[\]()#\\|]/g, (c) => MD_SPECIAL[c] ?? c);
 }
+
+/**
+ * Feishu refuses a card message whose request body is over 30 KB (error 230025: 卡片及富文本消息请求体
+ * 最大不能超过30KB), and a refused card is only logged by the outbox: the reader never sees it.
+ * The card travels as a JSON string inside that JSON body, so it is measured escaped, as sent.
+ */
+export const FEISHU_CARD_MAX_BYTES = 30 * 1024;
+/** What a card may take of that: under 30 KB whether Feishu counts 1,000 or 1,024 bytes a KB, with room for the rest of the body (receive_id, uuid). */
+export const CARD_BUDGET_BYTES = FEISHU_CARD_MAX_BYTES - 2 * 1024;
+
+const utf8 = new TextEncoder();
+export const cardWireBytes = (c: Card): number => utf8.encode(JSON.stringify(JSON.stringify(c))).length;
+export const fitsFeishu = (c: Card): boolean => cardWireBytes(c) <= CARD_BUDGET_BYTES;
 
 export function card(title: string, color: HeaderColor, elements: CardElement[], subtitle?: string): Card {
   return {

@@ -1,5 +1,5 @@
 import { chineseDate } from '../src/domain/dates.js';
-import { button, card, form, input, markdown, md, submitButton, type Card, type CardElement } from './card-kit.js';
+import { button, card, fitsFeishu, form, head, input, markdown, md, submitButton, type Card, type CardElement } from './card-kit.js';
 import { pledgeBody, reviewLine, signatureLine } from './pledge-body.js';
 import { STATUS_LABELS, type PledgeView } from './pledge-view.js';
 
@@ -17,18 +17,50 @@ const row = (...buttons: CardElement[]): CardElement => ({
   columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [b] })),
 });
 
+/**
+ * A pledge filed before LIMITS.total (or grown since) can be too long for one card: Feishu refuses
+ * a card over 30 KB, and the reader — the leader who reviews it, the group it is published to —
+ * gets nothing while the sender is told it went. Such a card is built again with each item's text
+ * cut shorter, then with fewer items, until it fits; a note says so and where the full text is
+ * (the Word file, which keeps up to 500 characters a field and 50 items).
+ */
+function* shortenings(items: number): Generator<{ cap: number; shown: number }> {
+  for (const cap of [150, 80, 40, 20]) yield { cap, shown: items };
+  for (let shown = Math.floor(items / 2); shown >= 1; shown = Math.floor(shown / 2)) yield { cap: 20, shown };
+}
+
+function fitted(v: PledgeView, hasDownload: boolean, build: (v: PledgeView, note: CardElement[]) => Card): Card {
+  let built = build(v, []);
+  if (fitsFeishu(built)) return built;
+  const cut = (t: string, cap: number) => (t.length > cap ? `${head(t, cap)}…` : t);
+  for (const { cap, shown } of shortenings(v.items.length)) {
+    const short: PledgeView = { ...v, items: v.items.slice(0, shown).map((i) => ({ ...i, content: cut(i.content, cap), standard: cut(i.standard, cap) })) };
+    const note = markdown(
+      `<font color='grey'>承诺书较长，卡片中每项只显示前 ${cap} 字${shown < v.items.length ? `，只列出前 ${shown} 项（共 ${v.items.length} 项）` : ''}；完整内容请点「下载承诺书」查看 Word 文件。</font>`,
+    );
+    built = build(short, hasDownload ? [note] : [note, button('下载承诺书', { action: 'pledge.download', pledge: v.versionId })]);
+    if (fitsFeishu(built)) return built;
+  }
+  return built;
+}
+
 /** The confirm step: the whole form, read-only, before it is sent. */
-export function pledgePreviewCard(v: PledgeView): Card {
-  return card(`请确认：${v.year}年度公开承诺书`, 'turquoise', [
+export function pledgePreviewCard(whole: PledgeView): Card {
+  return fitted(whole, false, (v, note) => card(`请确认：${v.year}年度公开承诺书`, 'turquoise', [
     markdown(`${md(v.orgName, 100)} · 第 ${v.versionNo} 版　截止：${chineseDate(v.deadline)}`),
     ...pledgeBody(v),
+    ...note,
     markdown("<font color='grey'>提交即以你的飞书身份和当前时间作为签字，报上级党组织审定。</font>"),
     row(button('确认提交', { action: 'pledge.submit', mode: 'confirm', ...ref(v) }, 'primary'), button('返回修改', { action: 'pledge.edit', ...ref(v) })),
-  ]);
+  ]));
 }
 
 /** The secretary's view of a pledge in any state, with what can be done next. */
 export function pledgeStatusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRevision?: { versionNo: number; status: string } }): Card {
+  return fitted(v, true, (shown, note) => statusCard(shown, t, opts, note));
+}
+
+function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRevision?: { versionNo: number; status: string } }, note: CardElement[]): Card {
   const color = v.status === 'approved' ? 'green' : v.status === 'returned' ? 'orange' : 'blue';
   const next =
     v.status === 'submitted'
@@ -50,6 +82,7 @@ export function pledgeStatusCard(v: PledgeView, t: Times, opts: { canRevise: boo
   return card(`${v.year}年度公开承诺书 · ${STATUS_LABELS[v.status]}`, color, compact([
     markdown(`${md(v.orgName, 100)} · 第 ${v.versionNo} 版`),
     ...pledgeBody(v, { showDone: true }),
+    ...note,
     signatureLine(v, t.signedAt),
     reviewLine(v, t.reviewedAt),
     next ? markdown(`<font color='grey'>${next}</font>`) : undefined,
@@ -59,10 +92,11 @@ export function pledgeStatusCard(v: PledgeView, t: Times, opts: { canRevise: boo
 }
 
 /** 审定: the superior's card, with the opinion field and the two decisions. */
-export function pledgeReviewCard(v: PledgeView, t: Times, previous?: { versionNo: number }): Card {
-  return card(`待审定：${v.orgName} ${v.year}年度公开承诺书`, 'purple', compact([
+export function pledgeReviewCard(whole: PledgeView, t: Times, previous?: { versionNo: number }): Card {
+  return fitted(whole, false, (v, note) => card(`待审定：${v.orgName} ${v.year}年度公开承诺书`, 'purple', compact([
     markdown(`第 ${v.versionNo} 版${previous ? `（修订，替换第 ${previous.versionNo} 版）` : ''}　提交：${md(v.signedBy ?? '', 30)} ${t.signedAt ?? ''}`),
     ...pledgeBody(v),
+    ...note,
     form('review_form', [
       input('opinion', '审定意见', { multiline: true, maxLength: 500, placeholder: '通过时可写审定意见；退回时必须写明修改意见' }),
       row(
@@ -70,30 +104,32 @@ export function pledgeReviewCard(v: PledgeView, t: Times, previous?: { versionNo
         submitButton('退回修改', { action: 'pledge.return', pledge: v.versionId, rev: v.revision }, 'return', 'danger'),
       ),
     ]),
-  ]));
+  ])));
 }
 
 /** The review card after a decision (replaces the buttons; shown to every reviewer). */
-export function pledgeDecidedCard(v: PledgeView, t: Times, decision: { approved: boolean; by: string; opinion: string; at: string }): Card {
-  return card(`${decision.approved ? '已审定通过' : '已退回'}：${v.orgName} ${v.year}年度公开承诺书`, decision.approved ? 'green' : 'orange', compact([
+export function pledgeDecidedCard(whole: PledgeView, t: Times, decision: { approved: boolean; by: string; opinion: string; at: string }): Card {
+  return fitted(whole, false, (v, note) => card(`${decision.approved ? '已审定通过' : '已退回'}：${v.orgName} ${v.year}年度公开承诺书`, decision.approved ? 'green' : 'orange', compact([
     markdown(`第 ${v.versionNo} 版　提交：${md(v.signedBy ?? '', 30)} ${t.signedAt ?? ''}`),
     ...pledgeBody(v),
+    ...note,
     markdown(`**${decision.approved ? '审定意见' : '退回意见'}**：${md(decision.opinion || '（无）', 500)}\n<font color='grey'>${md(decision.by, 30)}　${decision.at}</font>`),
-  ]));
+  ])));
 }
 
 /** 公示: posted to the organization's group chats; members may give opinions on it. */
-export function pledgePublicationCard(v: PledgeView, t: Times): Card {
-  return card(`公示：${v.orgName} 书记 ${v.year}年度公开承诺`, 'red', compact([
+export function pledgePublicationCard(whole: PledgeView, t: Times): Card {
+  return fitted(whole, true, (v, note) => card(`公示：${v.orgName} 书记 ${v.year}年度公开承诺`, 'red', compact([
     markdown(v.versionNo > 1 ? `回头审诺后的第 ${v.versionNo} 版，现予公示。` : '经上一级党组织审定，现予公示，欢迎党员群众监督。'),
     ...pledgeBody(v),
+    ...note,
     signatureLine(v, t.signedAt),
     reviewLine(v, t.reviewedAt),
     form('opinion_form', [
       input('suggestion', '意见和建议', { multiline: true, maxLength: 500, placeholder: '对本承诺的意见和建议（书记和上级可见）' }),
       row(submitButton('提交意见', { action: 'pledge.comment', pledge: v.versionId }, 'comment', 'default'), button('下载承诺书', { action: 'pledge.download', pledge: v.versionId })),
     ]),
-  ]));
+  ])));
 }
 
 export function pledgeVersionsCard(title: string, rows: { versionNo: number; status: string; submittedAt?: string; reviewedAt?: string; opinion?: string | null; inForce: boolean }[], opinions: { name: string; text: string; at: string }[]): Card {

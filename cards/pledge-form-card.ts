@@ -1,7 +1,7 @@
 import { chineseDate } from '../src/domain/dates.js';
 import type { FieldErrors, PledgeDraft } from '../src/domain/pledge-form.js';
-import { LIMITS } from '../src/domain/pledge-form.js';
-import { button, card, datePicker, form, input, markdown, md, select, submitButton, type Card, type CardElement } from './card-kit.js';
+import { clipMark, LIMITS, pledgeChars } from '../src/domain/pledge-form.js';
+import { button, card, datePicker, fitsFeishu, form, head, input, markdown, md, select, submitButton, type Card, type CardElement } from './card-kit.js';
 
 export interface PledgeFormView {
   versionId: number;
@@ -21,8 +21,32 @@ export interface PledgeFormView {
 const err = (errors: FieldErrors, name: string): CardElement[] =>
   errors[name] ? [markdown(`<font color='red'>${md(errors[name]!, 100)}</font>`)] : [];
 
+/**
+ * Caps on each item field's shown text, tried in turn when the whole pledge does not fit one card
+ * (an old pledge, filed before LIMITS.total): Feishu refuses the card and the secretary would get
+ * nothing. A field cut short ends with clipMark, so saving the form keeps its hidden end. Such a
+ * form also has shorter placeholders: at 20 items they alone would push it over.
+ */
+const FIELD_CAPS = [150, 80, 40, 20] as const;
+
+function clip(text: string, cap: number | undefined): string {
+  if (cap === undefined || text.length <= cap) return text;
+  const shown = head(text, cap);
+  return `${shown}${clipMark(text.length - shown.length)}`;
+}
+
 /** The pledge form (附件2 as a card). Field names are the contract's (DESIGN.md). */
 export function pledgeFormCard(v: PledgeFormView): Card {
+  const whole = formCard(v);
+  if (fitsFeishu(whole)) return whole;
+  for (const cap of FIELD_CAPS) {
+    const shorter = formCard(v, cap);
+    if (fitsFeishu(shorter)) return shorter;
+  }
+  return tooLongCard(v);
+}
+
+function formCard(v: PledgeFormView, cap?: number): Card {
   const p = v.draft.profile;
   const ref = { pledge: v.versionId, rev: v.revision };
   const fields: CardElement[] = [
@@ -43,39 +67,58 @@ export function pledgeFormCard(v: PledgeFormView): Card {
   ];
   const slots = [...v.draft.items];
   for (let i = 0; i < (v.emptySlots ?? (slots.length === 0 ? 1 : 0)); i++) slots.push({ content: '', standard: '', due: '' });
+  let clipped = false;
   slots.forEach((it, i) => {
     const n = i + 1;
+    const content = clip(it.content, cap);
+    const standard = clip(it.standard, cap);
+    clipped ||= content !== it.content || standard !== it.standard;
     fields.push(
       markdown(`**承诺事项 ${n}**${it.follows ? '（再承诺）' : ''}`),
-      input(`item_${n}`, '承诺内容', { value: it.content, multiline: true, maxLength: LIMITS.content, placeholder: '承诺做什么（清空本项内容即删除此项）' }),
+      input(`item_${n}`, '承诺内容', { value: content, multiline: true, maxLength: LIMITS.content, placeholder: cap ? '清空即删除本项' : '承诺做什么（清空内容即删除本项，连同标准和时限）' }),
       ...err(v.errors, `item_${n}`),
-      input(`item_${n}_standard`, '标准/目标', { value: it.standard, multiline: true, maxLength: LIMITS.standard, placeholder: '做到什么程度，如何衡量' }),
+      input(`item_${n}_standard`, '标准/目标', { value: standard, multiline: true, maxLength: LIMITS.standard, placeholder: cap ? '标准/目标' : '做到什么程度，如何衡量' }),
       ...err(v.errors, `item_${n}_standard`),
       markdown('完成时限'),
       datePicker(`item_${n}_due`, '选择完成时限', it.due || undefined),
       ...err(v.errors, `item_${n}_due`),
     );
   });
-  fields.push(...err(v.errors, 'items'));
-  fields.push(
-    {
-      tag: 'column_set',
-      flex_mode: 'flow',
-      columns: [
-        { tag: 'column', width: 'auto', elements: [submitButton('预览并提交', { action: 'pledge.submit', mode: 'preview', ...ref }, 'preview')] },
-        { tag: 'column', width: 'auto', elements: [submitButton('添加一项', { action: 'pledge.add_item', ...ref }, 'add_item', 'default')] },
-        { tag: 'column', width: 'auto', elements: [submitButton('保存草稿', { action: 'pledge.save', ...ref }, 'save', 'default')] },
-      ],
-    },
-  );
+  const filled = v.draft.items;
+  fields.push(markdown(`<font color='grey'>共 ${filled.length} 项（最多 ${LIMITS.items} 项），承诺内容和标准合计 ${pledgeChars(filled)} 字（最多 ${LIMITS.total} 字）</font>`));
+  fields.push(...err(v.errors, 'items'), ...err(v.errors, 'items_size'));
+  const buttons = [
+    submitButton('预览并提交', { action: 'pledge.submit', mode: 'preview', ...ref }, 'preview'),
+    // No new slot past the limit: the form could only come back with "too many items".
+    slots.length < LIMITS.items ? submitButton('添加一项', { action: 'pledge.add_item', ...ref }, 'add_item', 'default') : undefined,
+    submitButton('保存草稿', { action: 'pledge.save', ...ref }, 'save', 'default'),
+  ].filter((b): b is CardElement => !!b);
+  fields.push({ tag: 'column_set', flex_mode: 'flow', columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [b] })) });
   const intro = [
     v.notice ? `<font color='orange'>${md(v.notice, 600)}</font>` : '',
     `${md(v.orgName, 100)} · ${v.year} 年度 · 第 ${v.versionNo} 版　截止：${chineseDate(v.deadline)}`,
+    clipped
+      ? `<font color='orange'>这份承诺书太长，卡片装不下全文：较长的内容只显示开头，末尾注明「后 N 字未显示」；不删这个注明，保存时这些字就原样保留。提交前请精简到最多 ${LIMITS.items} 项、合计 ${LIMITS.total} 字。</font>`
+      : '',
     Object.keys(v.errors).length ? `<font color='red'>有 ${Object.keys(v.errors).length} 处需要修改，见标红提示。</font>` : '已按名录和去年的承诺书预填，核对后点「预览并提交」。',
   ].filter(Boolean);
   return card(`${v.year}年度公开承诺书`, Object.keys(v.errors).length ? 'orange' : 'blue', [
     markdown(intro.join('\n')),
     form('pledge_form', fields),
     button('改用对话填写', { action: 'pledge.chat', ...ref }),
+  ]);
+}
+
+/** Last resort, for a pledge too long even with every field cut short (more items than a card holds). */
+function tooLongCard(v: PledgeFormView): Card {
+  const items = v.draft.items;
+  return card(`${v.year}年度公开承诺书`, 'orange', [
+    markdown(
+      [
+        `${md(v.orgName, 100)} · ${v.year} 年度 · 第 ${v.versionNo} 版　截止：${chineseDate(v.deadline)}`,
+        `<font color='red'>这份承诺书有 ${items.length} 项、合计 ${pledgeChars(items)} 字，一张卡片装不下，无法在卡片中修改（上限 ${LIMITS.items} 项、${LIMITS.total} 字）。请点「改用对话填写」逐项精简承诺内容和标准；对话中不能删去事项，要删去请联系系统管理员。</font>`,
+      ].join('\n'),
+    ),
+    button('改用对话填写', { action: 'pledge.chat', pledge: v.versionId, rev: v.revision }),
   ]);
 }

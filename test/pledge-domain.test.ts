@@ -52,6 +52,11 @@ describe('pledge form', () => {
     ]);
     expect(d.items).toEqual([{ key: 'k2', follows: 'k0', content: 'B', standard: 's', due: '2027-05-01' }]);
   });
+  it('clearing the content removes the item, though its date picker still sends the date', () => {
+    const slot = { key: 'k1', content: 'A', standard: 's', due: '2027-05-01' };
+    expect(readPledgeForm({ ...profile, item_1: '', item_1_standard: 's', item_1_due: '2027-05-01 +0800' }, [slot]).items).toEqual([]);
+    expect(readPledgeForm({ ...profile, item_1: '  \n ', item_1_standard: '', item_1_due: '2027-05-01 +0800' }, [slot]).items).toEqual([]);
+  });
   it('reports each problem at its field', () => {
     const e = validatePledge({ profile: { ...profile, name: '', gender: '不详', term_start: '2030-01-01' }, items: [{ content: 'x'.repeat(301), standard: '', due: '2026-12-31' }] }, 2027, '2027-01-05');
     expect(Object.keys(e).sort()).toEqual(['gender', 'item_1', 'item_1_due', 'item_1_standard', 'name', 'term_start']);

@@ -37,7 +37,35 @@ export const PROFILE_FIELDS: { name: keyof PledgeProfile; label: string; max: nu
   { name: 'contact', label: '联系方式', max: 50 },
 ];
 
-export const LIMITS = { content: 300, standard: 300, items: 20 } as const;
+/**
+ * What one pledge may hold, chosen by measuring the cards (test/pledge-card-size.test.ts): every
+ * card showing a pledge must stay under Feishu's 30 KB, and the form spends ~0.9 KB on each item's
+ * fields before any text, ~3 bytes on each Chinese character. At 20 items of 300 + 300 the form
+ * was 58 KB; at 10 items and 3,000 characters in all it is ~24 KB.
+ * `total` counts the content and standard of every item.
+ */
+export const LIMITS = { content: 300, standard: 300, items: 10, total: 3000 } as const;
+
+/** Characters of content and standard, the part of a pledge that can grow. */
+export const itemChars = (it: Pick<PledgeItemDraft, 'content' | 'standard'>): number => it.content.length + it.standard.length;
+export const pledgeChars = (items: Pick<PledgeItemDraft, 'content' | 'standard'>[]): number => items.reduce((sum, it) => sum + itemChars(it), 0);
+
+/**
+ * An old pledge longer than a card can hold is shown in the form with its long fields cut short
+ * and ended by this mark, which says how many characters are hidden. readPledgeForm puts the
+ * hidden end back from the server's draft: an untouched field keeps its text, an edited one keeps
+ * its unseen end, and deleting the mark drops that end on purpose.
+ */
+export const clipMark = (hidden: number): string => `…（后 ${hidden} 字未显示）`;
+const CLIPPED = /…（后 (\d{1,6}) 字未显示）$/;
+
+function unclip(value: string, stored: string | undefined): string {
+  const m = CLIPPED.exec(value);
+  if (!m || stored === undefined) return value;
+  const hidden = Number(m[1]);
+  if (hidden < 1 || hidden > stored.length) return value;
+  return `${value.slice(0, m.index)}${stored.slice(stored.length - hidden)}`;
+}
 
 export const emptyProfile = (): PledgeProfile => ({ name: '', gender: '', birth_month: '', position: '', term_start: '', contact: '' });
 
@@ -48,7 +76,9 @@ const GENDERS: Record<string, string> = { 男: '男', 女: '女', male: '男', f
 /**
  * Reads a submitted pledge form. `slots` are the items the card was built with (their keys
  * and links, from the server's draft — never from the client); extra item_<n> fields beyond
- * them are new items. An item slot left entirely empty is dropped (that is how items are removed).
+ * them are new items. An item whose content is cleared is dropped, whatever its standard and due
+ * date hold (that is how items are removed: the date picker sends its preset date back, so the
+ * three were never all empty for a prefilled item).
  */
 export function readPledgeForm(form: Record<string, unknown>, slots: PledgeItemDraft[]): PledgeDraft {
   const profile = emptyProfile();
@@ -66,12 +96,14 @@ export function readPledgeForm(form: Record<string, unknown>, slots: PledgeItemD
     if (m) max = Math.max(max, Number(m[1]));
   }
   const items: PledgeItemDraft[] = [];
-  for (let n = 1; n <= Math.min(max, LIMITS.items + 5); n++) {
-    const content = text(form[`item_${n}`]);
-    const standard = text(form[`item_${n}_standard`]);
-    const dueRaw = text(form[`item_${n}_due`]);
+  // A few fields past the limit are read so that validation can say "too many"; an old draft's
+  // own slots (from the server) are all read, or saving its form would drop the last ones.
+  for (let n = 1; n <= Math.min(max, Math.max(slots.length, LIMITS.items + 5)); n++) {
     const slot = slots[n - 1];
-    if (!content && !standard && !dueRaw) continue;
+    const content = unclip(text(form[`item_${n}`]), slot?.content);
+    if (!content) continue;
+    const standard = unclip(text(form[`item_${n}_standard`]), slot?.standard);
+    const dueRaw = text(form[`item_${n}_due`]);
     items.push({ key: slot?.key, follows: slot?.follows, content, standard, due: normalizeDate(dueRaw) ?? dueRaw });
   }
   return { profile, items };
@@ -99,13 +131,19 @@ export function validatePledge(d: PledgeDraft, year: number, today: string): Fie
     else if (d.profile.birth_month && d.profile.term_start.slice(0, 7) < d.profile.birth_month) e.term_start = '任职时间早于出生年月，请核对';
   }
   if (d.items.length === 0) e.item_1 = '请至少填写一项承诺事项';
-  if (d.items.length > LIMITS.items) e.items = `承诺事项最多 ${LIMITS.items} 项`;
+  if (d.items.length > LIMITS.items) e.items = `承诺事项最多 ${LIMITS.items} 项，现有 ${d.items.length} 项：请清空多余事项的承诺内容以删除它们`;
+  const chars = pledgeChars(d.items);
+  if (chars > LIMITS.total) {
+    // Each field may be within its own cap while the whole is not: name the longest item, where cutting helps most.
+    const longest = d.items.reduce((best, it, i) => (itemChars(it) > itemChars(d.items[best]!) ? i : best), 0);
+    e.items_size = `承诺事项共 ${chars} 字，超过上限 ${LIMITS.total} 字：请精简承诺内容或标准（第 ${longest + 1} 项最长，${itemChars(d.items[longest]!)} 字）`;
+  }
   d.items.forEach((it, i) => {
     const n = i + 1;
     if (!it.content) e[`item_${n}`] = `第 ${n} 项：请填写承诺内容`;
-    else if (it.content.length > LIMITS.content) e[`item_${n}`] = `第 ${n} 项：内容最多 ${LIMITS.content} 字`;
+    else if (it.content.length > LIMITS.content) e[`item_${n}`] = `第 ${n} 项：内容最多 ${LIMITS.content} 字，现有 ${it.content.length} 字`;
     if (!it.standard) e[`item_${n}_standard`] = `第 ${n} 项：请填写标准或目标`;
-    else if (it.standard.length > LIMITS.standard) e[`item_${n}_standard`] = `第 ${n} 项：标准最多 ${LIMITS.standard} 字`;
+    else if (it.standard.length > LIMITS.standard) e[`item_${n}_standard`] = `第 ${n} 项：标准最多 ${LIMITS.standard} 字，现有 ${it.standard.length} 字`;
     if (!it.due) e[`item_${n}_due`] = `第 ${n} 项：请选择完成时限`;
     else if (!normalizeDate(it.due)) e[`item_${n}_due`] = `第 ${n} 项：完成时限「${it.due.slice(0, 20)}」不是有效日期`;
     else if (!it.due.startsWith(`${year}-`)) e[`item_${n}_due`] = `第 ${n} 项：完成时限须在 ${year} 年内`;

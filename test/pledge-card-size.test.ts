@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { pledgeDecidedCard, pledgePreviewCard, pledgePublicationCard, pledgeReviewCard, pledgeStatusCard } from '../cards/pledge-cards.js';
+import { pledgeFormCard, type PledgeFormView } from '../cards/pledge-form-card.js';
+import type { PledgeView } from '../cards/pledge-view.js';
+import { LIMITS, readPledgeForm, validatePledge, type FieldErrors, type PledgeItemDraft, type PledgeProfile } from '../src/domain/pledge-form.js';
+import { buttonTexts, cardText, formDefaults } from './helpers/cards.js';
+
+/**
+ * Feishu refuses a card message whose request body is over 30 KB (error 230025, "卡片及富文本消息
+ * 请求体最大不能超过30KB"), and the outbox only logs the refusal: a review card that is too big
+ * never reaches the leader. The card travels as a JSON string inside the JSON body, so it is
+ * measured escaped, as sent, and kept 2 KB under the limit for the rest of the body.
+ */
+const FEISHU_MAX = 30 * 1024;
+const BUDGET = 28 * 1024;
+const wire = (c: unknown): number => Buffer.byteLength(JSON.stringify(JSON.stringify(c)), 'utf8');
+const plain = (c: unknown): number => Buffer.byteLength(JSON.stringify(c), 'utf8');
+
+function expectSendable(name: string, c: unknown): void {
+  expect(plain(c), `${name}: card JSON bytes`).toBeLessThanOrEqual(FEISHU_MAX);
+  expect(wire(c), `${name}: bytes in the request body`).toBeLessThanOrEqual(BUDGET);
+}
+
+const YEAR = 2027;
+const TODAY = '2027-01-05';
+// Every profile field at its own cap; Chinese text is 3 bytes a character, the heaviest a secretary types.
+const PROFILE: PledgeProfile = { name: '张'.repeat(30), gender: '男', birth_month: '1978-05', position: '职'.repeat(50), term_start: '2020-09-01', contact: '电'.repeat(50) };
+const ORG = '组'.repeat(100);
+
+/** LIMITS.items items holding LIMITS.total characters: the first with both fields at their cap, the rest sharing what is left. */
+function itemsAtLimits(ch = '诺'): PledgeItemDraft[] {
+  const items: PledgeItemDraft[] = [{ key: 'k1', content: ch.repeat(LIMITS.content), standard: ch.repeat(LIMITS.standard), due: '2027-12-31' }];
+  const rest = LIMITS.total - LIMITS.content - LIMITS.standard;
+  const others = LIMITS.items - 1;
+  for (let i = 0; i < others; i++) {
+    const share = Math.floor(rest / others) + (i < rest % others ? 1 : 0);
+    const content = Math.ceil(share / 2);
+    items.push({ key: `k${i + 2}`, content: ch.repeat(content), standard: ch.repeat(share - content), due: '2027-06-30' });
+  }
+  return items;
+}
+
+function formView(items: PledgeItemDraft[], errors: FieldErrors = {}): PledgeFormView {
+  // A returned pledge: the reviewer's opinion on top, as long as the form shows it.
+  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, notice: `退回意见：${'改'.repeat(600)}` };
+}
+
+function view(items: PledgeItemDraft[]): PledgeView {
+  return {
+    pledgeId: 1, versionId: 123456, versionNo: 3, revision: 42, status: 'approved', year: YEAR, orgName: ORG, orgCode: 'HENU-WXY-ZW', profile: PROFILE,
+    items: items.map((it, i) => ({ n: i + 1, key: it.key ?? `k${i}`, content: it.content, standard: it.standard, due: it.due, followsN: i ? i : undefined, done: false })),
+    signedBy: '张'.repeat(30), signedAt: '2027-01-05T02:00:00.000Z',
+    review: { opinion: '审'.repeat(500), reviewerName: '李'.repeat(30), reviewOrgName: ORG, reviewedAt: '2027-01-06T02:00:00.000Z' },
+    deadline: '2027-01-20',
+  };
+}
+
+const TIMES = { signedAt: '2027年1月5日 10:00', reviewedAt: '2027年1月6日 10:00' };
+
+/** Every read-only card a pledge is shown on, the status card with a 「第 n 项已完成」 button per item. */
+function readOnlyCards(v: PledgeView): [string, unknown][] {
+  return [
+    ['preview', pledgePreviewCard(v)],
+    ['status', pledgeStatusCard(v, TIMES, { canRevise: true })],
+    ['review', pledgeReviewCard(v, TIMES, { versionNo: 2 })],
+    ['decided', pledgeDecidedCard(v, TIMES, { approved: true, by: `${'李'.repeat(30)}（${ORG}）`, opinion: '审'.repeat(500), at: '2027年1月6日 10:00' })],
+    ['publication', pledgePublicationCard(v, TIMES)],
+  ];
+}
+
+const TRUNCATED = '完整内容请点「下载承诺书」';
+
+describe('a pledge at the limits fits every card it is shown on', () => {
+  const items = itemsAtLimits();
+
+  it('is a pledge the form accepts', () => {
+    expect(items).toHaveLength(LIMITS.items);
+    expect(items.reduce((n, it) => n + it.content.length + it.standard.length, 0)).toBe(LIMITS.total);
+    expect(validatePledge({ profile: PROFILE, items }, YEAR, TODAY)).toEqual({});
+  });
+
+  it('the form card, whole', () => {
+    const c = pledgeFormCard(formView(items));
+    expectSendable('form', c);
+    const d = formDefaults(c as unknown as Record<string, unknown>);
+    items.forEach((it, i) => {
+      expect(d[`item_${i + 1}`]).toBe(it.content);
+      expect(d[`item_${i + 1}_standard`]).toBe(it.standard);
+    });
+  });
+
+  it('the read-only cards, whole', () => {
+    for (const [name, c] of readOnlyCards(view(items))) {
+      expectSendable(name, c);
+      const text = cardText(c as Record<string, unknown>);
+      expect(text, name).not.toContain(TRUNCATED);
+      for (const it of items) expect(text, name).toContain(it.content);
+    }
+  });
+
+  it('with the characters that weigh most on the wire', () => {
+    // A quote is 4 bytes once escaped twice; & becomes &amp; in markdown, 5 bytes.
+    expectSendable('form of quotes', pledgeFormCard(formView(itemsAtLimits('"'))));
+    for (const [name, c] of readOnlyCards(view(itemsAtLimits('&')))) expectSendable(`${name} of &`, c);
+  });
+
+  it('the form with a problem at every field still fits, and keeps every word', () => {
+    const errors: FieldErrors = { items: `承诺事项最多 ${LIMITS.items} 项`, items_size: `承诺事项共 ${LIMITS.total + 1} 字，超过上限` };
+    for (const f of ['name', 'gender', 'birth_month', 'position', 'term_start', 'contact']) errors[f] = `${f}：出生年月格式应为 YYYY-MM，例如 1978-05`;
+    items.forEach((_, i) => {
+      for (const f of [`item_${i + 1}`, `item_${i + 1}_standard`, `item_${i + 1}_due`]) errors[f] = `第 ${i + 1} 项：完成时限「2027-13-45 +0800 xx」不是有效日期`;
+    });
+    const c = pledgeFormCard(formView(items, errors));
+    expectSendable('form with errors', c);
+    expect(readPledgeForm(formDefaults(c as unknown as Record<string, unknown>), items).items).toEqual(items);
+  });
+});
+
+describe('a pledge over the limits', () => {
+  it('is refused with what to shorten, naming the longest item', () => {
+    const items = itemsAtLimits();
+    items[LIMITS.items - 1]!.standard += '诺';
+    const e = validatePledge({ profile: PROFILE, items }, YEAR, TODAY);
+    expect(e.items_size).toBe(`承诺事项共 ${LIMITS.total + 1} 字，超过上限 ${LIMITS.total} 字：请精简承诺内容或标准（第 1 项最长，${LIMITS.content + LIMITS.standard} 字）`);
+    // The form shows it (the secretary sees it beside the items) and still fits.
+    const c = pledgeFormCard(formView(items, e));
+    expectSendable('form over the limit', c);
+    expect(cardText(c as unknown as Record<string, unknown>)).toContain(e.items_size!);
+  });
+
+  it('too many items is refused with how to remove one', () => {
+    const items = Array.from({ length: LIMITS.items + 1 }, (_, i) => ({ content: `事项${i}`, standard: '标准', due: '2027-06-30' }));
+    expect(validatePledge({ profile: PROFILE, items }, YEAR, TODAY).items).toBe(`承诺事项最多 ${LIMITS.items} 项，现有 ${LIMITS.items + 1} 项：请清空多余事项的承诺内容以删除它们`);
+    expect(buttonTexts(pledgeFormCard(formView(items)) as unknown as Record<string, unknown>)).not.toContain('添加一项');
+  });
+});
+
+describe('older, longer pledges (filed under the old limits) still reach their readers', () => {
+  // The old limits: 20 items of 300 + 300 characters; drafts could hold 25.
+  const old = (n: number, ch = '旧') => Array.from({ length: n }, (_, i) => ({ key: `o${i + 1}`, content: `${i + 1}${ch.repeat(LIMITS.content - 1)}`, standard: ch.repeat(LIMITS.standard), due: '2027-12-31' }));
+
+  it('read-only cards shorten the items and point to the Word file', () => {
+    for (const n of [20, 25]) {
+      for (const [name, c] of readOnlyCards(view(old(n)))) {
+        expectSendable(`${name} of ${n}`, c);
+        expect(cardText(c as Record<string, unknown>), name).toContain(TRUNCATED);
+        expect(buttonTexts(c as Record<string, unknown>), name).toContain('下载承诺书');
+      }
+    }
+    for (const [name, c] of readOnlyCards(view(old(60, '&')))) expectSendable(`${name} of 60 &`, c);
+  });
+
+  it('the form shows each long field cut short, and saving it untouched keeps every word', () => {
+    const items = old(20);
+    const c = pledgeFormCard(formView(items)) as unknown as Record<string, unknown>;
+    expectSendable('form of 20', c);
+    expect(cardText(c)).toContain('卡片装不下全文');
+    const sent = formDefaults(c);
+    expect(sent.item_1!.length).toBeLessThan(items[0]!.content.length);
+    expect(readPledgeForm(sent, items).items).toEqual(items);
+    // An edit of the shown part keeps the hidden end; deleting the mark drops it, on purpose.
+    const hiddenEnd = /…（后 \d+ 字未显示）$/;
+    const edited = readPledgeForm({ ...sent, item_1: `新${sent.item_1!}`, item_2: sent.item_2!.replace(hiddenEnd, '') }, items).items;
+    expect(edited[0]!.content).toBe(`新${items[0]!.content}`);
+    expect(items[1]!.content.startsWith(edited[1]!.content)).toBe(true);
+    expect(edited[1]!.content.length).toBeLessThan(items[1]!.content.length);
+  });
+
+  it('a form too long even cut short says what to do instead', () => {
+    const c = pledgeFormCard(formView(old(25))) as unknown as Record<string, unknown>;
+    expectSendable('form of 25', c);
+    expect(cardText(c)).toContain('改用对话填写');
+    expect(buttonTexts(c)).toEqual(['改用对话填写']);
+  });
+});

@@ -68,7 +68,9 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
       : v.status === 'approved'
         ? opts.openRevision
           ? `第 ${opts.openRevision.versionNo} 版修订${STATUS_LABELS[opts.openRevision.status as PledgeView['status']] ?? ''}中；审定前本版继续有效。`
-          : '已审定并公示。回头审诺时可「修订承诺」；某项完成后可「标记完成」并再承诺。'
+          : v.groups > 0
+            ? '已审定并公示。回头审诺时可「修订承诺」；某项完成后可「标记完成」并再承诺。'
+            : `已审定，但本组织还没有绑定群，暂未公示：在组织的群里发送「@践诺助手 绑定 ${md(v.orgCode, 64)}」后自动公示。回头审诺时可「修订承诺」。`
         : '';
   const itemButtons: CardElement[] =
     v.status === 'approved' && opts.canRevise && !opts.openRevision
@@ -95,6 +97,7 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
 export function pledgeReviewCard(whole: PledgeView, t: Times, previous?: { versionNo: number }): Card {
   return fitted(whole, false, (v, note) => card(`待审定：${v.orgName} ${v.year}年度公开承诺书`, 'purple', compact([
     markdown(`第 ${v.versionNo} 版${previous ? `（修订，替换第 ${previous.versionNo} 版）` : ''}　提交：${md(v.signedBy ?? '', 30)} ${t.signedAt ?? ''}`),
+    v.previousReturn ? markdown(`**上次退回意见**：${md(v.previousReturn, 500)}\n<font color='grey'>这是退回后重新提交的版本，请核对是否已按意见修改。</font>`) : undefined,
     ...pledgeBody(v),
     ...note,
     form('review_form', [
@@ -127,14 +130,16 @@ export function pledgePublicationCard(whole: PledgeView, t: Times): Card {
     reviewLine(v, t.reviewedAt),
     form('opinion_form', [
       input('suggestion', '意见和建议', { multiline: true, maxLength: 500, placeholder: '对本承诺的意见和建议（书记和上级可见）' }),
-      row(submitButton('提交意见', { action: 'pledge.comment', pledge: v.versionId }, 'comment', 'default'), button('下载承诺书', { action: 'pledge.download', pledge: v.versionId })),
+      submitButton('提交意见', { action: 'pledge.comment', pledge: v.versionId }, 'comment', 'default'),
     ]),
+    // Outside the form: every button in a form must be a named submit or reset (Feishu's form rules).
+    button('下载承诺书', { action: 'pledge.download', pledge: v.versionId }),
   ])));
 }
 
 export function pledgeVersionsCard(title: string, rows: { versionNo: number; status: string; submittedAt?: string; reviewedAt?: string; opinion?: string | null; inForce: boolean }[], opinions: { name: string; text: string; at: string }[]): Card {
   const lines = rows.map(
-    (r) => `**第 ${r.versionNo} 版** · ${STATUS_LABELS[r.status as PledgeView['status']] ?? r.status}${r.inForce ? ' · **现行**' : ''}\n<font color='grey'>${r.submittedAt ? `提交 ${r.submittedAt}` : '未提交'}${r.reviewedAt ? `　审定 ${r.reviewedAt}` : ''}</font>${r.opinion ? `\n意见：${md(r.opinion, 200)}` : ''}`,
+    (r) => `**第 ${r.versionNo} 版** · ${STATUS_LABELS[r.status as PledgeView['status']] ?? r.status}${r.inForce ? ' · **现行**' : ''}\n<font color='grey'>${r.submittedAt ? `提交 ${r.submittedAt}` : '未提交'}${r.reviewedAt ? `　审定 ${r.reviewedAt}` : ''}</font>${r.opinion ? `\n${r.status === 'submitted' ? '上次退回意见' : '意见'}：${md(r.opinion, 200)}` : ''}`,
   );
   const ops = opinions.map((o) => `· ${md(o.name, 30)}（${o.at}）：${md(o.text, 300)}`);
   return card(title, 'grey', compact([markdown(lines.join('\n\n') || '（暂无版本）'), ops.length ? markdown(`**党员群众意见**\n${ops.join('\n')}`) : undefined]));

@@ -15,6 +15,10 @@ export interface PledgeView {
   signedBy: string | null;
   signedAt: string | null;
   review: { opinion: string; reviewerName: string; reviewOrgName: string; reviewedAt: string } | null;
+  /** Awaiting review again after a return: the opinion it was returned with, to check against. */
+  previousReturn: string | null;
+  /** Group chats bound to the organization: where an approved pledge is published (0: nowhere yet). */
+  groups: number;
   /** The pledge deadline in force for this organization. */
   deadline: string;
 }

@@ -51,6 +51,9 @@ function view(items: PledgeItemDraft[]): PledgeView {
     items: items.map((it, i) => ({ n: i + 1, key: it.key ?? `k${i}`, content: it.content, standard: it.standard, due: it.due, followsN: i ? i : undefined, done: false })),
     signedBy: '张'.repeat(30), signedAt: '2027-01-05T02:00:00.000Z',
     review: { opinion: '审'.repeat(500), reviewerName: '李'.repeat(30), reviewOrgName: ORG, reviewedAt: '2027-01-06T02:00:00.000Z' },
+    // Worst cases: a review card with the opinion it was returned with, a status card with no group.
+    previousReturn: '退'.repeat(600),
+    groups: 0,
     deadline: '2027-01-20',
   };
 }

@@ -1,6 +1,6 @@
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonValue, cardOf, cardText, formDefaults } from './helpers/cards.js';
+import { buttonValue, cardOf, cardText, formDefaults, looseFormButtons } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
 import { FORM as BASE_FORM, GROUP, LEADER, NOW, OTHER_LEADER, OTHER_SEC, privateChat, SEC } from './helpers/pledge.js';
@@ -100,6 +100,8 @@ describe('the annual pledge, through the door', () => {
   it('resubmitted with the form values, approved, published in the group', async () => {
     const res = await press(SEC, { action: 'pledge.submit', pledge: buttonValue(formCard, '预览并提交').pledge, rev: buttonValue(formCard, '预览并提交').rev }, { ...FORM, item_2_standard: '3 名学生期末全部通过考试' });
     expect(res.toast?.type).toBe('success');
+    // The reviewer sees what the pledge was returned for, to check the changes against.
+    expect(cardText(lastCard(P2P(LEADER)))).toContain('上次退回意见**：第二项标准请量化到具体人数');
     const approve = buttonValue(lastCard(P2P(LEADER)), '审定通过');
     const expired = await press(LEADER, firstReview, { opinion: '旧卡片' });
     expect(expired.toast?.content).toContain('过期');
@@ -107,6 +109,8 @@ describe('the annual pledge, through the door', () => {
     expect(r.toast?.content).toContain('公示');
     const pub = h.emu.inChat(GROUP).at(-1)!;
     expect(textOf(pub.content)).toContain('公示');
+    // Feishu's form rules: every button inside a form is a named submit (or reset).
+    expect(looseFormButtons(cardOf(pub))).toEqual([]);
     expect(textOf(pub.content)).toContain('同意，请抓好落实');
     expect(textOf(pub.content)).toContain('文学院党委');
     const approveAgain = await press(LEADER, approve, { opinion: '再次' });

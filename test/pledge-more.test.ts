@@ -171,6 +171,9 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     await press(YJS_SEC, buttonValue(preview.card!.data, '确认提交'));
     const decided = await press(LEADER, buttonValue(cardOf(lastMsg(LEADER)), '审定通过'), { opinion: '同意' });
     expect(decided.toast?.content).toContain('未公示');
+    // The secretary is told it is not published yet, and how to get it published.
+    expect(cardText(cardOf(lastMsg(YJS_SEC)))).toContain('暂未公示');
+    expect(cardText(cardOf(lastMsg(YJS_SEC)))).toContain('绑定 HENU-WXY-YJS');
     const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];
     await h.say({ openId: LEADER, chatId: 'oc_g_yjs_new', chatType: 'group', text: '@_user_1 绑定 HENU-WXY-YJS', mentions });
     await h.settle();

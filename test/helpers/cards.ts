@@ -52,3 +52,19 @@ export function cardText(card: Json): string {
   });
   return out.join('\n');
 }
+
+/**
+ * Buttons inside a form that are not a named submit or reset: Feishu's form rules require every
+ * button in a form to be one (or the card is refused). Their texts; empty when the card is right.
+ */
+export function looseFormButtons(card: Json): string[] {
+  const loose: string[] = [];
+  walk(card, (o) => {
+    if (o.tag !== 'form') return;
+    walk(o.elements, (b) => {
+      const kind = b.form_action_type;
+      if (b.tag === 'button' && !((kind === 'submit' || kind === 'reset') && typeof b.name === 'string')) loose.push(String((b.text as Json | undefined)?.content));
+    });
+  });
+  return loose;
+}

@@ -83,7 +83,7 @@ export async function submitPledge(deps: Deps, input: { openId: string; versionI
   const errors = validatePledge(draft, ctx.pledge.year, localDate(now, deps.timeZone));
   if (Object.keys(errors).length) return { kind: 'form', form: await formViewOf(deps, ctx, errors), message: `有 ${Object.keys(errors).length} 处需要修改` };
   const person = await personByOpenId(deps.db, input.openId);
-  const ok = await transition(deps.db, ctx.version.id, ['draft', 'returned'], 'submitted', { submitted_by: input.openId, submitted_by_name: person?.name ?? draft.profile.name, submitted_at: now.toISOString(), opinion: null, reviewed_by: null, reviewed_by_name: null, reviewed_at: null, review_org_id: null }, now, rev);
+  const ok = await transition(deps.db, ctx.version.id, ['draft', 'returned'], 'submitted', { submitted_by: input.openId, submitted_by_name: person?.name ?? draft.profile.name, submitted_at: now.toISOString(), reviewed_by: null, reviewed_by_name: null, reviewed_at: null, review_org_id: null }, now, rev);
   if (!ok) return { kind: 'refused', reason: '这份承诺书已提交，正在等待上级审定，不能重复提交。' };
   await appendAudit(deps.db, { actor: input.openId, action: 'pledge.submit', entity: 'pledge_version', entityId: ctx.version.id, before: { status: ctx.version.status }, after: { status: 'submitted', org: ctx.org.code, year: ctx.pledge.year, version: ctx.version.version_no } }, now);
   const fresh = (await loadPledgeContext(deps, ctx.version.id))!;

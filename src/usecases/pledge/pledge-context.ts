@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { orgById } from '../../../db/repos/directory.js';
+import { chatsOf, orgById } from '../../../db/repos/directory.js';
 import { itemsOf, pledgeById, profileOf, versionById } from '../../../db/repos/pledges.js';
 import type { Organization, PledgeRow, PledgeVersionRow } from '../../../db/schema.js';
 import type { PledgeView } from '../../../cards/pledge-view.js';
@@ -29,11 +29,12 @@ export async function loadPledgeContext(deps: Deps, versionId: number): Promise<
   const pledge = await pledgeById(deps.db, version.pledge_id);
   const org = pledge ? await orgById(deps.db, pledge.org_id) : undefined;
   if (!pledge || !org) return undefined;
-  const [items, done, reviewOrg, deadline] = await Promise.all([
+  const [items, done, reviewOrg, deadline, groups] = await Promise.all([
     itemsOf(deps.db, version.id),
     deps.db.selectFrom('item_states').select('item_key').where('pledge_id', '=', pledge.id).execute(),
     version.review_org_id ? orgById(deps.db, version.review_org_id) : Promise.resolve(undefined),
     deadlineFor(deps, org.path, pledge.year, 'pledge'),
+    chatsOf(deps.db, org.id),
   ]);
   const doneKeys = new Set(done.map((d) => d.item_key));
   // A re-pledge points at the completed item it follows; show that item's number in this version.
@@ -66,6 +67,9 @@ export async function loadPledgeContext(deps: Deps, versionId: number): Promise<
       version.reviewed_at && version.status !== 'returned'
         ? { opinion: version.opinion ?? '', reviewerName: version.reviewed_by_name ?? '', reviewOrgName: reviewOrg?.name ?? '', reviewedAt: version.reviewed_at }
         : null,
+    // A resubmission keeps the opinion it was returned with until it is decided again.
+    previousReturn: version.status === 'submitted' && version.opinion ? version.opinion : null,
+    groups: groups.length,
     deadline,
   };
   const fmt = (iso: string | null) => (iso ? chineseDateTime(new Date(iso), deps.timeZone) : undefined);

@@ -71,7 +71,9 @@ export function createDoor(opts: DoorOptions): (c: Context) => Promise<Response>
       if (!CardAction.safeParse(env.data.event).success) return c.json({ error: 'malformed card action' }, 400);
       return c.json(await intake.card(eventId, env.data.event, verdict.text));
     }
-    if (type === 'im.chat.member.bot.added_v1' && !BotAdded.safeParse(env.data.event).success) return c.json({ error: 'malformed bot added event' }, 400);
+    if ((type === 'im.chat.member.bot.added_v1' || type === 'im.chat.member.bot.deleted_v1') && !BotAdded.safeParse(env.data.event).success) {
+      return c.json({ error: 'malformed bot membership event' }, 400);
+    }
 
     let keys = [eventId];
     let chatId: string | null = null;

@@ -1,5 +1,6 @@
 import { finishDelivery, leaseDelivery, pendingDeliveries, retryDeliveryLater } from '../db/repos/inbound.js';
 import { onBotAdded } from '../handlers/on-bot-added.js';
+import { onBotRemoved } from '../handlers/on-bot-removed.js';
 import { onCardAction, type CardActionTable } from '../handlers/on-card-action.js';
 import { onMessage, type MessageRoutes } from '../handlers/on-message.js';
 import { Envelope } from './lark/envelopes.js';
@@ -38,6 +39,9 @@ export async function processDelivery(deps: Deps, routes: DeliveryRoutes, key: s
         break;
       case 'im.chat.member.bot.added_v1':
         await onBotAdded(deps, env.event, env.header.event_id);
+        break;
+      case 'im.chat.member.bot.deleted_v1':
+        await onBotRemoved(deps, env.event);
         break;
       case 'card.action.trigger':
         // A press is answered as it is handled (answer-card.ts), under a lease; it is found here

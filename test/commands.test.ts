@@ -192,6 +192,23 @@ describe('chat commands', () => {
     expect(got[0]).toContain('组织编码');
   });
 
+  it('removed from a bound group, unbinds it (audited) and says nothing there', async () => {
+    await ask('ou_uadmin', 'oc_g_gone', '绑定 U-A-1');
+    expect((await orgOfChat(h.deps.db, 'oc_g_gone'))?.code).toBe('U-A-1');
+    h.emu.reset();
+    const before = await auditCount();
+    const res = await h.post('im.chat.member.bot.deleted_v1', botAddedEvent('oc_g_gone', 'ou_owner'));
+    expect(res.status).toBe(200);
+    await h.settle();
+    expect(await orgOfChat(h.deps.db, 'oc_g_gone')).toBeUndefined();
+    expect(await auditCount()).toBe(before + 1);
+    expect(h.emu.requests).toHaveLength(0);
+    // Removed from a group that was never bound: nothing to do.
+    await h.post('im.chat.member.bot.deleted_v1', botAddedEvent('oc_g_never', 'ou_owner'));
+    await h.settle();
+    expect(await auditCount()).toBe(before + 1);
+  });
+
   it('the me.show button sends the me card privately to whoever pressed it', async () => {
     const res = await h.press({ openId: 'ou_sec', value: { action: 'me.show' }, chatId: 'oc_g_cards', messageId: 'om_help_card' });
     expect(res.status).toBe(200);

@@ -90,7 +90,7 @@ describe.each(['/lark/events', '/lark/card'])('the door at %s', (path) => {
     await refused(sealEvent(h.creds, v1, h.clock.now().getTime()), 400);
   });
 
-  it.each(['im.message.receive_v1', 'card.action.trigger', 'im.chat.member.bot.added_v1'])('refuses a sealed %s whose event is malformed with 400', async (type) => {
+  it.each(['im.message.receive_v1', 'card.action.trigger', 'im.chat.member.bot.added_v1', 'im.chat.member.bot.deleted_v1'])('refuses a sealed %s whose event is malformed with 400', async (type) => {
     await refused(h.seal(type, { message: { chat_id: 42 }, operator: {}, chat_id: null }), 400);
   });
 

@@ -60,4 +60,7 @@ export const BotAdded = z.object({
 });
 export type BotAdded = z.infer<typeof BotAdded>;
 
+/** im.chat.member.bot.deleted_v1 (the bot removed from a group, or the group dissolved): the same shape. */
+export const BotRemoved = BotAdded;
+
 export const TextContent = z.object({ text: z.string() });

@@ -142,7 +142,16 @@ export function pledgeVersionsCard(title: string, rows: { versionNo: number; sta
     (r) => `**第 ${r.versionNo} 版** · ${STATUS_LABELS[r.status as PledgeView['status']] ?? r.status}${r.inForce ? ' · **现行**' : ''}\n<font color='grey'>${r.submittedAt ? `提交 ${r.submittedAt}` : '未提交'}${r.reviewedAt ? `　审定 ${r.reviewedAt}` : ''}</font>${r.opinion ? `\n${r.status === 'submitted' ? '上次退回意见' : '意见'}：${md(r.opinion, 200)}` : ''}`,
   );
   const ops = opinions.map((o) => `· ${md(o.name, 30)}（${o.at}）：${md(o.text, 300)}`);
-  return card(title, 'grey', compact([markdown(lines.join('\n\n') || '（暂无版本）'), ops.length ? markdown(`**党员群众意见**\n${ops.join('\n')}`) : undefined]));
+  const build = (shown: number, total: number) =>
+    card(title, 'grey', compact([
+      markdown(lines.join('\n\n') || '（暂无版本）'),
+      shown ? markdown(`**党员群众意见**${shown < total ? `（最近 ${shown} 条，共 ${total} 条）` : ''}\n${ops.slice(0, shown).join('\n')}`) : undefined,
+    ]));
+  // Opinions are newest first: while the card is over Feishu's size, show fewer of them.
+  let shown = ops.length;
+  let built = build(shown, ops.length);
+  while (!fitsFeishu(built) && shown > 1) built = build((shown = Math.floor(shown / 2)), ops.length);
+  return built;
 }
 
 export function chooseOrgCard(orgs: { code: string; name: string }[]): Card {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pledgeDecidedCard, pledgePreviewCard, pledgePublicationCard, pledgeReviewCard, pledgeStatusCard } from '../cards/pledge-cards.js';
+import { pledgeDecidedCard, pledgePreviewCard, pledgePublicationCard, pledgeReviewCard, pledgeStatusCard, pledgeVersionsCard } from '../cards/pledge-cards.js';
 import { pledgeFormCard, type PledgeFormView } from '../cards/pledge-form-card.js';
 import type { PledgeView } from '../cards/pledge-view.js';
 import { LIMITS, readPledgeForm, validatePledge, type FieldErrors, type PledgeItemDraft, type PledgeProfile } from '../src/domain/pledge-form.js';
@@ -174,5 +174,14 @@ describe('older, longer pledges (filed under the old limits) still reach their r
     expectSendable('form of 25', c);
     expect(cardText(c)).toContain('改用对话填写');
     expect(buttonTexts(c)).toEqual(['改用对话填写']);
+  });
+
+  it('the history card shows fewer member opinions, newest first, rather than go over the size', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => ({ versionNo: i + 1, status: 'superseded', submittedAt: '2027年1月5日 10:00', reviewedAt: '2027年1月6日 10:00', opinion: '见'.repeat(200), inForce: false }));
+    const opinions = Array.from({ length: 30 }, (_, i) => ({ name: '王'.repeat(30), text: `${i}${'意'.repeat(299)}`, at: '2027年2月1日 10:00' }));
+    const c = pledgeVersionsCard('文学院中文系党支部 2027年度承诺书 · 版本', rows, opinions) as unknown as Record<string, unknown>;
+    expectSendable('versions', c);
+    expect(cardText(c)).toMatch(/最近 \d+ 条，共 30 条/);
+    expect(cardText(c)).toContain(`0${'意'.repeat(20)}`); // the newest is kept
   });
 });

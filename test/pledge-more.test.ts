@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tableToRecords } from '../src/domain/csv.js';
+import { LIMITS } from '../src/domain/pledge-form.js';
 import { importDirectory } from '../src/usecases/import-directory.js';
 import { buttonValue, cardOf, cardText } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
@@ -57,6 +58,19 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(v.status).toBe('submitted');
     expect(JSON.parse(v.profile)).toMatchObject({ gender: '男', birth_month: '1978-05', term_start: '2020-09-01' });
     expect(cardText(cardOf(lastMsg(LEADER)))).toContain('每月组织一次主题党日');
+  });
+
+  it('the dialog offers no item past the most a pledge may hold', async () => {
+    await say(SEC, '承诺');
+    const ten: Record<string, string> = { ...FORM };
+    for (let n = 1; n <= LIMITS.items; n++) Object.assign(ten, { [`item_${n}`]: `第${n}项承诺`, [`item_${n}_standard`]: '标准', [`item_${n}_due`]: '2027-12-31' });
+    expect((await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '保存草稿'), ten)).toast?.type).toBe('success');
+    let reply = await say(SEC, '承诺 对话');
+    for (let i = 0; i < 6 + 3 * LIMITS.items && !reply.includes('回复「提交」'); i++) {
+      expect(reply).not.toContain('还要添加一项吗');
+      reply = await say(SEC, '跳过');
+    }
+    expect(reply).toContain('回复「提交」');
   });
 
   it('取消 leaves the dialog and keeps the draft', async () => {

@@ -2,7 +2,7 @@ import { saveDialog, clearDialog, type DialogState } from '../../db/repos/dialog
 import { draftOf, saveDraft, versionById } from '../../db/repos/pledges.js';
 import { pledgePreviewCard, pledgeStatusCard } from '../../cards/pledge-cards.js';
 import { chineseDate, localDate, normalizeDate, normalizeMonth } from '../../src/domain/dates.js';
-import { PROFILE_FIELDS, validatePledge, type PledgeDraft, type PledgeProfile } from '../../src/domain/pledge-form.js';
+import { LIMITS, PROFILE_FIELDS, validatePledge, type PledgeDraft, type PledgeProfile } from '../../src/domain/pledge-form.js';
 import { canFile } from '../../src/domain/pledge-rules.js';
 import type { Deps } from '../../src/usecases/deps.js';
 import { submitPledge } from '../../src/usecases/pledge/file-pledge.js';
@@ -56,7 +56,10 @@ function next(step: Step, draft: PledgeDraft): Step {
   }
   if (step.k === 'item') {
     const j = ITEM_PARTS.indexOf(step.part);
-    return j < 2 ? { k: 'item', n: step.n, part: ITEM_PARTS[j + 1]! } : draft.items.length > step.n ? { k: 'item', n: step.n + 1, part: 'content' } : { k: 'more', n: step.n };
+    if (j < 2) return { k: 'item', n: step.n, part: ITEM_PARTS[j + 1]! };
+    if (draft.items.length > step.n) return { k: 'item', n: step.n + 1, part: 'content' };
+    // At the most a pledge may hold, it is not offered another item.
+    return step.n >= LIMITS.items ? { k: 'confirm' } : { k: 'more', n: step.n };
   }
   return { k: 'confirm' };
 }

@@ -165,7 +165,8 @@ export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
     } catch {
       return c.json({ code: 230001, msg: 'content is not JSON' }, 400);
     }
-    if (b.msg_type === 'interactive' && b.content.length > 30 * 1024) return c.json({ code: 230025, msg: 'card content too large' }, 400);
+    // Feishu's limit is on the request body in bytes (230025: 请求体最大不能超过30KB), not characters.
+    if (b.msg_type === 'interactive' && new TextEncoder().encode(JSON.stringify(b)).length > 30 * 1024) return c.json({ code: 230025, msg: 'card content too large' }, 400);
     const chatId = idType === 'open_id' ? emu.p2pChatId(b.receive_id) : b.receive_id;
     return c.json(messageData(await store({ chatId, receiveId: b.receive_id, receiveIdType: idType, msgType: b.msg_type, content: b.content, uuid: b.uuid, replyTo: undefined })));
   });

@@ -151,19 +151,8 @@ describe('the outbox: throttling and retry', () => {
     await h.drain();
     expect(h.emu.inChat('oc_ord').map((m) => textOf(m.content))).toEqual(['n=0', 'n=1', 'n=2']);
   });
-});
 
-describe('the outbox: throttled answers are waited out, never failures', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
-  const sends = () => messageSends(h);
-  const row = (key: string) => h.deps.db.selectFrom('outbox').selectAll().where('uuid', '=', key).executeTakeFirstOrThrow();
+  // Throttled answers are waited out, never failures.
   const appLimited = (times: number, reset: string, status = 429) =>
     h.emu.faults.push({ path: '/im/v1/messages', status, body: { code: 99991400, msg: 'rate limited' }, headers: { 'x-ogw-ratelimit-reset': reset }, times });
 

@@ -30,3 +30,10 @@ export function migrateSqlite(db: BetterSqlite3.Database, dir = MIGRATIONS_DIR):
   }
   return done;
 }
+
+/** Migrations not yet applied to `db`, read only (a dry run must not write, even a migration). */
+export function pendingMigrations(db: BetterSqlite3.Database, dir = MIGRATIONS_DIR): string[] {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'd1_migrations'").get() !== undefined;
+  const applied = new Set(hasTable ? (db.prepare('SELECT name FROM d1_migrations').all() as { name: string }[]).map((r) => r.name) : []);
+  return readdirSync(dir).filter((f) => f.endsWith('.sql') && !applied.has(f)).sort();
+}

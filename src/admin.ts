@@ -4,7 +4,9 @@ import pino from 'pino';
 import { readAudit } from '../db/repos/audit.js';
 import { failedOutbox } from '../db/repos/outbox.js';
 import { D1Unavailable, openD1Proxy } from '../db/open-d1-proxy.js';
-import { openSqlite } from '../db/open-sqlite.js';
+import { existsSync } from 'node:fs';
+import { pendingMigrations } from '../db/migrate-sqlite.js';
+import { openSqlite, sqlitePath } from '../db/open-sqlite.js';
 import { deadlineCommand, exportLedgerCommand, exportPledgeCommand, PLEDGE_USAGE } from './cli/pledge-commands.js';
 import { D1_USAGE, d1Env, d1OnlyCommand, noD1Credentials, parseDbFlags } from './cli/d1-admin.js';
 import { readTable } from './cli/read-table.js';
@@ -12,6 +14,7 @@ import { sandboxCommand } from './cli/sandbox-command.js';
 import { createDeps } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
 import { verifyChain } from './domain/audit-hash.js';
+import { parseInstant } from './domain/dates.js';
 import { sandboxCredentials } from './sandbox/sandbox-credentials.js';
 import { tick } from './tick.js';
 import { importDirectory } from './usecases/import-directory.js';
@@ -38,12 +41,28 @@ async function main(argv: string[]): Promise<number> {
     return cmd ? 0 : 2;
   }
   if (flags.d1 && (cmd === 'migrate' || cmd === 'sandbox')) return await d1OnlyCommand(cmd, flags.d1);
-  const { db, close, vars } = flags.d1 ? await openD1Proxy(flags.d1) : { ...openSqlite(config.databaseUrl), vars: undefined };
+  // A dry run writes nothing: not a new database where DATABASE_URL is mistyped, not a migration.
+  const dryRun = cmd === 'tick' && rest.includes('--dry-run');
+  if (dryRun && !flags.d1) {
+    const path = sqlitePath(config.databaseUrl);
+    if (path !== ':memory:' && !existsSync(path)) {
+      console.error(`数据库文件不存在 (no database): ${path}。请检查 DATABASE_URL。`);
+      return 1;
+    }
+  }
+  const opened = flags.d1 ? undefined : openSqlite(config.databaseUrl, { migrate: !dryRun });
+  const { db, close, vars } = opened ? { ...opened, vars: undefined } : await openD1Proxy(flags.d1!);
   try {
     if (vars) config = loadConfig(d1Env(vars, process.env));
+    if (dryRun && opened && pendingMigrations(opened.raw).length > 0) {
+      console.error('数据库还未迁移到最新 (migrations pending)：先运行 npm run admin -- migrate，再试运行。');
+      return 1;
+    }
     const logger = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+    // A dry run sends nothing, so it needs no credentials (the sandbox's would be stored on first use).
+    const dryRunLark = { appId: 'dry-run', appSecret: 'dry-run', encryptKey: 'dry-run', verificationToken: 'dry-run', domain: config.larkDomain };
     const makeDeps = async (now?: () => Date) =>
-      createDeps({ db, lark: config.lark ?? (flags.d1 ? noD1Credentials() : await sandboxCredentials(db, config.port)), logger, timeZone: config.timeZone, now });
+      createDeps({ db, lark: config.lark ?? (dryRun ? dryRunLark : flags.d1 ? noD1Credentials() : await sandboxCredentials(db, config.port)), logger, timeZone: config.timeZone, now });
     switch (cmd) {
       case 'migrate':
         console.log('数据库已是最新 (migrations applied).');
@@ -81,9 +100,9 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'tick': {
         const { values } = parseArgs({ args: rest, options: { at: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
-        const at = values.at ? new Date(values.at) : new Date();
-        if (Number.isNaN(at.getTime())) {
-          console.error(`--at 不是有效的时间: ${values.at}（例如 2027-01-19T09:00:00+08:00）`);
+        const at = values.at !== undefined ? parseInstant(values.at, config.timeZone) : new Date();
+        if (!at) {
+          console.error(`--at 不是有效的时间: ${values.at}（ISO 8601，例如 2027-01-19T09:00:00+08:00；不带时区按 ${config.timeZone} 理解）`);
           return 2;
         }
         const started = Date.now();
@@ -113,10 +132,22 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** What went wrong, for the operator: a known kind in a sentence, anything else by its message. */
+function explain(err: unknown): string {
+  if (err instanceof ConfigError || err instanceof D1Unavailable) return err.message;
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (code.startsWith('ERR_PARSE_ARGS')) return `参数有误 (bad arguments): ${message}\n${USAGE}`;
+  if (code === 'ENOENT') return `找不到文件或目录 (not found): ${message}`;
+  if (code === 'SQLITE_BUSY') return `数据库正忙 (database busy)：${message}。稍后重试；若 npm start 正在大量写入，可等它空闲。`;
+  return `出错了 (error): ${message}`;
+}
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  console.error(err instanceof ConfigError || err instanceof D1Unavailable ? err.message : err);
+  console.error(explain(err));
+  if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) console.error(err.stack);
   process.exitCode = 1;
   // A remote D1 session that failed to start can leave wrangler's proxy running: don't wait on it.
   if (err instanceof D1Unavailable) process.exit();

@@ -73,7 +73,10 @@ export async function processDelivery(deps: Deps, routes: DeliveryRoutes, key: s
  * due again): handle them now, oldest first. Rows younger than `olderThanMs` are left to the live
  * queue; rows in someone's hands are skipped (and processDelivery leases each before handling).
  */
-export async function recoverDeliveries(deps: Deps, routes: DeliveryRoutes, olderThanMs = 30_000): Promise<number> {
+/** Recovery leaves deliveries younger than this to the live queue. */
+export const RECOVER_AFTER_MS = 30_000;
+
+export async function recoverDeliveries(deps: Deps, routes: DeliveryRoutes, olderThanMs = RECOVER_AFTER_MS): Promise<number> {
   const now = deps.now();
   const rows = await pendingDeliveries(deps.db, now, 500, new Date(now.getTime() - olderThanMs));
   let handled = 0;

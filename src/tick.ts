@@ -1,5 +1,7 @@
 import { ROUTES } from './compose.js';
-import { recoverDeliveries } from './process-delivery.js';
+import { pendingDeliveries } from '../db/repos/inbound.js';
+import { dueOutbox } from '../db/repos/outbox.js';
+import { recoverDeliveries, RECOVER_AFTER_MS } from './process-delivery.js';
 import type { Deps } from './usecases/deps.js';
 
 export interface TickReport {
@@ -22,8 +24,19 @@ export interface TickReport {
  */
 export async function tick(deps: Deps, opts: { dryRun?: boolean; maxMs?: number; recover?: boolean } = {}): Promise<TickReport> {
   const at = deps.now().toISOString();
-  if (opts.dryRun) return { at, recovered: 0, sent: 0, retried: 0, failed: 0, deferred: 0, planned: [] };
+  if (opts.dryRun) return { at, recovered: 0, sent: 0, retried: 0, failed: 0, deferred: 0, planned: await plan(deps, opts.recover !== false) };
   const recovered = opts.recover === false ? 0 : await recoverDeliveries(deps, ROUTES);
   const drained = await deps.outbox.drain({ maxMs: opts.maxMs ?? 50_000 });
   return { at, recovered, ...drained, planned: [] };
+}
+
+/** What a pass would do now, read only: the deliveries it would recover, the sends due. */
+async function plan(deps: Pick<Deps, 'db' | 'now'>, recover: boolean): Promise<string[]> {
+  const now = deps.now();
+  const stale = recover ? await pendingDeliveries(deps.db, now, 500, new Date(now.getTime() - RECOVER_AFTER_MS)) : [];
+  const due = await dueOutbox(deps.db, now, 500);
+  return [
+    ...stale.map((d) => `处理积压事件 (recover) ${d.key}`),
+    ...due.map((r) => `发送 (send) #${r.id} ${r.op} → ${r.receive_id ?? ''}${r.attempts ? `（第 ${r.attempts + 1} 次）` : ''}`),
+  ];
 }

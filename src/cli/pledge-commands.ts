@@ -1,5 +1,3 @@
-import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { writeLedgerXlsx } from '../documents/ledger-xlsx.js';
 import { ledgerRows, ledgerScope } from '../usecases/ledger/ledger-rows.js';
 import { parseArgs } from 'node:util';
@@ -10,6 +8,7 @@ import type { Deps } from '../usecases/deps.js';
 import { deadlineFor } from '../usecases/pledge/deadline-for.js';
 import { pledgeFile, printableVersion } from '../usecases/pledge/pledge-file.js';
 import { setDeadline } from '../usecases/pledge/set-deadline.js';
+import { writeOutput } from './write-output.js';
 import { orgByCode } from '../../db/repos/directory.js';
 
 export const PLEDGE_USAGE = `  deadline set --org CODE --kind pledge|q1..q4 --date YYYY-MM-DD [--year Y]   设置截止日期
@@ -71,7 +70,12 @@ export async function exportPledgeCommand(deps: Deps, args: string[]): Promise<n
     console.error(f.reason);
     return 1;
   }
-  await writeFile(values.out, f.data);
+  try {
+    await writeOutput(values.out, async (out) => void out.end(f.data));
+  } catch (err) {
+    console.error(`导出失败，未写入 ${values.out} (export failed): ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
   console.log(`已导出 (written): ${values.out}（${f.name}，第 ${f.ctx.version.version_no} 版，${f.ctx.view.status}）`);
   return 0;
 }
@@ -89,10 +93,13 @@ export async function exportLedgerCommand(deps: Deps, args: string[]): Promise<n
     console.error(scope.reason);
     return 1;
   }
-  const out = createWriteStream(values.out);
-  const done = new Promise<void>((resolve, reject) => out.on('finish', resolve).on('error', reject));
-  const count = await writeLedgerXlsx(ledgerRows(deps, { orgPath: scope.path, year }), out, deps.timeZone);
-  await done;
+  let count: number;
+  try {
+    count = await writeOutput(values.out, (out) => writeLedgerXlsx(ledgerRows(deps, { orgPath: scope.path, year }), out, deps.timeZone));
+  } catch (err) {
+    console.error(`导出失败，未写入 ${values.out} (export failed): ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
   console.log(`已导出 (written): ${values.out}（${scope.name} ${year} 年度台账，${count} 项承诺）`);
   return 0;
 }

@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../db/open-sqlite.js';
+import { insertOutbox } from '../db/repos/outbox.js';
+
+const run = promisify(execFile);
+
+/** The admin CLI as an operator runs it, against a database of the test's own. */
+describe('npm run admin -- tick / export, as the contract has them', () => {
+  let dir: string;
+  let db: string;
+  const admin = (...args: string[]) =>
+    run('npx', ['tsx', 'src/admin.ts', ...args], { env: { ...process.env, DATABASE_URL: db, LARK_APP_ID: '', LARK_APP_SECRET: '', LARK_ENCRYPT_KEY: '', LARK_VERIFICATION_TOKEN: '', TZ_NAME: 'Asia/Shanghai' } });
+  const fails = async (args: string[], code: number) => {
+    const err = (await admin(...args).then(() => undefined, (e: unknown) => e)) as { code?: number; stderr?: string } | undefined;
+    expect(err?.code, args.join(' ')).toBe(code);
+    return err?.stderr ?? '';
+  };
+  const digest = () => createHash('sha256').update(readFileSync(db)).digest('hex');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pledge-admin-'));
+    db = join(dir, 'bot.sqlite');
+    const s = openSqlite(db);
+    const at = '2027-01-19T00:00:00.000Z';
+    await insertOutbox(s.db, { msg_key: 'k1', uuid: 'k1', op: 'send', receive_id_type: 'chat_id', receive_id: 'oc_due', target_message_id: null, msg_type: 'text', content: '{"text":"hi"}', file_name: null, file_data: null, status: 'pending', next_attempt_at: at, lease_until: null, last_error: null, result_message_id: null, created_at: at, sent_at: null });
+    await s.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('tick --dry-run lists what is due and changes nothing; --at without an offset is TZ_NAME time', async () => {
+    const before = digest();
+    const { stdout } = await admin('tick', '--at', '2027-01-19T09:00:00', '--dry-run');
+    const report = JSON.parse(stdout) as { at: string; sent: number; planned: string[] };
+    expect(report.at.startsWith('2027-01-19T01:00:00')).toBe(true); // 09:00 in Shanghai
+    expect(report.sent).toBe(0);
+    expect(report.planned).toEqual([expect.stringContaining('→ oc_due')]);
+    expect(digest()).toBe(before);
+  });
+
+  it('tick --at refuses an impossible date, and --dry-run a database that is not there (creating nothing)', async () => {
+    expect(await fails(['tick', '--at', '2027-02-30T09:00:00+08:00'], 2)).toContain('不是有效的时间');
+    expect(await fails(['tick', '--at'], 1)).toContain('参数有误');
+    const missing = join(dir, 'typo', 'nope.sqlite');
+    const err = (await run('npx', ['tsx', 'src/admin.ts', 'tick', '--dry-run'], { env: { ...process.env, DATABASE_URL: missing, LARK_APP_ID: '' } }).then(() => undefined, (e: unknown) => e)) as { code?: number; stderr?: string };
+    expect(err.code).toBe(1);
+    expect(err.stderr).toContain('数据库文件不存在');
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+  });
+
+  it('export --out makes the folder it names, and writes the file whole', async () => {
+    const out = join(dir, 'new', 'folder', 'ledger.xlsx');
+    const { stdout } = await admin('export', '--out', out);
+    expect(stdout).toContain('已导出');
+    expect(readFileSync(out).subarray(0, 2).toString()).toBe('PK'); // a zip: the .xlsx
+    expect(readdirSync(join(dir, 'new', 'folder'))).toEqual(['ledger.xlsx']); // no temporary file left
+  });
+});

@@ -3,6 +3,7 @@ import { md } from '../cards/card-kit.js';
 import { backoffMs, MAX_ATTEMPTS } from '../src/domain/backoff.js';
 import { parseCommand, stripMentions, suggestCommand } from '../src/domain/commands.js';
 import { parseCsv, parseCsvWithLines, tableToRecords } from '../src/domain/csv.js';
+import { parseInstant } from '../src/domain/dates.js';
 import { validateDirectory } from '../src/domain/directory-rows.js';
 import { childPath, depthOf, subtreeUpperBound } from '../src/domain/org-path.js';
 import { feishuLimits, RateLimiter } from '../src/domain/rate-limiter.js';
@@ -288,5 +289,16 @@ describe('the organization a reviewer decides for (the 盖章)', () => {
     expect(reviewingOrgId([g('admin', 1, '/1/'), g('admin', 5, '/1/5/')], org)).toBe(5);
     expect(reviewingOrgId([g('leader', 1, '/1/'), g('member', 5, '/1/5/')], org)).toBeUndefined();
     expect(reviewingOrgId([g('admin', 9, '/1/5/9/')], org)).toBeUndefined();
+  });
+});
+
+describe('parseInstant (tick --at)', () => {
+  it('reads a time without an offset in the given zone, one with an offset as written, and refuses impossible dates', () => {
+    expect(parseInstant('2027-01-19T09:00:00', 'Asia/Shanghai')?.toISOString()).toBe('2027-01-19T01:00:00.000Z');
+    expect(parseInstant('2027-01-19', 'Asia/Shanghai')?.toISOString()).toBe('2027-01-18T16:00:00.000Z');
+    expect(parseInstant('2027-07-01T09:00', 'America/New_York')?.toISOString()).toBe('2027-07-01T13:00:00.000Z');
+    expect(parseInstant('2027-01-19T09:00:00+08:00', 'UTC')?.toISOString()).toBe('2027-01-19T01:00:00.000Z');
+    expect(parseInstant('2027-01-19T01:00:00.5Z', 'Asia/Shanghai')?.toISOString()).toBe('2027-01-19T01:00:00.500Z');
+    for (const bad of ['2027-02-30T09:00:00+08:00', '2027-01-19T24:00', '2027-13-01', '1', 'Jan 5', '明天', '2027-01-19T09:00+15:00']) expect(parseInstant(bad, 'Asia/Shanghai'), bad).toBeUndefined();
   });
 });

@@ -29,6 +29,14 @@ export interface DeliveryRoutes extends MessageRoutes {
 export async function processDelivery(deps: Deps, routes: DeliveryRoutes, key: string): Promise<DeliveryOutcome> {
   const row = await leaseDelivery(deps.db, key, deps.now(), DELIVERY_LEASE_MS);
   if (!row) return 'taken';
+  if (row.attempts > MAX_DELIVERY_ATTEMPTS) {
+    // Its tries began and never ended (the process died in each, or a Worker ran out of
+    // queries): trying again would only do the same.
+    const message = `gave up: ${MAX_DELIVERY_ATTEMPTS} tries never finished`;
+    deps.logger.error({ key, attempts: row.attempts - 1 }, 'delivery given up: its tries never finished');
+    await finishDelivery(deps.db, key, 'failed', deps.now(), message);
+    return 'failed';
+  }
   try {
     const env = Envelope.parse(JSON.parse(row.payload));
     /** A card press's answer, kept for a repeat of it. */
@@ -57,8 +65,9 @@ export async function processDelivery(deps: Deps, routes: DeliveryRoutes, key: s
     const message = err instanceof Error ? err.message : String(err);
     // A passing failure (the Open API down while looking up the bot's id, a busy database) must
     // not lose the message: Feishu's own retries are deduped, so it is tried again here.
-    const giveUp = row.attempts + 1 >= MAX_DELIVERY_ATTEMPTS;
-    deps.logger.error({ key, attempts: row.attempts + 1, giveUp, err: message }, 'delivery failed');
+    // row.attempts counts this try already (leaseDelivery).
+    const giveUp = row.attempts >= MAX_DELIVERY_ATTEMPTS;
+    deps.logger.error({ key, attempts: row.attempts, giveUp, err: message }, 'delivery failed');
     if (giveUp) {
       await finishDelivery(deps.db, key, 'failed', deps.now(), message);
       return 'failed';
@@ -76,10 +85,15 @@ export async function processDelivery(deps: Deps, routes: DeliveryRoutes, key: s
 /** Recovery leaves deliveries younger than this to the live queue. */
 export const RECOVER_AFTER_MS = 30_000;
 
-export async function recoverDeliveries(deps: Deps, routes: DeliveryRoutes, olderThanMs = RECOVER_AFTER_MS): Promise<number> {
+export async function recoverDeliveries(deps: Deps, routes: DeliveryRoutes, olderThanMs = RECOVER_AFTER_MS, maxMs = Infinity): Promise<number> {
   const now = deps.now();
   const rows = await pendingDeliveries(deps.db, now, 500, new Date(now.getTime() - olderThanMs));
+  // Real elapsed time, not deps.now (a test's or the sandbox's clock may stand still).
+  const until = performance.now() + maxMs;
   let handled = 0;
-  for (const r of rows) if ((await processDelivery(deps, routes, r.key)) !== 'taken') handled++;
+  for (const r of rows) {
+    if (performance.now() > until) break; // the rest waits for the next pass
+    if ((await processDelivery(deps, routes, r.key)) !== 'taken') handled++;
+  }
   return handled;
 }

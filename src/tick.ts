@@ -25,8 +25,18 @@ export interface TickReport {
 export async function tick(deps: Deps, opts: { dryRun?: boolean; maxMs?: number; recover?: boolean } = {}): Promise<TickReport> {
   const at = deps.now().toISOString();
   if (opts.dryRun) return { at, recovered: 0, sent: 0, retried: 0, failed: 0, deferred: 0, planned: await plan(deps, opts.recover !== false) };
-  const recovered = opts.recover === false ? 0 : await recoverDeliveries(deps, ROUTES);
-  const drained = await deps.outbox.drain({ maxMs: opts.maxMs ?? 50_000 });
+  const maxMs = opts.maxMs ?? 50_000;
+  let recovered = 0;
+  if (opts.recover !== false) {
+    // Recovery takes at most half the pass, and its failure does not cost the outbox its drain
+    // (on Workers one delivery can use up the invocation's queries).
+    try {
+      recovered = await recoverDeliveries(deps, ROUTES, RECOVER_AFTER_MS, maxMs / 2);
+    } catch (err) {
+      deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'tick: recovery stopped');
+    }
+  }
+  const drained = await deps.outbox.drain({ maxMs });
   return { at, recovered, ...drained, planned: [] };
 }
 

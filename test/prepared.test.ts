@@ -41,7 +41,9 @@ describe('prepared queries', () => {
 
   it('keeps the constants the query was built with (attempts + 1) and reports rows changed', async () => {
     await claimDelivery(sqlite.db, ['e1'], 'card.action.trigger', '{}', now);
-    await finishDelivery(sqlite.db, 'e1', 'failed', now, 'boom');
+    const bump = prepared((db, p: { key: string; status: string }) => db.updateTable('inbound_events').set((eb) => ({ status: p.status, attempts: eb('attempts', '+', 1) })).where('key', '=', p.key));
+    await bump.run(sqlite.db, { key: 'e1', status: 'failed' });
+    await bump.run(sqlite.db, { key: 'e1', status: 'done' });
     await finishDelivery(sqlite.db, 'e1', 'done', now, undefined, '{"toast":{}}');
     const row = await deliveryByKey(sqlite.db, 'e1');
     expect(row).toMatchObject({ status: 'done', attempts: 2, error: null, response: '{"toast":{}}' });

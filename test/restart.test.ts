@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claimDelivery } from '../db/repos/inbound.js';
-import { DELIVERY_LEASE_MS } from '../src/process-delivery.js';
+import { claimDelivery, leaseDelivery } from '../db/repos/inbound.js';
+import { ROUTES } from '../src/compose.js';
+import { tick } from '../src/tick.js';
+import { DELIVERY_LEASE_MS, MAX_DELIVERY_ATTEMPTS, processDelivery } from '../src/process-delivery.js';
 import { cardActionEvent, envelope, messageEvent } from '../src/sandbox/feishu-events.js';
 import { messageSends, startHarness, textOf, type Harness } from './helpers/harness.js';
 
@@ -134,6 +136,37 @@ describe('a restart loses nothing', () => {
     // Sent in the order asked: the first message's answer, then the second's.
     expect(h.emu.inChat('oc_g_order').map((m) => m.replyTo)).toEqual([await messageIdOf('ev_first'), await messageIdOf('ev_second')]);
     expect(await status('ev_second')).toMatchObject({ status: 'done' });
+  });
+
+  it('a delivery whose tries never finish (the process dies in each) is given up, not tried forever', async () => {
+    await h.say({ openId: 'ou_poison', chatId: 'oc_p2p_poison', chatType: 'p2p', text: '帮助' }, { eventId: 'ev_poison' });
+    await h.settle();
+    // Each try leases it and dies before recording anything: the lease runs out, the next begins.
+    await h.deps.db.updateTable('inbound_events').set({ status: 'pending', attempts: 0, lease_until: null }).where('key', '=', 'ev_poison').execute();
+    for (let i = 0; i < MAX_DELIVERY_ATTEMPTS; i++) {
+      expect(await leaseDelivery(h.deps.db, 'ev_poison', h.clock.now(), DELIVERY_LEASE_MS)).toBeDefined();
+      h.clock.advance(DELIVERY_LEASE_MS + 1000);
+    }
+    expect(await processDelivery(h.deps, ROUTES, 'ev_poison')).toBe('failed');
+    const row = await h.deps.db.selectFrom('inbound_events').selectAll().where('key', '=', 'ev_poison').executeTakeFirstOrThrow();
+    expect(row.status).toBe('failed');
+    expect(row.error).toContain('never finished');
+  });
+
+  it('a recovery that fails does not keep the pass from sending what is due', async () => {
+    await h.deps.outbox.enqueue({ key: 'k_due', to: { chatId: 'oc_due' }, text: '到期' });
+    await h.say({ openId: 'ou_r', chatId: 'oc_p2p_r', chatType: 'p2p', text: '帮助' }, { eventId: 'ev_stuck' });
+    await h.settle();
+    await h.deps.db.updateTable('inbound_events').set({ status: 'pending', lease_until: null }).where('key', '=', 'ev_stuck').execute();
+    h.clock.advance(31_000);
+    // Recovery's database refuses every query (as D1 does once an invocation has used its queries).
+    const refusing = h.deps.db.withPlugin({
+      transformQuery: (a) => a.node,
+      transformResult: () => Promise.reject(new Error('Too many API requests by single worker invocation')),
+    });
+    const report = await tick({ ...h.deps, db: refusing });
+    expect(report.recovered).toBe(0);
+    expect(h.emu.inChat('oc_due').map((m) => textOf(m.content))).toEqual(['到期']);
   });
 
   it('a message whose handling keeps failing is recorded failed after a few tries', async () => {

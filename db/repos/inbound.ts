@@ -19,13 +19,14 @@ function claimStatement(n: number): string {
   let text = claimSql.get(n);
   if (!text) {
     const others = Array.from({ length: n - 1 }, () => '?').join(', ');
-    const head = `insert into "inbound_events" ("key", "event_type", "payload", "status", "received_at", "processed_at", "chat_id", "lease_until") `;
+    const head = `insert into "inbound_events" ("key", "event_type", "payload", "status", "received_at", "processed_at", "chat_id", "lease_until", "attempts") `;
+    // Stored already leased (heldUntil), the first try has begun: attempts 1, as leaseDelivery counts.
     text =
       n === 1
-        ? `${head}values (?, ?, ?, 'pending', ?, null, ?, ?) on conflict ("key") do nothing returning "key", "status"`
+        ? `${head}values (?, ?, ?, 'pending', ?, null, ?, ?, ?) on conflict ("key") do nothing returning "key", "status"`
         : `with "seen"("dup") as (select exists (select 1 from "inbound_events" where "key" in (${others}))) ${head}` +
-          `select ?, ?, ?, case when "dup" then 'duplicate' else 'pending' end, ?, case when "dup" then ? end, ?, case when "dup" then null else ? end from "seen"` +
-          ` union all select ?, ?, '', 'duplicate', ?, ?, null, null`.repeat(n - 1) +
+          `select ?, ?, ?, case when "dup" then 'duplicate' else 'pending' end, ?, case when "dup" then ? end, ?, case when "dup" then null else ? end, case when "dup" then 0 else ? end from "seen"` +
+          ` union all select ?, ?, '', 'duplicate', ?, ?, null, null, 0`.repeat(n - 1) +
           // `where true`: SQLite's upsert after INSERT … SELECT needs a WHERE to parse.
           ` where true on conflict ("key") do nothing returning "key", "status"`;
     claimSql.set(n, text);
@@ -54,7 +55,8 @@ export async function claimDelivery(
   if (!primary) throw new Error('no key');
   const at = now.toISOString();
   const held = heldUntil?.toISOString() ?? null;
-  const params: unknown[] = others.length === 0 ? [primary, eventType, payload, at, chatId, held] : [...others, primary, eventType, payload, at, at, chatId, held];
+  const tries = held ? 1 : 0;
+  const params: unknown[] = others.length === 0 ? [primary, eventType, payload, at, chatId, held, tries] : [...others, primary, eventType, payload, at, at, chatId, held, tries];
   for (const key of others) params.push(key, eventType, at, at);
   const { rows } = await db.executeQuery<{ key: string; status: string }>(CompiledQuery.raw(claimStatement(keys.length), params));
   return rows.some((r) => r.key === primary && r.status === 'pending');
@@ -63,7 +65,7 @@ export async function claimDelivery(
 const finishQuery = prepared((db, p: { key: string; status: string; at: string; error: string | null; response: string | null }) =>
   db
     .updateTable('inbound_events')
-    .set((eb) => ({ status: p.status, processed_at: p.at, error: p.error, response: p.response, lease_until: null, attempts: eb('attempts', '+', 1) }))
+    .set({ status: p.status, processed_at: p.at, error: p.error, response: p.response, lease_until: null })
     .where('key', '=', p.key),
 );
 
@@ -87,7 +89,9 @@ const olderOfChatPending = sql<boolean>`EXISTS (
 const leaseQuery = prepared((db, p: { key: string; at: string; until: string }) =>
   db
     .updateTable('inbound_events')
-    .set({ lease_until: p.until })
+    // A try counts when it begins: one that never ends (the process dies in it, or on Workers
+    // the invocation runs out of queries) still brings the delivery nearer to giving up.
+    .set((eb) => ({ lease_until: p.until, attempts: eb('attempts', '+', 1) }))
     .where('key', '=', p.key)
     .where('status', '=', 'pending')
     .where((eb) => free(eb, p.at))
@@ -110,7 +114,7 @@ export function leaseDelivery(db: Db, key: string, now: Date, leaseMs: number) {
 export async function retryDeliveryLater(db: Db, key: string, error: string, retryAt: Date): Promise<void> {
   await db
     .updateTable('inbound_events')
-    .set((eb) => ({ error, lease_until: retryAt.toISOString(), attempts: eb('attempts', '+', 1) }))
+    .set({ error, lease_until: retryAt.toISOString() })
     .where('key', '=', key)
     .execute();
 }

@@ -22,10 +22,13 @@ export interface LedgerRow {
 
 /**
  * 台账: every item of the pledge in force (else the latest version) of each organization in
- * a subtree, page by page so a province-size export never holds everything in memory.
+ * a subtree, page by page so a province-size export never holds everything in memory. Each page
+ * of organizations takes five queries, not three per organization: on Workers an invocation may
+ * make only so many (D1: 1,000 on Paid), and D1 binds at most 100 parameters to one, hence
+ * pages of 90.
  */
 export async function* ledgerRows(deps: Pick<Deps, 'db'>, input: { orgPath: string | null; year: number; pageSize?: number }): AsyncGenerator<LedgerRow> {
-  const pageSize = input.pageSize ?? 500;
+  const pageSize = Math.min(input.pageSize ?? 90, 90);
   let afterPledge = 0;
   for (;;) {
     let q = deps.db
@@ -40,19 +43,22 @@ export async function* ledgerRows(deps: Pick<Deps, 'db'>, input: { orgPath: stri
     const pledges = await q.execute();
     if (pledges.length === 0) return;
     afterPledge = pledges.at(-1)!.id;
+    const versionOf = await versionsFor(deps, pledges);
+    const versionIds = [...versionOf.values()].map((v) => v.id);
+    const items = versionIds.length ? await deps.db.selectFrom('pledge_items').selectAll().where('version_id', 'in', versionIds).orderBy('version_id').orderBy('position').execute() : [];
+    const states = await deps.db.selectFrom('item_states').select(['pledge_id', 'item_key', 'done_at']).where('pledge_id', 'in', pledges.map((p) => p.id)).execute();
+    const doneAt = new Map(states.map((st) => [`${st.pledge_id}:${st.item_key}`, st.done_at]));
+    const itemsOf = new Map<number, typeof items>();
+    for (const i of items) {
+      const list = itemsOf.get(i.version_id);
+      if (list) list.push(i);
+      else itemsOf.set(i.version_id, [i]);
+    }
     for (const p of pledges) {
-      const version = await deps.db
-        .selectFrom('pledge_versions')
-        .selectAll()
-        .where('pledge_id', '=', p.id)
-        .$if(p.current_version_id !== null, (qb) => qb.where('id', '=', p.current_version_id!))
-        .orderBy('version_no', 'desc')
-        .executeTakeFirst();
+      const version = versionOf.get(p.id);
       if (!version) continue;
-      const items = await deps.db.selectFrom('pledge_items').selectAll().where('version_id', '=', version.id).orderBy('position').execute();
-      const states = await deps.db.selectFrom('item_states').select(['item_key', 'done_at']).where('pledge_id', '=', p.id).execute();
-      const doneAt = new Map(states.map((s) => [s.item_key, s.done_at]));
-      for (const i of items) {
+      for (const i of itemsOf.get(version.id) ?? []) {
+        const done = doneAt.get(`${p.id}:${i.item_key}`);
         yield {
           orgCode: p.code,
           orgName: p.name,
@@ -64,8 +70,8 @@ export async function* ledgerRows(deps: Pick<Deps, 'db'>, input: { orgPath: stri
           content: i.content,
           standard: i.standard,
           due: i.due_date,
-          done: doneAt.has(i.item_key),
-          doneAt: doneAt.get(i.item_key) ?? null,
+          done: done !== undefined,
+          doneAt: done ?? null,
           follows: i.follows_key !== null,
           reviewer: version.reviewed_by_name ?? '',
           reviewedAt: version.reviewed_at,
@@ -73,6 +79,24 @@ export async function* ledgerRows(deps: Pick<Deps, 'db'>, input: { orgPath: stri
       }
     }
   }
+}
+
+/** For each pledge of a page: its version in force, else its latest one (two queries). */
+async function versionsFor(deps: Pick<Deps, 'db'>, pledges: { id: number; current_version_id: number | null }[]) {
+  const current = pledges.flatMap((p) => (p.current_version_id === null ? [] : [p.current_version_id]));
+  const none = pledges.filter((p) => p.current_version_id === null).map((p) => p.id);
+  const rows = [
+    ...(current.length ? await deps.db.selectFrom('pledge_versions').selectAll().where('id', 'in', current).execute() : []),
+    ...(none.length
+      ? await deps.db
+          .selectFrom('pledge_versions as v')
+          .selectAll()
+          .where('v.pledge_id', 'in', none)
+          .where('v.version_no', '=', (eb) => eb.selectFrom('pledge_versions as w').select((w) => w.fn.max('w.version_no').as('n')).whereRef('w.pledge_id', '=', 'v.pledge_id'))
+          .execute()
+      : []),
+  ];
+  return new Map(rows.map((v) => [v.pledge_id, v]));
 }
 
 export async function ledgerScope(deps: Pick<Deps, 'db'>, orgCode: string | undefined): Promise<{ ok: true; path: string | null; name: string } | { ok: false; reason: string }> {

@@ -37,9 +37,30 @@ async function body<T extends z.ZodTypeAny>(c: Context, schema: T): Promise<z.in
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * Changes come only from the chat page itself. Any site the user visits could otherwise post a
+ * form or a `text/plain` body here (the browser runs on this machine, so listening on 127.0.0.1
+ * does not stop it) and move the clock or speak as anyone: a JSON content type needs a CORS
+ * preflight, which this API never grants, and a cross-origin Origin is refused outright.
+ */
+function sameOrigin(c: Context): boolean {
+  if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) return false;
+  const origin = c.req.header('origin');
+  if (!origin) return true; // not sent by a browser page (a script, a test)
+  try {
+    return new URL(origin).host === (c.req.header('host') ?? new URL(c.req.url).host);
+  } catch {
+    return false;
+  }
+}
+
 export function sandboxApi(w: SandboxWorld): Hono {
   const api = new Hono();
   const bad = (c: Context) => c.json({ ok: false, error: '请求格式不对' }, 400);
+  api.use('*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !sameOrigin(c)) return c.json({ ok: false, error: '只接受沙盒页面本身的请求' }, 403);
+    await next();
+  });
 
   api.get('/directory', async (c) => c.json({ bot: { openId: w.emu.botOpenId, name: BOT_NAME }, people: await listDirectory(w.db) }));
 

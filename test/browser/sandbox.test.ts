@@ -115,6 +115,12 @@ describe('the sandbox, in a browser', () => {
       await p.screenshot('clock-plus-one-day');
       const back = await fetch(`${server.url}/sandbox/api/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: '2020-01-01' }) });
       expect(back.status).toBe(400);
+      // Another site cannot drive the sandbox from the user's browser: no simple cross-site post,
+      // no other Origin, even with the right content type.
+      const forged = (headers: Record<string, string>) => fetch(`${server.url}/sandbox/api/clock`, { method: 'POST', headers, body: JSON.stringify({ addMinutes: 60 * 24 * 300 }) });
+      expect((await forged({ 'content-type': 'text/plain' })).status).toBe(403);
+      expect((await forged({ 'content-type': 'application/json', origin: 'https://evil.example' })).status).toBe(403);
+      expect(((await (await fetch(`${server.url}/sandbox/api/clock`)).json()) as { offsetMs: number }).offsetMs).toBe(clock.offsetMs);
     } finally {
       await p.close();
     }

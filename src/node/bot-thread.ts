@@ -49,7 +49,10 @@ let now: (() => Date) | undefined;
 if (!lark) {
   // No Feishu credentials: run the local sandbox (a built-in Feishu emulator) instead.
   const { createSandbox } = await import('../sandbox/create-sandbox.js');
-  const sandbox = await createSandbox({ db, port: config.port, logger, timeZone: config.timeZone });
+  // Moving the sandbox clock runs this thread's own pass (below), not one with an outbox of its own;
+  // recovery is left to the inbox queue, as in the minute's pass (a clock jump makes every lease
+  // look expired, and recovery could take a message the queue is handling).
+  const sandbox = await createSandbox({ db, port: config.port, logger, timeZone: config.timeZone, tick: () => tick(deps, { recover: false }) });
   lark = sandbox.credentials;
   mount = sandbox.mount;
   onListening = sandbox.onListening;

@@ -5,7 +5,7 @@ import type { Database } from '../../db/schema.js';
 import { createDeps } from '../compose.js';
 import type { LarkCredentials } from '../config.js';
 import type { Logger } from '../logger.js';
-import { tick } from '../tick.js';
+import type { TickReport } from '../tick.js';
 import { DEMO_CHATS, seedDemoDirectory } from './demo-directory.js';
 import { createEventDelivery } from './event-delivery.js';
 import { createOpenApiEmulator, type EmulatedMessage } from './open-api-emulator.js';
@@ -21,6 +21,12 @@ export interface SandboxOptions {
   port: number;
   logger: Logger;
   timeZone?: string;
+  /**
+   * The bot's own scheduler pass (with its outbox: one drain at a time, one rate limiter), run
+   * when the clock is moved. A pass over an outbox of the sandbox's own would drain beside the
+   * bot's, and after the jump take the rows the bot has in flight for expired ones.
+   */
+  tick: () => Promise<TickReport>;
 }
 
 export interface Sandbox {
@@ -77,7 +83,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   });
   for (const m of await store.allMessages()) emu.messages.push(toEmulated(m));
 
-  // The sandbox's own handle on the bot's parts, for seeding and for the clock's scheduler pass.
+  // The sandbox's own handle on the bot's parts, for seeding the demo university.
   const deps = createDeps({ db, lark: credentials, logger, timeZone, now: clock.now });
   const seeded = await seedDemoDirectory(deps, store);
   if (seeded) logger.info({ chats: DEMO_CHATS.length }, 'sandbox: demo university seeded');
@@ -88,10 +94,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
     url: () => `http://127.0.0.1:${port}/lark/events`,
     now: clock.now,
   });
-  // The sandbox runs on Node only, where the bot thread's inbox queue polls for stored messages
-  // itself (tick.ts). Recovery here would only race it, and worse: moving the clock makes every
-  // lease look expired, so it could take a message the queue is handling at that moment.
-  const world: SandboxWorld = { db, store, emu, delivery, clock, timeZone, logger, tick: () => tick(deps, { recover: false }) };
+  const world: SandboxWorld = { db, store, emu, delivery, clock, timeZone, logger, tick: opts.tick };
 
   return {
     credentials,

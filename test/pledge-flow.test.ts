@@ -113,8 +113,13 @@ describe('the annual pledge, through the door', () => {
     expect(looseFormButtons(cardOf(pub))).toEqual([]);
     expect(textOf(pub.content)).toContain('同意，请抓好落实');
     expect(textOf(pub.content)).toContain('文学院党委');
+    // Pressed again, the decision stands as first made: nothing new is saved or sent.
+    const sentBefore = h.emu.messages.length;
     const approveAgain = await press(LEADER, approve, { opinion: '再次' });
-    expect(approveAgain.toast?.type).toBe('error');
+    expect(approveAgain.toast).toMatchObject({ type: 'info', content: expect.stringContaining('以第一次的意见为准') });
+    await h.drain();
+    expect(h.emu.messages.length).toBe(sentBefore);
+    expect((await h.sqlite.db.selectFrom('pledge_versions').select('opinion').where('status', '=', 'approved').executeTakeFirstOrThrow()).opinion).toBe('同意，请抓好落实');
   });
 
   it('members give opinions from the publication card', async () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tableToRecords } from '../src/domain/csv.js';
 import { LIMITS } from '../src/domain/pledge-form.js';
 import { importDirectory } from '../src/usecases/import-directory.js';
+import { reviewPledge } from '../src/usecases/pledge/review-pledge.js';
 import { buttonValue, cardOf, cardText } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
@@ -198,6 +199,40 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     await h.say({ openId: LEADER, chatId: 'oc_g_yjs_new', chatType: 'group', text: '@_user_1 绑定 HENU-WXY-YJS', mentions });
     await h.settle();
     expect(h.emu.inChat('oc_g_yjs_new').filter((m) => m.msgType === 'interactive')).toHaveLength(1);
+  });
+
+  it('an approval cut short after its decision is saved is finished by the same press again, once', async () => {
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    const approve = buttonValue(cardOf(lastMsg(LEADER)), '审定通过') as { pledge: number; rev: number };
+    // On Workers each write is its own request: here the one after the decision fails once.
+    let failures = 1;
+    const flaky = h.deps.db.withPlugin({
+      transformQuery: (a) => {
+        if (a.node.kind === 'UpdateQueryNode' && JSON.stringify(a.node.table).includes('"pledges"') && failures-- > 0) throw new Error('D1_ERROR: network lost');
+        return a.node;
+      },
+      transformResult: (a) => Promise.resolve(a.result),
+    });
+    const input = { openId: LEADER, versionId: approve.pledge, revision: approve.rev, approve: true, opinion: '同意' };
+    await expect(reviewPledge({ ...h.deps, db: flaky }, input)).rejects.toThrow('network lost');
+    expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').executeTakeFirstOrThrow()).status).toBe('approved');
+    expect(h.emu.inChat(GROUP).filter((m) => m.msgType === 'interactive')).toHaveLength(0); // not published
+    // The same press again (Feishu's retry, or recovery of the stored press) finishes it.
+    const again = await reviewPledge(h.deps, input);
+    expect(again).toMatchObject({ kind: 'decided', approved: true, published: 1 });
+    await h.settle();
+    await h.drain();
+    expect(h.emu.inChat(GROUP).filter((m) => m.msgType === 'interactive' && cardText(cardOf(m)).includes('公示'))).toHaveLength(1);
+    expect((await h.sqlite.db.selectFrom('pledges').select('current_version_id').executeTakeFirstOrThrow()).current_version_id).toBe(approve.pledge);
+    const approvals = await h.sqlite.db.selectFrom('audit_log').select('id').where('action', '=', 'pledge.approve').execute();
+    expect(approvals).toHaveLength(1);
+    // And once more changes nothing.
+    await reviewPledge(h.deps, input);
+    await h.settle();
+    await h.drain();
+    expect(h.emu.inChat(GROUP).filter((m) => m.msgType === 'interactive' && cardText(cardOf(m)).includes('公示'))).toHaveLength(1);
   });
 
   it('a member reads the pledge once it is approved, not the draft before', async () => {

@@ -12,6 +12,7 @@ import { fieldText, VersionRef } from './pledge-values.js';
 async function decide(deps: Deps, ctx: CardActionContext, v: { pledge: number; rev?: number }, approve: boolean) {
   const r = await reviewPledge(deps, { openId: ctx.openId, versionId: v.pledge, revision: v.rev, approve, opinion: fieldText(ctx.formValue, 'opinion') });
   if (r.kind === 'refused') return toast('error', r.reason);
+  if (r.again) return toast('info', `你已${r.approved ? '审定通过' : '退回'}这份承诺书，以第一次的意见为准。`, r.card);
   const note = r.approved ? (r.published ? `已审定通过，已在 ${r.published} 个群公示` : '已审定通过（该组织尚未绑定群，未公示）') : '已退回，书记会收到你的意见';
   return toast('success', note, r.card);
 }

@@ -10,10 +10,11 @@ import { canFile, canReview, reviewingOrgId } from '../../domain/pledge-rules.js
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { formViewOf } from './open-pledge.js';
-import { loadPledgeContext } from './pledge-context.js';
+import { loadPledgeContext, type PledgeContext } from './pledge-context.js';
 import { publishPledge } from './publish-pledge.js';
 
-export type ReviewResult = { kind: 'refused'; reason: string } | { kind: 'decided'; approved: boolean; card: Card; published: number };
+/** `again`: this reviewer had made this decision already; it stands as first made (its follow-up finished now if it was cut short). */
+export type ReviewResult = { kind: 'refused'; reason: string } | { kind: 'decided'; approved: boolean; card: Card; published: number; again?: boolean };
 
 export const MAX_OPINION = 500;
 
@@ -46,6 +47,16 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   if (ctx.version.submitted_by === input.openId || canFile(me.grants, ctx.orgRef)) {
     return { kind: 'refused', reason: '不能审定自己组织或自己提交的承诺书，请由上级党组织的其他领导或管理员审定。' };
   }
+  // The same reviewer's same decision again (Feishu's retry, recovery of the stored press): the
+  // decision stands; what follows it is finished if a failure cut it short (on Workers every
+  // write is its own request, so the status can be saved and the rest not).
+  const same = ctx.version.reviewed_by === input.openId && ctx.version.status === (input.approve ? 'approved' : 'returned');
+  if (same && ctx.version.reviewed_at) {
+    const at = new Date(ctx.version.reviewed_at);
+    const action = input.approve ? 'pledge.approve' : 'pledge.return';
+    if (!(await audited(deps, action, ctx.version.id))) await appendAudit(deps.db, decisionAudit(input.openId, input.approve, ctx.version.id, ctx.version.opinion ?? '', reviewOrg.code), at);
+    return { ...(await followUp(deps, ctx, { approve: input.approve, reviewer: ctx.version.reviewed_by_name ?? '上级', reviewOrgName: reviewOrg.name, at })), again: true };
+  }
   if (ctx.version.status !== 'submitted') {
     const who = ctx.version.reviewed_by_name ? `（${ctx.version.reviewed_by_name} 已处理）` : '';
     return { kind: 'refused', reason: `这份承诺书已经${ctx.version.status === 'returned' ? '退回' : '审定'}过了${who}，无需再操作。` };
@@ -61,25 +72,48 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   const reviewer = person?.name ?? '上级';
   const ok = await transition(deps.db, ctx.version.id, ['submitted'], input.approve ? 'approved' : 'returned', { reviewed_by: input.openId, reviewed_by_name: reviewer, review_org_id: reviewOrg.id, reviewed_at: now.toISOString(), opinion: opinion || (input.approve ? '同意' : '') }, now);
   if (!ok) return { kind: 'refused', reason: '这份承诺书刚刚已被处理，无需再操作。' };
-  await appendAudit(deps.db, { actor: input.openId, action: input.approve ? 'pledge.approve' : 'pledge.return', entity: 'pledge_version', entityId: ctx.version.id, before: { status: 'submitted' }, after: { status: input.approve ? 'approved' : 'returned', opinion, review_org: reviewOrg.code } }, now);
+  await appendAudit(deps.db, decisionAudit(input.openId, input.approve, ctx.version.id, opinion, reviewOrg.code), now);
+  return followUp(deps, ctx, { approve: input.approve, reviewer, reviewOrgName: reviewOrg.name, at: now });
+}
 
-  let published = 0;
-  if (input.approve) {
+const decisionAudit = (actor: string, approve: boolean, versionId: number, opinion: string, reviewOrgCode: string) => ({
+  actor,
+  action: approve ? 'pledge.approve' : 'pledge.return',
+  entity: 'pledge_version',
+  entityId: versionId,
+  before: { status: 'submitted' },
+  after: { status: approve ? 'approved' : 'returned', opinion, review_org: reviewOrgCode },
+});
+
+/** Whether the decision on this version is in the audit log (a resumed decision may lack it). */
+async function audited(deps: Deps, action: string, versionId: number): Promise<boolean> {
+  const row = await deps.db.selectFrom('audit_log').select('id').where('entity', '=', 'pledge_version').where('entity_id', '=', String(versionId)).where('action', '=', action).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * What follows a decision, every step safe to run again: the version in force, the reviewers'
+ * cards closed, the secretary told, the pledge published (each message keyed once).
+ */
+async function followUp(deps: Deps, ctx: PledgeContext, d: { approve: boolean; reviewer: string; reviewOrgName: string; at: Date }): Promise<Extract<ReviewResult, { kind: 'decided' }>> {
+  if (d.approve) {
     const previous = ctx.pledge.current_version_id;
-    if (previous && previous !== ctx.version.id) await transition(deps.db, previous, ['approved'], 'superseded', {}, now);
+    if (previous && previous !== ctx.version.id) await transition(deps.db, previous, ['approved'], 'superseded', {}, d.at);
     await deps.db.updateTable('pledges').set({ current_version_id: ctx.version.id }).where('id', '=', ctx.pledge.id).execute();
   }
   const fresh = (await loadPledgeContext(deps, ctx.version.id))!;
-  const decided = pledgeDecidedCard(fresh.view, fresh.times, { approved: input.approve, by: `${reviewer}（${reviewOrg.name}）`, opinion: fresh.version.opinion ?? '', at: chineseDateTime(now, deps.timeZone) });
+  const decided = pledgeDecidedCard(fresh.view, fresh.times, { approved: d.approve, by: `${d.reviewer}（${d.reviewOrgName}）`, opinion: fresh.version.opinion ?? '', at: chineseDateTime(d.at, deps.timeZone) });
   await closeReviewCards(deps, ctx.version.id, decided);
   // The organization's current secretary carries the pledge on (it may have changed hands).
   const current = (await holdersOf(deps.db, ctx.org.id, 'secretary')).find((p) => p.open_id)?.open_id;
   const secretary = current ?? ctx.version.submitted_by;
-  if (input.approve) {
+  let published = 0;
+  if (d.approve) {
     published = await publishPledge(deps, fresh);
     if (secretary) await deps.outbox.enqueue({ key: `approved:${ctx.version.id}`, to: { openId: secretary }, card: pledgeStatusCard(fresh.view, fresh.times, { canRevise: true }) });
   } else if (secretary) {
-    await deps.outbox.enqueue({ key: `returned:${ctx.version.id}:${fresh.version.revision}`, to: { openId: secretary }, card: pledgeFormCard(await formViewOf(deps, fresh)) });
+    // Keyed by the decision's time, which a resumed follow-up shares (the revision may have moved on).
+    await deps.outbox.enqueue({ key: `returned:${ctx.version.id}:${fresh.version.reviewed_at ?? ''}`, to: { openId: secretary }, card: pledgeFormCard(await formViewOf(deps, fresh)) });
   }
-  return { kind: 'decided', approved: input.approve, card: decided, published };
+  return { kind: 'decided', approved: d.approve, card: decided, published };
 }

@@ -219,18 +219,8 @@ describe('the outbox: throttling and retry', () => {
     expect(await outbox.drain()).toMatchObject({ sent: 1 });
     expect(h.emu.inChat('oc_hot')).toHaveLength(1);
   });
-});
 
-describe('the outbox: file uploads are checked like every other call', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
-  const row = (key: string) => h.deps.db.selectFrom('outbox').selectAll().where('uuid', '=', key).executeTakeFirstOrThrow();
+  // File uploads are checked like every other call.
   const file = { name: 'report.txt', data: new TextEncoder().encode('hello file') };
 
   it('an upload answered HTTP 200 with a transient code is retried, then the file is sent', async () => {

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { md } from '../cards/card-kit.js';
 import { backoffMs, MAX_ATTEMPTS } from '../src/domain/backoff.js';
+import { decryptEvent, signBody } from '../src/lark/crypto.js';
 import { parseCommand, stripMentions, suggestCommand } from '../src/domain/commands.js';
 import { parseCsv, parseCsvWithLines, tableToRecords } from '../src/domain/csv.js';
 import { parseInstant } from '../src/domain/dates.js';
@@ -300,5 +302,17 @@ describe('parseInstant (tick --at)', () => {
     expect(parseInstant('2027-01-19T09:00:00+08:00', 'UTC')?.toISOString()).toBe('2027-01-19T01:00:00.000Z');
     expect(parseInstant('2027-01-19T01:00:00.5Z', 'Asia/Shanghai')?.toISOString()).toBe('2027-01-19T01:00:00.500Z');
     for (const bad of ['2027-02-30T09:00:00+08:00', '2027-01-19T24:00', '2027-13-01', '1', 'Jan 5', '明天', '2027-01-19T09:00+15:00']) expect(parseInstant(bad, 'Asia/Shanghai'), bad).toBeUndefined();
+  });
+});
+
+describe("Feishu's encryption and signature, checked against Feishu's own definitions", () => {
+  it("decrypts Feishu's published sample (Encrypt Key 'test key')", () => {
+    // The sample in Feishu's event-encryption guide (配置 Encrypt Key): AES-256-CBC, key = sha256(Encrypt Key), IV first.
+    expect(decryptEvent('P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=', 'test key')).toBe('hello world');
+  });
+
+  it('signs as sha256(timestamp + nonce + encrypt key + raw body), hex', () => {
+    const [ts, nonce, key, body] = ['1700000000', 'n0nce', 'k3y', '{"encrypt":"abc"}'];
+    expect(signBody(ts, nonce, key, body)).toBe(createHash('sha256').update(ts + nonce + key + body).digest('hex'));
   });
 });

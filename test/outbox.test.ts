@@ -131,6 +131,15 @@ describe('the outbox: throttling and retry', () => {
     expect(h.emu.inChat('oc_busy').map((m) => textOf(m.content))).toEqual(Array.from({ length: 12 }, (_, i) => `n=${i}`));
   });
 
+  it('never sends more than 5 messages to one user within any second, by open_id', async () => {
+    await h.deps.lark.botOpenId();
+    for (let i = 0; i < 12; i++) await h.deps.outbox.enqueue({ key: `dm${i}`, to: { openId: 'ou_busy' }, text: `n=${i}` });
+    expect(await h.drain({ maxMs: 10_000 })).toMatchObject({ sent: 12, deferred: 0 });
+    const at = sends().map((s) => s.at);
+    expect(at).toHaveLength(12);
+    for (let i = 0; i + 5 < at.length; i++) expect(at[i + 5]! - at[i]!).toBeGreaterThanOrEqual(1000);
+  });
+
   it('never sends more than 50 requests per app within any second', async () => {
     await h.deps.lark.botOpenId(); // the access token fetched beforehand: arrivals then trail sends evenly
     for (let i = 0; i < 60; i++) await h.deps.outbox.enqueue({ key: `wide${i}`, to: { chatId: `oc_wide_${i}` }, text: 'hi' });
@@ -200,10 +209,14 @@ describe('the outbox: throttling and retry', () => {
     appLimited(1, '5', 400);
     await outbox.enqueue({ key: 'kapp1', to: { chatId: 'oc_first' }, text: 'one' });
     expect(await outbox.drain()).toMatchObject({ retried: 1 });
+    // The wait is the header's 5 s, not the 1 s floor.
+    expect(Date.parse((await row('kapp1')).next_attempt_at) - h.clock.now().getTime()).toBeGreaterThanOrEqual(4900);
     await outbox.enqueue({ key: 'kapp2', to: { chatId: 'oc_second' }, text: 'two' });
     expect(await outbox.drain({ maxMs: 300 })).toMatchObject({ sent: 0, deferred: 1 });
     expect(h.emu.inChat('oc_second')).toHaveLength(0);
-    h.clock.advance(5000);
+    h.clock.advance(1500);
+    expect(await outbox.drain({ maxMs: 300 })).toMatchObject({ sent: 0 }); // past the floor, not the header
+    h.clock.advance(3500);
     expect(await outbox.drain()).toMatchObject({ sent: 2, failed: 0 });
   });
 

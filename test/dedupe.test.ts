@@ -30,13 +30,18 @@ describe('a delivery repeated is processed once', () => {
     await h.settle();
     expect(h.emu.inChat('oc_p2p_dup')).toHaveLength(1);
 
+    const handled = await h.deps.db.selectFrom('inbound_events').select(['status', 'attempts', 'processed_at']).where('key', '=', 'ev_late').executeTakeFirstOrThrow();
+    expect(handled).toMatchObject({ status: 'done', attempts: 1 });
+
     h.clock.advance(6 * 3600_000); // Feishu's last retry comes about 6 h later
     const again = h.seal('im.message.receive_v1', helpIn('oc_p2p_dup', 'om_late'), { eventId: 'ev_late' });
     expect((await h.send(again)).status).toBe(200);
     await h.settle();
     await h.drain();
+    // Past Feishu's one-hour uuid window too: nothing was sent again, nothing handled again.
     expect(h.emu.inChat('oc_p2p_dup')).toHaveLength(1);
     expect(h.emu.requests.filter((r) => r.path === '/open-apis/im/v1/messages')).toHaveLength(1);
+    expect(await h.deps.db.selectFrom('inbound_events').select(['status', 'attempts', 'processed_at']).where('key', '=', 'ev_late').executeTakeFirstOrThrow()).toEqual(handled);
   });
 
   it('the same message under a new event_id gets no second reply', async () => {

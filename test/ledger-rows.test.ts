@@ -56,5 +56,11 @@ describe('the ledger, read a page of organizations at a time', () => {
       for await (const r of ledgerRows(h.deps, { orgPath: null, year: YEAR, pageSize })) got.push(line(r));
       expect(got, `pages of ${pageSize}`).toEqual(expected);
     }
+    // A subtree: that organization and everything under it, nothing beside it.
+    const wxy = await h.deps.db.selectFrom('organizations').select('path').where('code', '=', 'HENU-WXY').executeTakeFirstOrThrow();
+    const under: string[] = [];
+    for await (const r of ledgerRows(h.deps, { orgPath: wxy.path, year: YEAR, pageSize: 2 })) under.push(line(r));
+    expect(under).toEqual(expected.filter((l) => l.startsWith('HENU-WXY')));
+    expect(new Set(under.map((l) => l.split(' ')[0]))).toEqual(new Set(['HENU-WXY', 'HENU-WXY-ZW', 'HENU-WXY-YJS']));
   });
 });

@@ -140,6 +140,16 @@ describe('the outbox: throttling and retry', () => {
     for (let i = 0; i + 5 < at.length; i++) expect(at[i + 5]! - at[i]!).toBeGreaterThanOrEqual(1000);
   });
 
+  it('a logical key longer than Feishu\'s 50-character uuid still sends, once', async () => {
+    const key = `publish:${'x'.repeat(80)}`;
+    await h.deps.outbox.enqueue({ key, to: { chatId: 'oc_long' }, text: 'long key' });
+    await h.deps.outbox.enqueue({ key, to: { chatId: 'oc_long' }, text: 'long key' });
+    expect(await h.drain()).toMatchObject({ sent: 1, failed: 0 });
+    const [sent] = sends();
+    expect((sent!.body as { uuid: string }).uuid.length).toBeLessThanOrEqual(50);
+    expect(h.emu.inChat('oc_long')).toHaveLength(1);
+  });
+
   it('never sends more than 50 requests per app within any second', async () => {
     await h.deps.lark.botOpenId(); // the access token fetched beforehand: arrivals then trail sends evenly
     for (let i = 0; i < 60; i++) await h.deps.outbox.enqueue({ key: `wide${i}`, to: { chatId: `oc_wide_${i}` }, text: 'hi' });

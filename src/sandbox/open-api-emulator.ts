@@ -6,6 +6,10 @@ import { randomUUID } from 'node:crypto';
  * everything recorded. The sandbox runs the bot against it; tests point the real node-sdk
  * client at it (LARK_DOMAIN) and can make it answer 429s or errors.
  */
+/** Feishu's message `uuid`: at most 50 characters, deduplicating sends for one hour. */
+const MAX_UUID = 50;
+const UUID_WINDOW_MS = 3_600_000;
+
 export interface EmulatedMessage {
   messageId: string;
   chatId: string;
@@ -139,11 +143,12 @@ export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
   app.post(`${base}/open-apis/auth/v3/app_access_token/internal`, issueToken);
 
   const store = async (m: Omit<EmulatedMessage, 'messageId' | 'createdAt' | 'updatedAt' | 'version'>) => {
-    if (m.uuid) {
-      const same = emu.messages.find((x) => x.uuid === m.uuid && !x.senderOpenId);
-      if (same) return same; // uuid makes a send idempotent
-    }
     const now = clock();
+    if (m.uuid) {
+      // uuid makes a send idempotent for an hour (Feishu's window), not forever.
+      const same = emu.messages.find((x) => x.uuid === m.uuid && !x.senderOpenId && now - x.createdAt < UUID_WINDOW_MS);
+      if (same) return same;
+    }
     const msg: EmulatedMessage = { ...m, messageId: `om_emu_${++seq}_${randomUUID().slice(0, 8)}`, createdAt: now, updatedAt: now, version: 1 };
     emu.messages.push(msg);
     await opts.onMessage?.(msg, 'created');
@@ -159,6 +164,7 @@ export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
     const idType = c.req.query('receive_id_type') ?? '';
     const b = (await c.req.json()) as { receive_id?: string; msg_type?: string; content?: string; uuid?: string };
     if (!b.receive_id || !b.msg_type || typeof b.content !== 'string') return c.json({ code: 230001, msg: 'invalid param' }, 400);
+    if (b.uuid && b.uuid.length > MAX_UUID) return c.json({ code: 99992402, msg: 'field validation failed: uuid longer than 50' }, 400);
     if (!['open_id', 'chat_id', 'user_id', 'union_id', 'email'].includes(idType)) return c.json({ code: 99992402, msg: 'receive_id_type invalid' }, 400);
     try {
       JSON.parse(b.content);
@@ -174,6 +180,7 @@ export function createOpenApiEmulator(opts: EmulatorOptions): OpenApiEmulator {
   app.post(`${base}/open-apis/im/v1/messages/:id/reply`, async (c) => {
     const parent = emu.messages.find((m) => m.messageId === c.req.param('id'));
     const b = (await c.req.json()) as { msg_type?: string; content?: string; uuid?: string };
+    if (b.uuid && b.uuid.length > MAX_UUID) return c.json({ code: 99992402, msg: 'field validation failed: uuid longer than 50' }, 400);
     const chatId = parent?.chatId ?? c.req.header('x-emulator-chat-id');
     if (!chatId || !b.msg_type || typeof b.content !== 'string') return c.json({ code: 230002, msg: 'message not found' }, 400);
     return c.json(messageData(await store({ chatId, receiveId: chatId, receiveIdType: 'chat_id', msgType: b.msg_type, content: b.content, uuid: b.uuid, replyTo: c.req.param('id') })));

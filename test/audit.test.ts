@@ -146,6 +146,25 @@ describe('the audit log', () => {
     expect(await verify()).toEqual([expect.objectContaining({ id: 2 })]);
   });
 
+  // Row 2 is org.create of U-A: every field the hash covers, edited alone, is caught.
+  it.each([
+    ['at', '2020-01-01T00:00:00.000Z'],
+    ['actor', 'ou_forged'],
+    ['action', 'org.delete'],
+    ['entity', 'person'],
+    ['entity_id', 'U-B'],
+    ['before', '{"name":"文学院党委"}'],
+    ['after', '{"name":"别的"}'],
+  ])('detects an edit of the %s column alone', async (column, value) => {
+    const row = (await readAudit(h.deps.db)).rows[1]!;
+    expect(row.id).toBe(2);
+    expect(row[column as keyof typeof row]).not.toBe(value);
+    tamper(`UPDATE audit_log SET ${column} = ? WHERE id = 2`, value);
+    const edited = (await readAudit(h.deps.db)).rows[1]!;
+    expect(edited).toEqual({ ...row, [column]: value }); // that one column, nothing else
+    expect(await verify()).toEqual([{ id: 2, problem: expect.stringContaining('row edited') }]);
+  });
+
   it('detects an edited row whose hash was recomputed (the next link breaks)', async () => {
     const row = (await readAudit(h.deps.db)).rows[1]!;
     const forged = { ...row, actor: 'ou_someone_else' };

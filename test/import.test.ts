@@ -103,6 +103,17 @@ U-A,文学院党委,U,党委,oc_same
     });
   });
 
+  it('a renamed organization writes an org.update audit row holding the old name before and the new one after', async () => {
+    await run(ORGS, PEOPLE);
+    const last = Number((await h.deps.db.selectFrom('audit_log').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()).id);
+    expect((await run(ORGS.replace('文学院党委', '文学院党委（新）'), PEOPLE)).ok).toBe(true);
+    const rows = await h.deps.db.selectFrom('audit_log').selectAll().where('id', '>', last).execute();
+    expect(rows.map((r) => [r.action, r.entity, r.entity_id, r.actor])).toEqual([['org.update', 'organization', 'U-A', 'test']]);
+    const [row] = rows;
+    expect(JSON.parse(row!.before!)).toEqual({ name: '文学院党委', kind: 'committee', parent: 'U' });
+    expect(JSON.parse(row!.after!)).toEqual({ name: '文学院党委（新）', kind: 'committee', parent: 'U' });
+  });
+
   it('moving an organization moves its whole subtree', async () => {
     await run(ORGS + 'V,另一党委,,党委,\n', PEOPLE);
     await run(ORGS.replace('U-A,文学院党委,U,', 'U-A,文学院党委,V,') + 'V,另一党委,,党委,\n', PEOPLE);

@@ -4,7 +4,7 @@ import { importDirectory } from '../src/usecases/import-directory.js';
 import { buttonValue, cardOf, cardText, formDefaults } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
-import { FORM, LEADER, NOW, privateChat, SEC } from './helpers/pledge.js';
+import { FORM, GROUP, LEADER, NOW, OTHER_LEADER, OTHER_SEC, privateChat, SEC } from './helpers/pledge.js';
 
 /** Every pledge button not already driven by the flow tests does what it says. */
 
@@ -91,5 +91,84 @@ describe('pledge buttons', () => {
     expect(cardText(r.card!.data)).toContain('计算机学院教工第一党支部');
     const forged = await press(SEC, { action: 'pledge.open', org: 'HENU-JSJ-JS1' });
     expect(forged.toast?.type).toBe('error');
+  });
+});
+
+/**
+ * 回头审诺 buttons are the secretary's, 意见和建议 belong to the organization and those above it:
+ * roles are checked on the server for every press (a card's callback value is never trusted).
+ */
+describe('pledge buttons refuse people without the role', () => {
+  let h: Harness;
+  const last = (id: string) => h.emu.inChat(P2P(id)).at(-1)!;
+  const { say, press } = privateChat(() => h);
+  /** Everything these buttons write. */
+  const snapshot = async () => ({
+    versions: await h.sqlite.db.selectFrom('pledge_versions').selectAll().orderBy('id').execute(),
+    items: await h.sqlite.db.selectFrom('pledge_items').selectAll().orderBy('id').execute(),
+    states: await h.sqlite.db.selectFrom('item_states').selectAll().orderBy('item_key').execute(),
+    opinions: await h.sqlite.db.selectFrom('pledge_opinions').selectAll().orderBy('id').execute(),
+  });
+  /** Each of `who` pressing `value` gets an error toast saying `why`, and nothing is written. */
+  const refusedFor = async (who: string[], value: Record<string, unknown>, why: string, formValue?: Record<string, unknown>) => {
+    const before = await snapshot();
+    for (const openId of who) {
+      const r = await press(openId, value, formValue);
+      expect(r.toast, openId).toMatchObject({ type: 'error', content: expect.stringContaining(why) });
+      expect(r.card, openId).toBeUndefined();
+    }
+    expect(await snapshot()).toEqual(before);
+  };
+  // Not the secretary of 文学院中文系党支部: its superior's leader, its member, the admin above,
+  // another branch's secretary, another college's secretary.
+  const NOT_SECRETARY = [LEADER, 'ou_demo_member', 'ou_demo_admin', OTHER_SEC, 'ou_demo_sec_js1'];
+
+  beforeAll(async () => {
+    h = await startHarness({ now: () => NOW });
+    await importExamples(h.deps);
+    // Filed and approved (published in the group), as in the flow.
+    await say(SEC, '承诺');
+    const preview = (await press(SEC, buttonValue(cardOf(last(SEC)), '预览并提交'), FORM)).card!.data;
+    expect((await press(SEC, buttonValue(preview, '确认提交'))).toast?.type).toBe('success');
+    expect((await press(LEADER, buttonValue(cardOf(last(LEADER)), '审定通过'), { opinion: '同意' })).toast?.type).toBe('success');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('「修订承诺」 and 「第 N 项已完成」 by someone not the secretary', async () => {
+    await say(SEC, '承诺');
+    const status = cardOf(last(SEC));
+    await refusedFor(NOT_SECRETARY, buttonValue(status, '修订承诺'), '现任书记');
+    await refusedFor(NOT_SECRETARY, buttonValue(status, '第 1 项已完成'), '现任书记');
+    expect(await h.sqlite.db.selectFrom('pledge_versions').select('status').execute()).toEqual([{ status: 'approved' }]);
+    // The same buttons work for the secretary.
+    expect((await press(SEC, buttonValue(status, '第 1 项已完成'))).toast?.type).toBe('success');
+    expect(await h.sqlite.db.selectFrom('item_states').select(['status', 'done_by']).execute()).toEqual([{ status: 'done', done_by: SEC }]);
+  });
+
+  it('「再承诺」 by someone not the secretary', async () => {
+    const offer = cardOf(last(SEC));
+    const value = buttonValue(offer, '再承诺');
+    await refusedFor(NOT_SECRETARY, value, '现任书记');
+    // …and for the secretary it drafts version 2 with the linked item.
+    const r = await press(SEC, value);
+    expect(r.toast?.type).toBe('info');
+    expect(cardText(r.card!.data)).toContain('第 2 版');
+    expect(await h.sqlite.db.selectFrom('pledge_versions').select(['version_no', 'status']).orderBy('version_no').execute()).toEqual([
+      { version_no: 1, status: 'approved' },
+      { version_no: 2, status: 'draft' },
+    ]);
+  });
+
+  it('「提交意见」 by someone outside the organization and those above it', async () => {
+    const pub = cardOf(h.emu.inChat(GROUP).at(-1)!);
+    const value = buttonValue(pub, '提交意见');
+    // Another college's secretary and leader, and someone not in the directory at all.
+    await refusedFor(['ou_demo_sec_js1', OTHER_LEADER, 'ou_stranger'], value, '只有', { suggestion: '我也想提个意见' });
+    expect(await h.sqlite.db.selectFrom('pledge_opinions').selectAll().execute()).toEqual([]);
+    // A member of the organization may.
+    expect((await press('ou_demo_member', value, { suggestion: '希望每月公布主题党日照片' })).toast?.type).toBe('success');
+    expect((await h.sqlite.db.selectFrom('pledge_opinions').select('text').execute()).map((o) => o.text)).toEqual(['希望每月公布主题党日照片']);
   });
 });

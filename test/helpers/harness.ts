@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { openSqlite, type OpenedSqlite } from '../../db/open-sqlite.js';
-import { createBotApp, createDeps } from '../../src/compose.js';
+import { createApp } from '../../src/app.js';
+import { createBotApp, createDeps, ROUTES } from '../../src/compose.js';
+import type { CardActionTable } from '../../handlers/on-card-action.js';
 import type { LarkCredentials } from '../../src/config.js';
 import type { DrainResult } from '../../src/lark/outbox.js';
 import { silentLogger } from '../../src/logger.js';
@@ -40,11 +42,17 @@ export interface HarnessOptions {
   now?: () => Date;
   dir?: string;
   keepDb?: boolean;
+  /** Every Open API answer waits this long (the emulator's latency). */
+  latencyMs?: number;
+  /** Card actions beside the real table (e.g. one that takes a while). */
+  actions?: CardActionTable;
 }
 
 export interface Harness {
   url: string;
   emu: OpenApiEmulator;
+  /** When the emulator answered each request, in order. */
+  answered: { path: string; at: number }[];
   creds: LarkCredentials;
   deps: Deps;
   sqlite: OpenedSqlite;
@@ -78,7 +86,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'pledge-bot-'));
   const dbPath = join(dir, 'bot.sqlite');
   const appId = `cli_test_${process.pid}_${++appSeq}`;
-  const emuServer = await startEmulatorServer({ appId, appSecret: 'secret', users: opts.users });
+  const emuServer = await startEmulatorServer({ appId, appSecret: 'secret', users: opts.users, latencyMs: opts.latencyMs });
   const { emu } = emuServer;
   const creds: LarkCredentials = { appId, appSecret: 'secret', encryptKey: 'test-encrypt-key', verificationToken: 'test-verification-token', domain: emuServer.url };
 
@@ -99,7 +107,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const boot = async () => {
     const sqlite = openSqlite(dbPath);
     const deps = createDeps({ db: sqlite.db, lark: creds, logger: silentLogger, timeZone: 'Asia/Shanghai', now: clock.now, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) });
-    const app = createBotApp(deps, creds, defer);
+    const secrets = { encryptKey: creds.encryptKey, verificationToken: creds.verificationToken };
+    const app = opts.actions ? createApp({ deps, secrets, routes: { ...ROUTES, actions: { ...ROUTES.actions, ...opts.actions } }, defer }) : createBotApp(deps, creds, defer);
     const bot = await listen(app.fetch);
     return { sqlite, deps, bot };
   };
@@ -111,6 +120,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const h: Harness = {
     url: cur.bot.url,
     emu,
+    answered: emuServer.answered,
     creds,
     deps: cur.deps,
     sqlite: cur.sqlite,

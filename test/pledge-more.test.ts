@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tableToRecords } from '../src/domain/csv.js';
 import { LIMITS } from '../src/domain/pledge-form.js';
 import { importDirectory } from '../src/usecases/import-directory.js';
+import { submitPledge } from '../src/usecases/pledge/file-pledge.js';
 import { reviewPledge } from '../src/usecases/pledge/review-pledge.js';
 import { buttonValue, cardOf, cardText } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
@@ -199,6 +200,34 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     await h.say({ openId: LEADER, chatId: 'oc_g_yjs_new', chatType: 'group', text: '@_user_1 绑定 HENU-WXY-YJS', mentions });
     await h.settle();
     expect(h.emu.inChat('oc_g_yjs_new').filter((m) => m.msgType === 'interactive')).toHaveLength(1);
+  });
+
+  it('a submission cut short after it is saved is finished by the same press again: the review card goes out once', async () => {
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);
+    const confirm = buttonValue(preview.card!.data, '确认提交') as { pledge: number; rev: number };
+    // On Workers each write is its own request: here the audit row after the status fails once.
+    let failures = 1;
+    const flaky = h.deps.db.withPlugin({
+      transformQuery: (a) => {
+        if (a.node.kind === 'RawNode' && a.node.sqlFragments.join('').includes('INSERT INTO audit_log') && failures-- > 0) throw new Error('D1_ERROR: network lost');
+        return a.node;
+      },
+      transformResult: (a) => Promise.resolve(a.result),
+    });
+    await expect(submitPledge({ ...h.deps, db: flaky }, { openId: SEC, versionId: confirm.pledge, rev: confirm.rev })).rejects.toThrow('network lost');
+    expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').executeTakeFirstOrThrow()).status).toBe('submitted');
+    const reviewCards = () => h.emu.messages.filter((m) => m.receiveId === LEADER && cardText(cardOf(m)).includes('待审定'));
+    await h.drain();
+    expect(reviewCards()).toHaveLength(0); // the reviewer was never told
+    const again = await press(SEC, confirm);
+    expect(again.toast?.content).toContain('已提交');
+    await h.drain();
+    expect(reviewCards()).toHaveLength(1);
+    expect(await h.sqlite.db.selectFrom('audit_log').select('id').where('action', '=', 'pledge.submit').execute()).toHaveLength(1);
+    await press(SEC, confirm);
+    await h.drain();
+    expect(reviewCards()).toHaveLength(1);
   });
 
   it('an approval cut short after its decision is saved is finished by the same press again, once', async () => {

@@ -18,6 +18,7 @@ function reply(r: FileResult): CardResponse {
     case 'preview':
       return toast('info', '请核对全文，无误后点「确认提交」', pledgePreviewCard(r.ctx.view));
     case 'submitted':
+      if (r.again) return toast('info', '这份承诺书已提交，正在等待上级审定。', pledgeStatusCard(r.ctx.view, r.ctx.times, { canRevise: false }));
       return toast(
         r.reviewers ? 'success' : 'warning',
         r.reviewers ? '已提交，等待上级党组织审定' : '已提交，但名录中没有上级审定人，请联系创先办',

@@ -16,7 +16,8 @@ export type FileResult =
   | { kind: 'refused'; reason: string }
   | { kind: 'form'; form: PledgeFormView; message: string }
   | { kind: 'preview'; ctx: PledgeContext }
-  | { kind: 'submitted'; ctx: PledgeContext; reviewers: number };
+  /** `again`: it was submitted by this person already; what follows a submission is finished now if it was cut short. */
+  | { kind: 'submitted'; ctx: PledgeContext; reviewers: number; again?: boolean };
 
 const STALE = '这张卡片已过期（内容已在别处更新），请发送「承诺」获取最新卡片。';
 
@@ -68,6 +69,8 @@ export async function previewPledge(deps: Deps, input: { openId: string; version
  * With form values (a form's own submit) the form is saved first; without, the stored draft is sent.
  */
 export async function submitPledge(deps: Deps, input: { openId: string; versionId: number; rev: number; form?: Record<string, unknown> }): Promise<FileResult> {
+  const resumed = await resumeSubmission(deps, input.openId, input.versionId);
+  if (resumed) return resumed;
   let ctx = await writable(deps, input.openId, input.versionId, input.rev);
   if ('kind' in ctx) return ctx;
   let rev = input.rev;
@@ -85,15 +88,44 @@ export async function submitPledge(deps: Deps, input: { openId: string; versionI
   const person = await personByOpenId(deps.db, input.openId);
   const ok = await transition(deps.db, ctx.version.id, ['draft', 'returned'], 'submitted', { submitted_by: input.openId, submitted_by_name: person?.name ?? draft.profile.name, submitted_at: now.toISOString(), reviewed_by: null, reviewed_by_name: null, reviewed_at: null, review_org_id: null }, now, rev);
   if (!ok) return { kind: 'refused', reason: '这份承诺书已提交，正在等待上级审定，不能重复提交。' };
-  await appendAudit(deps.db, { actor: input.openId, action: 'pledge.submit', entity: 'pledge_version', entityId: ctx.version.id, before: { status: ctx.version.status }, after: { status: 'submitted', org: ctx.org.code, year: ctx.pledge.year, version: ctx.version.version_no } }, now);
+  await appendAudit(deps.db, submitAudit(input.openId, ctx, ctx.version.status), now);
   const fresh = (await loadPledgeContext(deps, ctx.version.id))!;
-  const { people } = await reviewersOf(deps, fresh.org, input.openId);
+  return { kind: 'submitted', ctx: fresh, reviewers: await sendReviewCards(deps, fresh, input.openId) };
+}
+
+const submitAudit = (actor: string, ctx: PledgeContext, from: string) => ({
+  actor,
+  action: 'pledge.submit',
+  entity: 'pledge_version',
+  entityId: ctx.version.id,
+  before: { status: from },
+  after: { status: 'submitted', org: ctx.org.code, year: ctx.pledge.year, version: ctx.version.version_no },
+});
+
+/** The review card to each reviewer, keyed by submission and reviewer: safe to send again. */
+async function sendReviewCards(deps: Deps, fresh: PledgeContext, filer: string): Promise<number> {
+  const { people } = await reviewersOf(deps, fresh.org, filer);
   const previous = fresh.pledge.current_version_id ? await loadPledgeContext(deps, fresh.pledge.current_version_id) : undefined;
   for (const p of people) {
     await deps.outbox.enqueue({ key: `review:${fresh.version.id}:${fresh.version.revision}:${p.open_id}`, to: { openId: p.open_id! }, card: pledgeReviewCard(fresh.view, fresh.times, previous ? { versionNo: previous.version.version_no } : undefined) });
   }
   if (people.length === 0) deps.logger.warn({ org: fresh.org.code }, 'pledge submitted but no reviewer in the directory');
-  return { kind: 'submitted', ctx: fresh, reviewers: people.length };
+  return people.length;
+}
+
+/**
+ * The same secretary submitting a version already submitted by them (a second press, recovery
+ * of the stored press): the submission stands, and what follows it is finished if a failure cut
+ * it short (on Workers every write is its own request). Undefined when this is no such repeat.
+ */
+async function resumeSubmission(deps: Deps, openId: string, versionId: number): Promise<FileResult | undefined> {
+  const ctx = await loadPledgeContext(deps, versionId);
+  if (!ctx || ctx.version.status !== 'submitted' || ctx.version.submitted_by !== openId || !ctx.version.submitted_at) return undefined;
+  if (!canFile((await whoIs(deps, openId)).grants, ctx.orgRef)) return undefined;
+  const at = ctx.version.submitted_at;
+  const audited = await deps.db.selectFrom('audit_log').select('id').where('entity', '=', 'pledge_version').where('entity_id', '=', String(ctx.version.id)).where('action', '=', 'pledge.submit').where('at', '>=', at).limit(1).executeTakeFirst();
+  if (!audited) await appendAudit(deps.db, submitAudit(openId, ctx, 'draft'), new Date(at));
+  return { kind: 'submitted', ctx, reviewers: await sendReviewCards(deps, ctx, openId), again: true };
 }
 
 /** "返回修改": the form again, for the secretary, while the version is still editable. */

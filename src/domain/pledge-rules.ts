@@ -12,23 +12,14 @@ export function canFile(grants: Grant[], org: OrgRef): boolean {
   return grants.some((g) => g.role === 'secretary' && g.orgId === org.id);
 }
 
-/**
- * 审定 belongs to the superior organization: leaders of the direct parent, or admins of the
- * parent or any organization above it. Nobody reviews their own organization's pledge.
- */
-export function canReview(grants: Grant[], org: OrgRef): boolean {
-  if (org.parentId === null) return false;
-  return grants.some(
-    (g) =>
-      (g.role === 'leader' && g.orgId === org.parentId) ||
-      (g.role === 'admin' && g.orgId !== org.id && org.path.startsWith(g.orgPath)),
-  );
-}
+/** Leaders and admins of the organization or of one above it: they supervise it. */
+const supervises = (grants: Grant[], org: OrgRef): boolean =>
+  grants.some((g) => (g.role === 'leader' || g.role === 'admin') && org.path.startsWith(g.orgPath));
 
 /**
  * The organization in whose name a reviewer decides (the 盖章 on the printable form): the direct
  * parent for its leader, else the nearest organization above where the reviewer is an admin.
- * Undefined when canReview would refuse.
+ * Undefined for anyone who may not review (canReview).
  */
 export function reviewingOrgId(grants: Grant[], org: OrgRef): number | undefined {
   if (org.parentId === null) return undefined;
@@ -39,13 +30,17 @@ export function reviewingOrgId(grants: Grant[], org: OrgRef): number | undefined
   return admin?.orgId;
 }
 
+/**
+ * 审定 belongs to the superior organization: leaders of the direct parent, or admins of the
+ * parent or any organization above it. Nobody reviews their own organization's pledge.
+ */
+export function canReview(grants: Grant[], org: OrgRef): boolean {
+  return reviewingOrgId(grants, org) !== undefined;
+}
+
 /** Who may read a pledge (any version, opinions, the printable form). */
 export function canRead(grants: Grant[], org: OrgRef): boolean {
-  return grants.some(
-    (g) =>
-      (g.orgId === org.id) ||
-      ((g.role === 'leader' || g.role === 'admin') && org.path.startsWith(g.orgPath)),
-  );
+  return grants.some((g) => g.orgId === org.id) || supervises(grants, org);
 }
 
 /**
@@ -53,7 +48,7 @@ export function canRead(grants: Grant[], org: OrgRef): boolean {
  * A secretary or member reads their own pledge, not everyone's below it (drafts included).
  */
 export function canReadLedger(grants: Grant[], org: OrgRef): boolean {
-  return grants.some((g) => (g.role === 'leader' || g.role === 'admin') && org.path.startsWith(g.orgPath));
+  return supervises(grants, org);
 }
 
 /** Versions that were approved are public (公示); the others are work in progress. */
@@ -66,7 +61,7 @@ const PUBLISHED = new Set(['approved', 'superseded']);
  */
 export function canReadVersion(grants: Grant[], org: OrgRef, status: string): boolean {
   if (PUBLISHED.has(status)) return canRead(grants, org);
-  return canFile(grants, org) || grants.some((g) => (g.role === 'leader' || g.role === 'admin') && org.path.startsWith(g.orgPath));
+  return canFile(grants, org) || supervises(grants, org);
 }
 
 /** Who may give an opinion on a published pledge: anyone of the organization, or above it. */

@@ -6,7 +6,7 @@ import type { Card } from '../../../cards/card-kit.js';
 import { pledgeDecidedCard, pledgeStatusCard } from '../../../cards/pledge-cards.js';
 import { pledgeFormCard } from '../../../cards/pledge-form-card.js';
 import { chineseDateTime } from '../../domain/dates.js';
-import { canFile, canReview, reviewingOrgId } from '../../domain/pledge-rules.js';
+import { canFile, reviewingOrgId } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { formViewOf } from './open-pledge.js';
@@ -39,7 +39,7 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   const parent = ctx.org.parent_id ? await orgById(deps.db, ctx.org.parent_id) : undefined;
   const reviewOrgId = reviewingOrgId(me.grants, ctx.orgRef);
   const reviewOrg = reviewOrgId === undefined ? undefined : reviewOrgId === parent?.id ? parent : await orgById(deps.db, reviewOrgId);
-  if (!parent || !reviewOrg || !canReview(me.grants, ctx.orgRef)) {
+  if (!parent || !reviewOrg) {
     return { kind: 'refused', reason: `只有上一级党组织「${parent?.name ?? '—'}」的领导或上级管理员可以审定这份承诺书。` };
   }
   // Nobody reviews what they filed, even holding a role above (a secretary who also leads the

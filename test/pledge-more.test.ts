@@ -264,6 +264,31 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(h.emu.inChat(GROUP).filter((m) => m.msgType === 'interactive' && cardText(cardOf(m)).includes('公示'))).toHaveLength(1);
   });
 
+  it('a second return cut short before its audit row is finished with its own row, not mistaken for the first', async () => {
+    await say(SEC, '承诺');
+    let preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    await press(LEADER, buttonValue(cardOf(lastMsg(LEADER)), '退回修改'), { opinion: '第一次退回' });
+    // Resubmitted from the returned form, then returned again, the audit write failing once.
+    preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    const ret = buttonValue(cardOf(lastMsg(LEADER)), '退回修改') as { pledge: number; rev: number };
+    let failures = 1;
+    const flaky = h.deps.db.withPlugin({
+      transformQuery: (a) => {
+        if (a.node.kind === 'RawNode' && a.node.sqlFragments.join('').includes('INSERT INTO audit_log') && failures-- > 0) throw new Error('D1_ERROR: network lost');
+        return a.node;
+      },
+      transformResult: (a) => Promise.resolve(a.result),
+    });
+    const input = { openId: LEADER, versionId: ret.pledge, revision: ret.rev, approve: false, opinion: '第二次退回' };
+    const later = () => new Date(NOW.getTime() + 3600_000); // this harness's clock stands still
+    await expect(reviewPledge({ ...h.deps, db: flaky, now: later }, input)).rejects.toThrow('network lost');
+    expect(await reviewPledge({ ...h.deps, now: later }, input)).toMatchObject({ kind: 'decided', again: true });
+    const returns = await h.sqlite.db.selectFrom('audit_log').select('after').where('action', '=', 'pledge.return').orderBy('id').execute();
+    expect(returns.map((r) => (JSON.parse(r.after!) as { opinion: string }).opinion)).toEqual(['第一次退回', '第二次退回']);
+  });
+
   it('a member reads the pledge once it is approved, not the draft before', async () => {
     await say(SEC, '承诺');
     expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('还未经上级审定');

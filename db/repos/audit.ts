@@ -58,6 +58,24 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, at: D
 }
 
 /**
+ * Whether `action` on this entity is in the log at or after `since` (ISO): a step resumed after a
+ * failure writes its audit row only if the first try did not. `since` bounds it to this time:
+ * the same action on the same row may have been audited before (a pledge returned twice).
+ */
+export async function auditedSince(db: Kysely<Database>, q: { entity: string; entityId: string | number; action: string; since: string }): Promise<boolean> {
+  const row = await db
+    .selectFrom('audit_log')
+    .select('id')
+    .where('entity', '=', q.entity)
+    .where('entity_id', '=', String(q.entityId))
+    .where('action', '=', q.action)
+    .where('at', '>=', q.since)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
  * Tables whose every row is created together with an audit entry (the directory import, group
  * binding): rows here with no audit log at all mean the log was deleted, which a hash chain and
  * its head (deleted with it) cannot show by themselves.

@@ -1,5 +1,5 @@
 import { personByOpenId } from '../../../db/repos/directory.js';
-import { appendAudit } from '../../../db/repos/audit.js';
+import { appendAudit, auditedSince } from '../../../db/repos/audit.js';
 import { draftOf, saveDraft, transition } from '../../../db/repos/pledges.js';
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
 import { pledgeReviewCard } from '../../../cards/pledge-cards.js';
@@ -122,9 +122,8 @@ async function resumeSubmission(deps: Deps, openId: string, versionId: number): 
   const ctx = await loadPledgeContext(deps, versionId);
   if (!ctx || ctx.version.status !== 'submitted' || ctx.version.submitted_by !== openId || !ctx.version.submitted_at) return undefined;
   if (!canFile((await whoIs(deps, openId)).grants, ctx.orgRef)) return undefined;
-  const at = ctx.version.submitted_at;
-  const audited = await deps.db.selectFrom('audit_log').select('id').where('entity', '=', 'pledge_version').where('entity_id', '=', String(ctx.version.id)).where('action', '=', 'pledge.submit').where('at', '>=', at).limit(1).executeTakeFirst();
-  if (!audited) await appendAudit(deps.db, submitAudit(openId, ctx, 'draft'), new Date(at));
+  const entry = submitAudit(openId, ctx, 'draft');
+  if (!(await auditedSince(deps.db, { ...entry, since: ctx.version.submitted_at }))) await appendAudit(deps.db, entry, new Date(ctx.version.submitted_at));
   return { kind: 'submitted', ctx, reviewers: await sendReviewCards(deps, ctx, openId), again: true };
 }
 

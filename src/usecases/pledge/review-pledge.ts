@@ -1,5 +1,5 @@
 import { holdersOf, orgById, personByOpenId } from '../../../db/repos/directory.js';
-import { appendAudit } from '../../../db/repos/audit.js';
+import { appendAudit, auditedSince } from '../../../db/repos/audit.js';
 import { sentWithKeyPrefix } from '../../../db/repos/outbox.js';
 import { transition } from '../../../db/repos/pledges.js';
 import type { Card } from '../../../cards/card-kit.js';
@@ -53,8 +53,8 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   const same = ctx.version.reviewed_by === input.openId && ctx.version.status === (input.approve ? 'approved' : 'returned');
   if (same && ctx.version.reviewed_at) {
     const at = new Date(ctx.version.reviewed_at);
-    const action = input.approve ? 'pledge.approve' : 'pledge.return';
-    if (!(await audited(deps, action, ctx.version.id))) await appendAudit(deps.db, decisionAudit(input.openId, input.approve, ctx.version.id, ctx.version.opinion ?? '', reviewOrg.code), at);
+    const entry = decisionAudit(input.openId, input.approve, ctx.version.id, ctx.version.opinion ?? '', reviewOrg.code);
+    if (!(await auditedSince(deps.db, { ...entry, since: ctx.version.reviewed_at }))) await appendAudit(deps.db, entry, at);
     return { ...(await followUp(deps, ctx, { approve: input.approve, reviewer: ctx.version.reviewed_by_name ?? '上级', reviewOrgName: reviewOrg.name, at })), again: true };
   }
   if (ctx.version.status !== 'submitted') {
@@ -84,12 +84,6 @@ const decisionAudit = (actor: string, approve: boolean, versionId: number, opini
   before: { status: 'submitted' },
   after: { status: approve ? 'approved' : 'returned', opinion, review_org: reviewOrgCode },
 });
-
-/** Whether the decision on this version is in the audit log (a resumed decision may lack it). */
-async function audited(deps: Deps, action: string, versionId: number): Promise<boolean> {
-  const row = await deps.db.selectFrom('audit_log').select('id').where('entity', '=', 'pledge_version').where('entity_id', '=', String(versionId)).where('action', '=', action).limit(1).executeTakeFirst();
-  return row !== undefined;
-}
 
 /**
  * What follows a decision, every step safe to run again: the version in force, the reviewers'

@@ -77,17 +77,23 @@ export async function processDelivery(deps: Deps, routes: DeliveryRoutes, key: s
   }
 }
 
-/**
- * Deliveries acknowledged but not handled (the process died in between, or a try failed and is
- * due again): handle them now, oldest first. Rows younger than `olderThanMs` are left to the live
- * queue; rows in someone's hands are skipped (and processDelivery leases each before handling).
- */
 /** Recovery leaves deliveries younger than this to the live queue. */
 export const RECOVER_AFTER_MS = 30_000;
 
-export async function recoverDeliveries(deps: Deps, routes: DeliveryRoutes, olderThanMs = RECOVER_AFTER_MS, maxMs = Infinity): Promise<number> {
+/** What recovery would take now: pending rows nobody holds, older than `olderThanMs`, oldest first. */
+export function recoverable(deps: Pick<Deps, 'db' | 'now'>, olderThanMs = RECOVER_AFTER_MS) {
   const now = deps.now();
-  const rows = await pendingDeliveries(deps.db, now, 500, new Date(now.getTime() - olderThanMs));
+  return pendingDeliveries(deps.db, now, 500, new Date(now.getTime() - olderThanMs));
+}
+
+/**
+ * Deliveries acknowledged but not handled (the process died in between, or a try failed and is
+ * due again): handle them now, oldest first, for at most `maxMs`. Rows younger than `olderThanMs`
+ * are left to the live queue; rows in someone's hands are skipped (and processDelivery leases
+ * each before handling).
+ */
+export async function recoverDeliveries(deps: Deps, routes: DeliveryRoutes, olderThanMs = RECOVER_AFTER_MS, maxMs = Infinity): Promise<number> {
+  const rows = await recoverable(deps, olderThanMs);
   // Real elapsed time, not deps.now (a test's or the sandbox's clock may stand still).
   const until = performance.now() + maxMs;
   let handled = 0;

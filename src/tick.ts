@@ -1,7 +1,6 @@
 import { ROUTES } from './compose.js';
-import { pendingDeliveries } from '../db/repos/inbound.js';
 import { dueOutbox } from '../db/repos/outbox.js';
-import { recoverDeliveries, RECOVER_AFTER_MS } from './process-delivery.js';
+import { recoverable, recoverDeliveries, RECOVER_AFTER_MS } from './process-delivery.js';
 import type { Deps } from './usecases/deps.js';
 
 export interface TickReport {
@@ -42,9 +41,8 @@ export async function tick(deps: Deps, opts: { dryRun?: boolean; maxMs?: number;
 
 /** What a pass would do now, read only: the deliveries it would recover, the sends due. */
 async function plan(deps: Pick<Deps, 'db' | 'now'>, recover: boolean): Promise<string[]> {
-  const now = deps.now();
-  const stale = recover ? await pendingDeliveries(deps.db, now, 500, new Date(now.getTime() - RECOVER_AFTER_MS)) : [];
-  const due = await dueOutbox(deps.db, now, 500);
+  const stale = recover ? await recoverable(deps) : [];
+  const due = await dueOutbox(deps.db, deps.now(), 500);
   return [
     ...stale.map((d) => `处理积压事件 (recover) ${d.key}`),
     ...due.map((r) => `发送 (send) #${r.id} ${r.op} → ${r.receive_id ?? ''}${r.attempts ? `（第 ${r.attempts + 1} 次）` : ''}`),

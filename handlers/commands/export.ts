@@ -1,11 +1,10 @@
 import { orgByCode } from '../../db/repos/directory.js';
 import { ledgerXlsxBytes } from '../../src/documents/ledger-xlsx.js';
-import { pledgeYearFor } from '../../src/domain/cycle.js';
-import { localDate } from '../../src/domain/dates.js';
 import { canReadLedger } from '../../src/domain/pledge-rules.js';
 import type { Deps } from '../../src/usecases/deps.js';
 import { ledgerRows } from '../../src/usecases/ledger/ledger-rows.js';
-import { pledgeFile, printableVersion } from '../../src/usecases/pledge/pledge-file.js';
+import { ledgerYear } from '../../src/usecases/ledger/ledger-year.js';
+import { printablePledgeFile } from '../../src/usecases/pledge/pledge-file.js';
 import { whoIs } from '../../src/usecases/who-is.js';
 import { codeAndYear } from '../command-args.js';
 import { answer, type MessageContext } from '../context.js';
@@ -34,7 +33,6 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
     return;
   }
   const parsed = codeAndYear(rest);
-  const year = parsed.year ?? pledgeYearFor(localDate(deps.now(), deps.timeZone));
   let code = parsed.code;
   if (!code) {
     const me = await whoIs(deps, ctx.openId);
@@ -44,12 +42,7 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
       return;
     }
   }
-  const v = await printableVersion(deps, code, year);
-  if (!v.ok) {
-    await answer(deps, ctx, { text: v.reason });
-    return;
-  }
-  const f = await pledgeFile(deps, { openId: ctx.openId, versionId: v.versionId });
+  const f = await printablePledgeFile(deps, { openId: ctx.openId, orgCode: code, year: parsed.year });
   if (!f.ok) {
     await answer(deps, ctx, { text: f.reason });
     return;
@@ -61,7 +54,6 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
 /** `导出 台账 [组织编码] [年份]`: the ledger of a subtree the asker leads or administers, as Excel. */
 async function exportLedger(deps: Deps, ctx: MessageContext, args: string[]): Promise<void> {
   const parsed = codeAndYear(args);
-  const year = parsed.year ?? pledgeYearFor(localDate(deps.now(), deps.timeZone));
   const me = await whoIs(deps, ctx.openId);
   const code = parsed.code ?? me.grants.find((g) => g.role === 'admin' || g.role === 'leader')?.orgCode;
   if (!code) {
@@ -78,8 +70,10 @@ async function exportLedger(deps: Deps, ctx: MessageContext, args: string[]): Pr
     await answer(deps, ctx, { text: `你没有查看「${org.name}」台账的权限：台账由本级及上级的领导和管理员导出。` });
     return;
   }
+  const { year, other } = parsed.year ? { year: parsed.year, other: undefined } : await ledgerYear(deps, org.path);
   const { data, count } = await ledgerXlsxBytes(ledgerRows(deps, { orgPath: org.path, year }), deps.timeZone);
   const name = `${year}年度承诺台账-${org.name.replace(/[\\/:*?"<>|\s]+/g, '')}.xlsx`;
   await deps.outbox.enqueue({ key: `ledger:${ctx.messageId}`, to: fileTo(ctx), file: { name, data } });
-  await answer(deps, ctx, { text: `已生成「${name}」：${org.name} 及下级 ${count} 项承诺，${sentWhere(ctx)}。` }, 1);
+  const otherYear = other ? `\n要 ${other} 年度的，发送「导出 台账 ${code} ${other}」。` : '';
+  await answer(deps, ctx, { text: `已生成「${name}」：${org.name} 及下级 ${count} 项承诺，${sentWhere(ctx)}。${otherYear}` }, 1);
 }

@@ -6,14 +6,15 @@ import { localDate } from '../domain/dates.js';
 import { pledgeYearFor } from '../domain/cycle.js';
 import type { Deps } from '../usecases/deps.js';
 import { deadlineFor } from '../usecases/pledge/deadline-for.js';
-import { pledgeFile, printableVersion } from '../usecases/pledge/pledge-file.js';
+import { printablePledgeFile } from '../usecases/pledge/pledge-file.js';
+import { ledgerYear } from '../usecases/ledger/ledger-year.js';
 import { setDeadline } from '../usecases/pledge/set-deadline.js';
 import { writeOutput } from './write-output.js';
 import { orgByCode } from '../../db/repos/directory.js';
 
 export const PLEDGE_USAGE = `  deadline set --org CODE --kind pledge|q1..q4 --date YYYY-MM-DD [--year Y]   设置截止日期
   deadline list --org CODE [--year Y]      查看某组织现行截止日期
-  export-pledge --org CODE --year Y --out file.docx   导出可打印的公开承诺书
+  export-pledge --org CODE --out file.docx [--year Y]  导出可打印的公开承诺书
   export --out file.xlsx [--org CODE] [--year Y]      导出承诺台账 (Excel)`;
 
 /** `npm run admin -- deadline …` */
@@ -55,17 +56,12 @@ export async function deadlineCommand(deps: Deps, args: string[]): Promise<numbe
 /** `npm run admin -- export-pledge --org CODE --year Y --out file.docx` */
 export async function exportPledgeCommand(deps: Deps, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { org: { type: 'string' }, year: { type: 'string' }, out: { type: 'string' } } });
-  const year = Number(values.year ?? pledgeYearFor(localDate(deps.now(), deps.timeZone)));
-  if (!values.org || !values.out || !Number.isInteger(year)) {
-    console.error(`需要 --org、--year 和 --out。\n${PLEDGE_USAGE}`);
+  const year = values.year === undefined ? undefined : Number(values.year);
+  if (!values.org || !values.out || (year !== undefined && !Number.isInteger(year))) {
+    console.error(`需要 --org 和 --out（--year 可省略）。\n${PLEDGE_USAGE}`);
     return 2;
   }
-  const v = await printableVersion(deps, values.org, year);
-  if (!v.ok) {
-    console.error(v.reason);
-    return 1;
-  }
-  const f = await pledgeFile(deps, { openId: null, versionId: v.versionId });
+  const f = await printablePledgeFile(deps, { openId: null, orgCode: values.org, year });
   if (!f.ok) {
     console.error(f.reason);
     return 1;
@@ -83,8 +79,8 @@ export async function exportPledgeCommand(deps: Deps, args: string[]): Promise<n
 /** `npm run admin -- export --out file.xlsx [--org CODE] [--year Y]`: the 台账 as Excel. */
 export async function exportLedgerCommand(deps: Deps, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { org: { type: 'string' }, year: { type: 'string' }, out: { type: 'string' } } });
-  const year = Number(values.year ?? pledgeYearFor(localDate(deps.now(), deps.timeZone)));
-  if (!values.out || !Number.isInteger(year)) {
+  const asked = values.year === undefined ? undefined : Number(values.year);
+  if (!values.out || (asked !== undefined && !Number.isInteger(asked))) {
     console.error('需要 --out 文件名，例如：npm run admin -- export --out ledger.xlsx --org HENU');
     return 2;
   }
@@ -93,6 +89,7 @@ export async function exportLedgerCommand(deps: Deps, args: string[]): Promise<n
     console.error(scope.reason);
     return 1;
   }
+  const year = asked ?? (await ledgerYear(deps, scope.path)).year;
   let count: number;
   try {
     count = await writeOutput(values.out, (out) => writeLedgerXlsx(ledgerRows(deps, { orgPath: scope.path, year }), out, deps.timeZone));

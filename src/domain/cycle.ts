@@ -64,6 +64,17 @@ export function pledgeYearFor(today: string): number {
   return today.slice(5) >= NEXT_CYCLE_OPENS ? year + 1 : year;
 }
 
+/**
+ * The pledge years a request without a year may mean on `today`, newest first. From 11-01 that
+ * is the coming year (being filed) and this one (still carried out, reported on and appraised
+ * until it ends); the rest of the year, only this one.
+ */
+export function yearsInView(today: string): number[] {
+  const inForce = Number(today.slice(0, 4));
+  const filing = pledgeYearFor(today);
+  return filing === inForce ? [inForce] : [filing, inForce];
+}
+
 /** Example deadlines for a demo: the seed's 01-20, or two weeks from today when that has passed. */
 export function demoPledgeDeadline(year: number, today: string): string {
   const seedDate = `${year}-01-20`;

@@ -2,6 +2,8 @@ import { orgByCode } from '../../../db/repos/directory.js';
 import { pledgeOf } from '../../../db/repos/pledges.js';
 import type { PledgeDocument } from '../../documents/pledge-document.js';
 import { pledgeFileName, renderPledgeDocx } from '../../documents/render-pledge-docx.js';
+import { yearsInView } from '../../domain/cycle.js';
+import { localDate } from '../../domain/dates.js';
 import { canRead, canReadVersion } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
@@ -43,7 +45,7 @@ export async function pledgeFile(deps: Deps, input: { openId: string | null; ver
 }
 
 /** Which version to print for an organization and year: the one in force, else the latest. */
-export async function printableVersion(deps: Deps, orgCode: string, year: number): Promise<{ ok: true; versionId: number } | { ok: false; reason: string }> {
+async function printableVersion(deps: Deps, orgCode: string, year: number): Promise<{ ok: true; versionId: number } | { ok: false; reason: string }> {
   const org = await orgByCode(deps.db, orgCode);
   if (!org) return { ok: false, reason: `没有编码为「${orgCode.slice(0, 64)}」的组织。` };
   const pledge = await pledgeOf(deps.db, org.id, year);
@@ -51,4 +53,21 @@ export async function printableVersion(deps: Deps, orgCode: string, year: number
   if (pledge.current_version_id) return { ok: true, versionId: pledge.current_version_id };
   const latest = await deps.db.selectFrom('pledge_versions').select('id').where('pledge_id', '=', pledge.id).orderBy('version_no', 'desc').executeTakeFirst();
   return latest ? { ok: true, versionId: latest.id } : { ok: false, reason: `「${org.name}」还没有 ${year} 年度的承诺书。` };
+}
+
+/**
+ * The printable pledge of an organization for `year`; without a year, of the newest year in view
+ * (cycle.ts yearsInView) that has one the reader may read: in December the coming year's once it
+ * is approved (or, for its secretary, drafted), else the one in force. A refusal names the newest.
+ */
+export async function printablePledgeFile(deps: Deps, input: { openId: string | null; orgCode: string; year?: number }): Promise<PledgeFileResult> {
+  const years = input.year ? [input.year] : yearsInView(localDate(deps.now(), deps.timeZone));
+  let refusal: PledgeFileResult | undefined;
+  for (const year of years) {
+    const v = await printableVersion(deps, input.orgCode, year);
+    const f: PledgeFileResult = v.ok ? await pledgeFile(deps, { openId: input.openId, versionId: v.versionId }) : v;
+    if (f.ok) return f;
+    refusal ??= f;
+  }
+  return refusal!;
 }

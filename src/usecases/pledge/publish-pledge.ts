@@ -1,7 +1,7 @@
 import { chatsOf } from '../../../db/repos/directory.js';
 import { pledgeOf } from '../../../db/repos/pledges.js';
 import { pledgePublicationCard } from '../../../cards/pledge-cards.js';
-import { pledgeYearFor } from '../../domain/cycle.js';
+import { yearsInView } from '../../domain/cycle.js';
 import { localDate } from '../../domain/dates.js';
 import type { Deps } from '../deps.js';
 import { loadPledgeContext, type PledgeContext } from './pledge-context.js';
@@ -23,9 +23,12 @@ export async function publishPledge(deps: Deps, ctx: PledgeContext, onlyChat?: s
  * was approved with no group to publish in, or this group is new. True if something was sent.
  */
 export async function publishInForceTo(deps: Deps, orgId: number, chatId: string): Promise<boolean> {
-  const pledge = await pledgeOf(deps.db, orgId, pledgeYearFor(localDate(deps.now(), deps.timeZone)));
-  if (!pledge?.current_version_id) return false;
-  const ctx = await loadPledgeContext(deps, pledge.current_version_id);
-  if (!ctx) return false;
-  return (await publishPledge(deps, ctx, chatId)) > 0;
+  // In December the coming year's pledge once approved, else the one being carried out.
+  for (const year of yearsInView(localDate(deps.now(), deps.timeZone))) {
+    const pledge = await pledgeOf(deps.db, orgId, year);
+    if (!pledge?.current_version_id) continue;
+    const ctx = await loadPledgeContext(deps, pledge.current_version_id);
+    return ctx ? (await publishPledge(deps, ctx, chatId)) > 0 : false;
+  }
+  return false;
 }

@@ -1,0 +1,92 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { yearsInView } from '../src/domain/cycle.js';
+import { buttonValue, cardOf, cardText } from './helpers/cards.js';
+import { importExamples, P2P } from './helpers/directory.js';
+import { startHarness, textOf, type Harness } from './helpers/harness.js';
+import { FORM, LEADER, privateChat, SEC } from './helpers/pledge.js';
+
+/**
+ * From 1 November secretaries file the coming year's pledge, while this year's is still carried
+ * out: a request without a year must not jump to a year that has only drafts in it.
+ */
+describe('which year a request without one means, in November and December', () => {
+  const JUNE = new Date('2026-06-01T02:00:00Z');
+  const DECEMBER = new Date('2026-12-10T02:00:00Z');
+  let now = JUNE;
+  let h: Harness;
+  const chat = privateChat(() => h);
+  const say = async (openId: string, text: string) => {
+    await chat.say(openId, text);
+    return textOf(chat.last(openId).content);
+  };
+  /** The names of the files sent to someone privately, oldest first. */
+  const filesTo = (openId: string) =>
+    h.emu.inChat(P2P(openId)).filter((m) => m.msgType === 'file').map((m) => h.emu.files.get((JSON.parse(m.content) as { file_key: string }).file_key)?.name ?? '');
+  const formFor = (year: number) => ({ ...FORM, item_1_due: `${year}-12-31` });
+  /** `承诺` (this moment's filing year), submitted from its form; approved by the leader if asked. */
+  const file = async (year: number, approve: boolean) => {
+    await say(SEC, '承诺');
+    await chat.press(SEC, { ...buttonValue(chat.lastCard(SEC), '预览并提交'), mode: undefined }, formFor(year));
+    if (approve) await chat.press(LEADER, buttonValue(chat.lastCard(LEADER), '审定通过'), { opinion: '同意' });
+  };
+
+  beforeEach(async () => {
+    now = JUNE;
+    h = await startHarness({ now: () => now });
+    await importExamples(h.deps);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('yearsInView: the coming year first from 11-01, then the one in force', () => {
+    expect(yearsInView('2026-10-31')).toEqual([2026]);
+    expect(yearsInView('2026-11-01')).toEqual([2027, 2026]);
+    expect(yearsInView('2027-01-01')).toEqual([2027]);
+  });
+
+  it('导出 台账 stays on the year being carried out and offers the coming one', async () => {
+    await file(2026, true);
+    now = DECEMBER;
+    await file(2027, false);
+    const reply = await say(LEADER, '导出 台账');
+    expect(reply).toContain('2026年度承诺台账');
+    expect(reply).toContain('1 项承诺');
+    expect(reply).toContain('导出 台账 HENU-WXY 2027');
+    expect(filesTo(LEADER).at(-1)).toContain('2026');
+    expect(await say(LEADER, '导出 台账 HENU-WXY 2027')).toContain('2027年度承诺台账');
+  });
+
+  it('导出 台账 gives the coming year when the subtree has nothing of this one (a bot started in November)', async () => {
+    now = DECEMBER;
+    await file(2027, false);
+    const reply = await say(LEADER, '导出 台账');
+    expect(reply).toContain('2027年度承诺台账');
+    expect(reply).toContain('1 项承诺');
+    expect(reply).toContain('导出 台账 HENU-WXY 2026');
+  });
+
+  it('导出 承诺书 gives the newest pledge the asker may read; a group bound in December gets the one in force', async () => {
+    await file(2026, true);
+    now = DECEMBER;
+    await file(2027, false);
+    // A member may not read next year's draft: this year's approved pledge, not a refusal.
+    expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('已生成');
+    expect(filesTo('ou_demo_member').at(-1)).toContain('2026');
+    // Its secretary prints the draft being filed.
+    await say(SEC, '导出 承诺书');
+    expect(filesTo(SEC).at(-1)).toContain('2027');
+
+    const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];
+    await h.say({ openId: LEADER, chatId: 'oc_g_new', chatType: 'group', text: '@_user_1 绑定 HENU-WXY-ZW', mentions });
+    await h.settle();
+    const published = h.emu.inChat('oc_g_new').filter((m) => m.msgType === 'interactive' && textOf(m.content).includes('公示'));
+    expect(published).toHaveLength(1);
+    expect(cardText(cardOf(published[0]!))).toContain('2026');
+
+    // Once next year's is approved, it is the one members get.
+    await chat.press(LEADER, buttonValue(chat.lastCard(LEADER), '审定通过'), { opinion: '同意' });
+    await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW');
+    expect(filesTo('ou_demo_member').at(-1)).toContain('2027');
+  });
+});

@@ -26,9 +26,12 @@ import {
  *   database to themselves: other queries wait until they end.
  * - Prepared statements are kept by SQL text (an LRU), not prepared again for every query.
  * - `early()`: a second dialect on the same connection whose writes resolve as soon as their
- *   statement has run, inside the open group; `committed()` then resolves when that group is
- *   committed. For a chain of writes that must all be durable before one answer (a card press):
- *   one commit to wait for instead of one per write.
+ *   statement has run, inside the open group. For a chain of writes that must all be durable
+ *   before one answer (a card press): one commit to wait for instead of one per write. The chain
+ *   takes `mark()` before its first write and awaits `committed(mark)` before it answers. The
+ *   chain may span turns, so its writes may lie in several groups, some already settled: the
+ *   groups are numbered and the last one that failed is kept, so a group rolled back before
+ *   `committed` is called still fails it (waiting for only the open group would not).
  */
 export class BetterSqliteDialect implements Dialect {
   private readonly core: Core;
@@ -46,9 +49,18 @@ export class BetterSqliteDialect implements Dialect {
     return new BetterSqliteDialect(this.core.raw, 0, this.core, true);
   }
 
-  /** Resolves when every write made so far is committed (rejects if that commit fails). */
-  committed(): Promise<void> {
-    return this.core.committed();
+  /** Names "every write from now on", for `committed`: the number of the group the next write joins. */
+  mark(): number {
+    return this.core.mark();
+  }
+
+  /**
+   * Resolves when every write made since `mark` is committed; rejects with a failed group's error
+   * if any group from `mark` on failed. Conservative: that group may have held only other
+   * callers' writes, but a group fails whole, so "done" is never said of a lost write.
+   */
+  committed(mark: number): Promise<void> {
+    return this.core.committed(mark);
   }
   createQueryCompiler() {
     return new SqliteQueryCompiler();
@@ -62,12 +74,18 @@ export class BetterSqliteDialect implements Dialect {
 }
 
 type Waiter = { resolve: () => void; reject: (err: unknown) => void };
+/** Writes committed together; `seq` counts groups from 1 in the order they were opened. */
+type Group = { seq: number; waiters: Waiter[] };
 
 /** The one better-sqlite3 connection, shared by every handle Kysely acquires. */
 class Core {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   /** The open group of writes, committed at the end of this turn. */
-  private group: Waiter[] | undefined;
+  private group: Group | undefined;
+  /** Groups opened so far (the open one included). */
+  private opened = 0;
+  /** The last group that failed (groups settle in order, so no earlier one outranks it). */
+  private failed: { seq: number; err: unknown } | undefined;
   /** The handle inside an explicit transaction, if any; everyone else waits for it. */
   private owner: Handle | undefined;
   private readonly waiting: (() => void)[] = [];
@@ -107,29 +125,40 @@ class Core {
         throw err;
       }
       if (early) return Promise.resolve(result);
-      return new Promise((resolve, reject) => group.push({ resolve: () => resolve(result), reject }));
+      return new Promise((resolve, reject) => group.waiters.push({ resolve: () => resolve(result), reject }));
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  committed(): Promise<void> {
-    const group = this.group;
-    if (!group) return Promise.resolve();
-    return new Promise((resolve, reject) => group.push({ resolve, reject }));
+  mark(): number {
+    return this.group?.seq ?? this.opened + 1;
   }
 
-  private openGroup(): Waiter[] {
+  async committed(mark: number): Promise<void> {
+    this.check(mark);
+    // Every group before the open one has settled: the open one is the last to wait for.
+    const open = this.group;
+    if (!open) return;
+    await new Promise<void>((resolve) => open.waiters.push({ resolve, reject: () => resolve() }));
+    this.check(mark);
+  }
+
+  private check(mark: number): void {
+    if (this.failed && this.failed.seq >= mark) throw this.failed.err;
+  }
+
+  private openGroup(): Group {
     if (this.group) return this.group;
     this.prepare('BEGIN IMMEDIATE').run();
-    const group: Waiter[] = [];
+    const group: Group = { seq: ++this.opened, waiters: [] };
     this.group = group;
     setImmediate(() => this.commit(group));
     return group;
   }
 
   /** Commits the open group (if it is `only`, when given) and settles its writers. */
-  commit(only?: Waiter[]): void {
+  commit(only?: Group): void {
     const group = this.group;
     if (!group || (only && only !== group)) return;
     this.group = undefined;
@@ -137,16 +166,21 @@ class Core {
       if (!this.raw.inTransaction) throw new Error('SQLite rolled the transaction back');
       this.prepare('COMMIT').run();
     } catch (err) {
-      if (this.raw.inTransaction) this.prepare('ROLLBACK').run();
-      for (const w of group) w.reject(err);
+      try {
+        if (this.raw.inTransaction) this.prepare('ROLLBACK').run();
+      } finally {
+        this.fail(group, err);
+      }
       return;
     }
-    for (const w of group) w.resolve();
+    for (const w of group.waiters) w.resolve();
   }
 
-  private fail(group: Waiter[], err: unknown): void {
+  /** Rejects a group's writers and remembers it failed, for `committed` callers still to come. */
+  private fail(group: Group, err: unknown): void {
     if (this.group === group) this.group = undefined;
-    for (const w of group) w.reject(err);
+    this.failed = { seq: group.seq, err };
+    for (const w of group.waiters) w.reject(err);
   }
 
   async begin(handle: Handle): Promise<void> {

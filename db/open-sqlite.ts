@@ -9,8 +9,11 @@ import type { Database } from './schema.js';
 export interface OpenedSqlite {
   db: Kysely<Database>;
   raw: BetterSqlite3.Database;
-  /** The same connection, writes resolving before their commit; `committed()` waits for it. */
-  early: { db: Kysely<Database>; committed: () => Promise<void> };
+  /**
+   * The same connection, writes resolving before their commit: take `mark()` before the first
+   * write, and `committed(mark)` waits for (or rejects with the failure of) every group since.
+   */
+  early: { db: Kysely<Database>; mark: () => number; committed: (mark: number) => Promise<void> };
   close: () => Promise<void>;
 }
 
@@ -33,7 +36,11 @@ export function openSqlite(url: string, options: { migrate?: boolean } = {}): Op
   if (options.migrate !== false) migrateSqlite(raw);
   const dialect = new BetterSqliteDialect(raw);
   const db = new Kysely<Database>({ dialect });
-  const early = { db: new Kysely<Database>({ dialect: dialect.early() }), committed: () => dialect.committed() };
+  const early = {
+    db: new Kysely<Database>({ dialect: dialect.early() }),
+    mark: () => dialect.mark(),
+    committed: (mark: number) => dialect.committed(mark),
+  };
   // Kysely only closes a driver it has used: a connection no query went through is closed here.
   const close = async () => {
     await db.destroy();

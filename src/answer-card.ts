@@ -22,15 +22,19 @@ export interface CardAnswerOptions {
  */
 export function createCardAnswerer(base: Deps, opts: CardAnswerOptions) {
   const deps = opts.oneCommit?.deps ?? base;
+  const mark = opts.oneCommit?.mark ?? (() => 0);
   const committed = opts.oneCommit?.committed ?? (() => Promise.resolve());
   return async (eventId: string, event: unknown, payload: string): Promise<CardResponse> => {
+    // The press's writes (claim, handling, answer) span turns and so perhaps several commits:
+    // each wait covers all of them, a commit that failed before it included.
+    const since = mark();
     const at = deps.now();
     // Held while it is handled here; if that never finishes (the process dies after answering
     // "processing"), the stored press is handled later like a stored message (process-delivery.ts).
     const fresh = await claimDelivery(deps.db, [eventId], 'card.action.trigger', payload, at, null, new Date(at.getTime() + DELIVERY_LEASE_MS));
     if (!fresh) {
       const prior = await deliveryByKey(deps.db, eventId);
-      await committed(); // the claim that found it, before anything is answered
+      await committed(since); // the claim that found it, before anything is answered
       if (prior?.response) return JSON.parse(prior.response) as CardResponse;
       return toast('info', '正在处理，请稍候');
     }
@@ -41,7 +45,7 @@ export function createCardAnswerer(base: Deps, opts: CardAnswerOptions) {
       })
       .then(async (res) => {
         await finishDelivery(deps.db, eventId, 'done', deps.now(), undefined, JSON.stringify(res));
-        await committed();
+        await committed(since);
         opts.afterHandled?.();
         return res;
       });

@@ -14,7 +14,7 @@ import { createLarkApi, type LarkApi } from './lark/open-api.js';
 import type { InboxQueue } from './inbox-queue.js';
 import { createOutbox, type OutgoingMessage } from './lark/outbox.js';
 import type { Logger } from './logger.js';
-import type { Deps, OneCommit } from './usecases/deps.js';
+import type { CommitWait, Deps, OneCommit } from './usecases/deps.js';
 import type { DeliveryRoutes } from './process-delivery.js';
 
 export interface RuntimeOptions {
@@ -70,9 +70,9 @@ export function createDeps(opts: RuntimeOptions): Deps {
  * The same deps writing through `early` (a better-sqlite-dialect handle whose writes do not wait
  * for their commits; open-sqlite.ts), the outbox's enqueue included, and the wait for the commit.
  */
-export function oneCommitDeps(deps: Deps, early: { db: Kysely<Database>; committed: () => Promise<void> }): OneCommit {
+export function oneCommitDeps(deps: Deps, early: CommitWait & { db: Kysely<Database> }): OneCommit {
   const outbox = { ...deps.outbox, enqueue: (msg: OutgoingMessage) => deps.outbox.enqueue(msg, early.db) };
-  return { deps: { ...deps, db: early.db, outbox }, committed: early.committed };
+  return { deps: { ...deps, db: early.db, outbox }, mark: early.mark, committed: early.committed };
 }
 
 export function createBotApp(

@@ -158,12 +158,15 @@ export function createInboxQueue(opts: InboxQueueOptions): InboxQueue {
   }
 
   const handlerDeps = opts.oneCommit?.deps ?? deps;
+  const mark = opts.oneCommit?.mark ?? (() => 0);
   const committed = opts.oneCommit?.committed ?? (() => Promise.resolve());
   /** Handles one delivery; its outcome counts once it is committed. */
   async function handle(key: string): Promise<DeliveryOutcome> {
+    const since = mark(); // its writes span turns: the wait covers every commit from here
     const outcome = await processDelivery(handlerDeps, routes, key);
-    // If this commit fails, all of it is undone (the lease too): the row waits for the next poll.
-    await committed();
+    // If a commit since the mark failed, some of its writes were undone: it is not counted
+    // handled; a row left pending is taken again by a later poll (or recovery, past its lease).
+    await committed(since);
     return outcome;
   }
 

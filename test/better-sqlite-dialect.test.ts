@@ -8,6 +8,8 @@ import { BetterSqliteDialect } from '../db/better-sqlite-dialect.js';
 
 interface Db {
   t: { id: number; v: string };
+  /** Its key to `t` is checked at COMMIT (see `failingCommit`). */
+  child: { id: number; t_id: number };
 }
 
 /** The group-committing dialect, checked from a second connection on the same file. */
@@ -33,10 +35,11 @@ describe('BetterSqliteDialect', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('early(): writes resolve once their statement ran; committed() resolves once they are all committed', async () => {
+  it('early(): writes resolve once their statement ran; committed(mark) resolves once they are all committed', async () => {
     const dialect = new BetterSqliteDialect(raw);
     const main = new Kysely<Db>({ dialect });
     const early = new Kysely<Db>({ dialect: dialect.early() });
+    const mark = dialect.mark();
     await early.insertInto('t').values({ id: 1, v: 'a' }).execute();
     // Ran, visible on this connection, not yet committed: another connection does not see it.
     expect(raw.inTransaction).toBe(true);
@@ -44,14 +47,79 @@ describe('BetterSqliteDialect', () => {
     expect(seen()).toEqual([]);
     await early.insertInto('t').values({ id: 2, v: 'b' }).execute();
     const plain = main.insertInto('t').values({ id: 3, v: 'c' }).execute(); // an ordinary write joins the group
-    await dialect.committed();
+    await dialect.committed(mark);
     expect(seen()).toEqual([1, 2, 3]);
     await plain;
-    expect(await dialect.committed()).toBeUndefined(); // nothing open: at once
+    expect(await dialect.committed(mark)).toBeUndefined(); // nothing open: at once
     await early.destroy(); // does not close the shared connection
     expect(raw.open).toBe(true);
     await main.destroy();
     expect(raw.open).toBe(false);
+  });
+
+  const nextTurn = () => new Promise((r) => setImmediate(r));
+
+  /**
+   * A main and an early handle on one connection, with a real way to fail a COMMIT: `child`'s
+   * foreign key is deferred, checked only at COMMIT, so a row with no parent runs fine and then
+   * fails its group's commit, which rolls the whole group back.
+   */
+  function handles() {
+    raw.pragma('foreign_keys = ON');
+    raw.exec('CREATE TABLE child (id INTEGER PRIMARY KEY, t_id INTEGER NOT NULL REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED)');
+    const dialect = new BetterSqliteDialect(raw);
+    return { dialect, main: new Kysely<Db>({ dialect }), early: new Kysely<Db>({ dialect: dialect.early() }) };
+  }
+
+  it('committed(mark) rejects when a group since the mark failed, even though a later group committed', async () => {
+    const { dialect, main, early } = handles();
+    const mark = dialect.mark();
+    await early.insertInto('t').values({ id: 1, v: 'a' }).execute();
+    const orphan = main.insertInto('child').values({ id: 1, t_id: 99 }).execute(); // someone else's, same group
+    // Awaiting it spans the turn: the group's commit failed and took the early write with it.
+    await expect(orphan).rejects.toThrow('FOREIGN KEY constraint failed');
+    expect(seen()).toEqual([]);
+    await early.insertInto('t').values({ id: 2, v: 'b' }).execute(); // a later group, which commits
+    await expect(dialect.committed(mark)).rejects.toThrow('FOREIGN KEY constraint failed');
+    await nextTurn(); // it rejected at once, without waiting for the later group
+    expect(seen()).toEqual([2]);
+    await main.destroy();
+  });
+
+  it('committed(mark) rejects when SQLite abandoned a group since the mark (a statement rolled it back)', async () => {
+    const { dialect, main, early } = handles();
+    await main.insertInto('t').values({ id: 1, v: 'a' }).execute();
+    const mark = dialect.mark();
+    await early.insertInto('t').values({ id: 2, v: 'b' }).execute();
+    // OR ROLLBACK ends the whole transaction on conflict, as disk full or an I/O error may.
+    await expect(sql`INSERT OR ROLLBACK INTO t (id, v) VALUES (1, 'dup')`.execute(main)).rejects.toThrow('UNIQUE');
+    expect(raw.inTransaction).toBe(false);
+    await early.insertInto('t').values({ id: 3, v: 'c' }).execute(); // a new group, which commits
+    await expect(dialect.committed(mark)).rejects.toThrow('UNIQUE');
+    await nextTurn();
+    expect(seen()).toEqual([1, 3]);
+    await main.destroy();
+  });
+
+  it('a mark taken after a failed group is not failed by it, and still waits for the open group', async () => {
+    const { dialect, main, early } = handles();
+    const before = dialect.mark();
+    await early.insertInto('child').values({ id: 1, t_id: 99 }).execute();
+    await nextTurn(); // that group's commit fails
+    const mark = dialect.mark();
+    expect(mark).toBeGreaterThan(before);
+    await early.insertInto('t').values({ id: 1, v: 'a' }).execute();
+    expect(seen()).toEqual([]); // still open: committed(mark) has to wait for it
+    await dialect.committed(mark);
+    expect(seen()).toEqual([1]);
+    await expect(dialect.committed(before)).rejects.toThrow('FOREIGN KEY constraint failed');
+    // A mark taken while a group is open names that group.
+    const open = main.insertInto('t').values({ id: 2, v: 'b' }).execute();
+    expect(dialect.mark()).toBe(mark + 1);
+    await dialect.committed(dialect.mark());
+    await open;
+    expect(seen()).toEqual([1, 2]);
+    await main.destroy();
   });
 
   it('a write is committed (visible to another connection) once its promise resolves', async () => {

@@ -22,7 +22,16 @@ export interface Deps {
  * for their own commits, and the wait for them all. Work that writes several times then waits
  * for one commit at its end instead of one per write.
  */
-export interface OneCommit {
+export interface OneCommit extends CommitWait {
   deps: Deps;
-  committed: () => Promise<void>;
+}
+
+/**
+ * The wait for early writes: `mark()` before the first, `committed(mark)` before answering. The
+ * writes may span turns and so several commits; it rejects if any commit since the mark failed
+ * (only waiting for the one still open would call writes rolled back earlier done).
+ */
+export interface CommitWait {
+  mark: () => number;
+  committed: (mark: number) => Promise<void>;
 }

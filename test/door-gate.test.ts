@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDoorGate } from '../src/door-gate.js';
+import { createDoorGate, DOOR_LOAD_BYTES } from '../src/door-gate.js';
 
 /** Lets the event loop go round once (the gate decides on setImmediate, after I/O). */
 const turn = () => new Promise<void>((r) => setImmediate(r));
@@ -41,6 +41,32 @@ describe('the door gate', () => {
     expect(order).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('a few light turns in a burst do not let everything go: the door stays busy for holdMs after its last heavy turn', async () => {
+    let t = 0;
+    const gate = createDoorGate({ monotonicMs: () => t, busyRate: 1000, heavyPerTurn: 4, holdMs: 50, quietMs: 10 });
+    for (let i = 0; i < 40; i++) gate.knock();
+    await turn(); // one heavy turn at t = 0
+    const order: number[] = [];
+    const steps = [1, 2, 3, 4, 5, 6].map((i) => gate.slot().then(() => order.push(i)));
+    // Light turns, one request each, every ms: the average falls below heavyPerTurn at once.
+    for (let ms = 1; ms <= 4; ms++) {
+      t = ms;
+      gate.knock();
+      await turn();
+    }
+    await later();
+    expect(order.length).toBeLessThanOrEqual(4); // the busy pace (about a slot a ms), not all six
+
+    for (let ms = 5; ms <= 50; ms += 5) {
+      t = ms;
+      gate.knock(); // still one request every few ms: never quiet, light for 50 ms now
+      await turn();
+    }
+    await later();
+    await Promise.all(steps);
+    expect(order).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('at a light rate (few requests per turn) does not hold background work back', async () => {
     const t = 0;
     const gate = createDoorGate({ monotonicMs: () => t, heavyPerTurn: 4, quietMs: 10 });
@@ -57,13 +83,14 @@ describe('the door gate', () => {
 describe('the door gate across threads', () => {
   it("the bot thread's gate holds background work while the door thread's gate (in shared memory) says the door is busy", async () => {
     let t = 0;
-    const shared = new Float64Array(new SharedArrayBuffer(16));
+    const shared = new Float64Array(new SharedArrayBuffer(DOOR_LOAD_BYTES));
     const doorSide = createDoorGate({ monotonicMs: () => t, heavyPerTurn: 4, quietMs: 10, publish: shared });
     const botSide = createDoorGate({ monotonicMs: () => t, busyRate: 1000, heavyPerTurn: 4, quietMs: 10, door: shared });
     for (let i = 0; i < 40; i++) doorSide.knock();
     await turn();
     expect(shared[0]).toBeGreaterThanOrEqual(4);
     expect(shared[1]).toBe(0);
+    expect(shared[2]).toBe(0); // a heavy turn at t = 0: the bot side holds for holdMs from it
     const order: number[] = [];
     const steps = [1, 2, 3].map((i) => botSide.slot().then(() => order.push(i)));
     await turn();

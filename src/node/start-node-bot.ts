@@ -5,7 +5,7 @@ import { serve } from '@hono/node-server';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { sqlitePath } from '../../db/open-sqlite.js';
-import { createDoorGate } from '../door-gate.js';
+import { createDoorGate, DOOR_LOAD_BYTES } from '../door-gate.js';
 import { createDoorApp } from './door-app.js';
 import { openJournalWriter } from './journal-writer.js';
 import { startBotThread } from './start-bot-thread.js';
@@ -51,7 +51,7 @@ export async function startNodeBot(opts: NodeBotOptions): Promise<NodeBot> {
   const { config, logger } = opts;
   const journalDir = journalDirFor(config.databaseUrl);
   const clockOffset = new SharedArrayBuffer(8);
-  const doorLoad = new SharedArrayBuffer(16);
+  const doorLoad = new SharedArrayBuffer(DOOR_LOAD_BYTES);
   const meter = createDoorGate({ publish: new Float64Array(doorLoad) });
   const offset = new Float64Array(clockOffset);
   let bot: ReturnType<typeof startBotThread> | undefined;

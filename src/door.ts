@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { CardResponse } from '../cards/card-kit.js';
 import { BotAdded, CardAction, Envelope, MessageReceived } from './lark/envelopes.js';
-import { aesKeyOf } from './lark/crypto.js';
+import { eventDecrypter } from './lark/crypto.js';
 import { headerReader, readBody } from './lark/read-body.js';
 import { verifyRequest, type DoorSecrets } from './lark/verify-request.js';
 import type { Logger } from './logger.js';
@@ -47,8 +47,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
  */
 export function createDoor(opts: DoorOptions): (c: Context) => Promise<Response> {
   const { intake, logger, now } = opts;
-  // The AES key is derived from the Encrypt Key once, not for every event.
-  const secrets: DoorSecrets = { ...opts.secrets, aesKey: aesKeyOf(opts.secrets.encryptKey) };
+  // The decrypter (its AES key, its cipher) is made once, not for every event.
+  const secrets: DoorSecrets = { ...opts.secrets, decrypt: eventDecrypter(opts.secrets.encryptKey) };
   return async (c) => {
     opts.knock?.();
     const header = headerReader(c);

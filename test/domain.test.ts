@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { md } from '../cards/card-kit.js';
 import { backoffMs, MAX_ATTEMPTS } from '../src/domain/backoff.js';
-import { decryptEvent, signBody } from '../src/lark/crypto.js';
+import { aesKeyOf, decryptEvent, encryptEvent, eventDecrypter, signBody } from '../src/lark/crypto.js';
 import { parseCommand, stripMentions, suggestCommand } from '../src/domain/commands.js';
 import { parseCsv, parseCsvWithLines, tableToRecords } from '../src/domain/csv.js';
 import { parseInstant } from '../src/domain/dates.js';
@@ -309,6 +309,28 @@ describe("Feishu's encryption and signature, checked against Feishu's own defini
   it("decrypts Feishu's published sample (Encrypt Key 'test key')", () => {
     // The sample in Feishu's event-encryption guide (配置 Encrypt Key): AES-256-CBC, key = sha256(Encrypt Key), IV first.
     expect(decryptEvent('P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=', 'test key')).toBe('hello world');
+  });
+
+  it('one decrypter serves event after event (no state carried over), like a CBC decipher made per event', () => {
+    const decrypt = eventDecrypter('test key');
+    expect(decrypt('P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=')).toBe('hello world');
+    for (let n = 0; n < 300; n++) {
+      const plain = `{"n":${n},"text":"${'帮助'.repeat(n % 37)}${'x'.repeat(n % 17)}"}`;
+      // Encrypted by node's own AES-256-CBC with PKCS7 padding, as Feishu does.
+      const iv = randomBytes(16);
+      const cipher = createCipheriv('aes-256-cbc', aesKeyOf('test key'), iv);
+      const sealed = Buffer.concat([iv, cipher.update(plain, 'utf8'), cipher.final()]).toString('base64');
+      expect(decrypt(sealed)).toBe(plain);
+    }
+  });
+
+  it('a damaged body or another key is refused by the padding check, as OpenSSL would', () => {
+    const sealed = encryptEvent('{"hello":"world"}', 'test key', Buffer.alloc(16, 7));
+    const bytes = Buffer.from(sealed, 'base64');
+    bytes[bytes.length - 1]! ^= 0x55; // the last block's padding no longer decrypts to PKCS7
+    expect(() => decryptEvent(bytes.toString('base64'), 'test key')).toThrow('bad padding');
+    expect(() => decryptEvent(sealed, 'another key')).toThrow('bad padding');
+    expect(() => decryptEvent(Buffer.alloc(40).toString('base64'), 'test key')).toThrow('bad ciphertext length');
   });
 
   it('signs as sha256(timestamp + nonce + encrypt key + raw body), hex', () => {

@@ -6,8 +6,8 @@ export const MAX_SKEW_MS = 5 * 60 * 1000;
 export interface DoorSecrets {
   encryptKey: string;
   verificationToken: string;
-  /** aesKeyOf(encryptKey), when the caller keeps it (derived per call otherwise). */
-  aesKey?: Buffer;
+  /** eventDecrypter(encryptKey), when the caller keeps it (made per call otherwise). */
+  decrypt?: (encrypted: string) => string;
 }
 
 export type DoorResult =
@@ -62,7 +62,7 @@ export function verifyRequest(
   const enc = Encrypted.safeParse(outer);
   if (enc.success) {
     try {
-      text = decryptEvent(enc.data.encrypt, secrets.encryptKey, secrets.aesKey);
+      text = secrets.decrypt ? secrets.decrypt(enc.data.encrypt) : decryptEvent(enc.data.encrypt, secrets.encryptKey);
       body = JSON.parse(text);
     } catch {
       return { ok: false, status: 400, reason: 'cannot decrypt' };

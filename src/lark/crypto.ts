@@ -17,7 +17,8 @@ export function decryptEvent(encrypted: string, encryptKey: string): string {
  * here as OpenSSL's final() would: a wrong key or a damaged body throws.
  */
 export function eventDecrypter(encryptKey: string): (encrypted: string) => string {
-  const ecb = createDecipheriv('aes-256-ecb', aesKeyOf(encryptKey), null);
+  // ECB takes no IV: an empty one (workerd's node:crypto refuses null, Node takes either).
+  const ecb = createDecipheriv('aes-256-ecb', aesKeyOf(encryptKey), Buffer.alloc(0));
   ecb.setAutoPadding(false);
   return (encrypted) => {
     const buf = Buffer.from(encrypted, 'base64');

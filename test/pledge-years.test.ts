@@ -57,24 +57,38 @@ describe('which year a request without one means, in November and December', () 
     expect(await say(LEADER, '导出 台账 HENU-WXY 2027')).toContain('2027年度承诺台账');
   });
 
+  it('导出 承诺书 with nothing approved in view gives the newest draft to its secretary', async () => {
+    now = DECEMBER;
+    await file(2027, false);
+    await say(SEC, '导出 承诺书');
+    expect(filesTo(SEC).at(-1)).toContain('2027');
+    expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('还未经上级审定');
+  });
+
   it('导出 台账 gives the coming year when the subtree has nothing of this one (a bot started in November)', async () => {
     now = DECEMBER;
     await file(2027, false);
     const reply = await say(LEADER, '导出 台账');
     expect(reply).toContain('2027年度承诺台账');
     expect(reply).toContain('1 项承诺');
-    expect(reply).toContain('导出 台账 HENU-WXY 2026');
+    expect(reply).not.toContain('导出 台账 HENU-WXY 2026'); // nothing of 2026 to offer
   });
 
-  it('导出 承诺书 gives the newest pledge the asker may read; a group bound in December gets the one in force', async () => {
+  it('导出 承诺书 gives the newest approved pledge, not next year\'s draft; a group bound in December gets the one in force', async () => {
     await file(2026, true);
     now = DECEMBER;
     await file(2027, false);
+    const approve2027 = buttonValue(chat.lastCard(LEADER), '审定通过');
     // A member may not read next year's draft: this year's approved pledge, not a refusal.
     expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('已生成');
     expect(filesTo('ou_demo_member').at(-1)).toContain('2026');
-    // Its secretary prints the draft being filed.
+    // Nor does a leader, who may read it, or the secretary get it to print for 公示 by default…
+    await say(LEADER, '导出 承诺书 HENU-WXY-ZW');
+    expect(filesTo(LEADER).at(-1)).toContain('2026');
     await say(SEC, '导出 承诺书');
+    expect(filesTo(SEC).at(-1)).toContain('2026');
+    // …but the secretary gets the draft when asking for its year.
+    await say(SEC, '导出 承诺书 2027');
     expect(filesTo(SEC).at(-1)).toContain('2027');
 
     const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];
@@ -85,7 +99,7 @@ describe('which year a request without one means, in November and December', () 
     expect(cardText(cardOf(published[0]!))).toContain('2026');
 
     // Once next year's is approved, it is the one members get.
-    await chat.press(LEADER, buttonValue(chat.lastCard(LEADER), '审定通过'), { opinion: '同意' });
+    await chat.press(LEADER, approve2027, { opinion: '同意' });
     await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW');
     expect(filesTo('ou_demo_member').at(-1)).toContain('2027');
   });

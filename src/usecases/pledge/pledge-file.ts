@@ -44,30 +44,37 @@ export async function pledgeFile(deps: Deps, input: { openId: string | null; ver
   return { ok: true, name: pledgeFileName(doc), data: await renderPledgeDocx(doc), ctx };
 }
 
-/** Which version to print for an organization and year: the one in force, else the latest. */
-async function printableVersion(deps: Deps, orgCode: string, year: number): Promise<{ ok: true; versionId: number } | { ok: false; reason: string }> {
+/**
+ * Which version to print for an organization and year: the one in force, else (unless
+ * `approvedOnly`) the latest.
+ */
+async function printableVersion(deps: Deps, orgCode: string, year: number, approvedOnly = false): Promise<{ ok: true; versionId: number } | { ok: false; reason: string }> {
   const org = await orgByCode(deps.db, orgCode);
   if (!org) return { ok: false, reason: `没有编码为「${orgCode.slice(0, 64)}」的组织。` };
   const pledge = await pledgeOf(deps.db, org.id, year);
   if (!pledge) return { ok: false, reason: `「${org.name}」还没有 ${year} 年度的承诺书。` };
   if (pledge.current_version_id) return { ok: true, versionId: pledge.current_version_id };
+  if (approvedOnly) return { ok: false, reason: `「${org.name}」${year} 年度的承诺书还未审定。` };
   const latest = await deps.db.selectFrom('pledge_versions').select('id').where('pledge_id', '=', pledge.id).orderBy('version_no', 'desc').executeTakeFirst();
   return latest ? { ok: true, versionId: latest.id } : { ok: false, reason: `「${org.name}」还没有 ${year} 年度的承诺书。` };
 }
 
 /**
- * The printable pledge of an organization for `year`; without a year, of the newest year in view
- * (cycle.ts yearsInView) that has one the reader may read: in December the coming year's once it
- * is approved (or, for its secretary, drafted), else the one in force. A refusal names the newest.
+ * The printable pledge of an organization for `year` (approved, else its latest version).
+ * Without a year, the newest approved one in view (cycle.ts yearsInView): in December the coming
+ * year's once it is approved, else the one being carried out — never a draft that nobody has
+ * approved when an approved pledge exists (the answer says to print it for 公示 and 报送). With
+ * nothing approved in view, the newest as with a year. A refusal names the first year tried.
  */
 export async function printablePledgeFile(deps: Deps, input: { openId: string | null; orgCode: string; year?: number }): Promise<PledgeFileResult> {
-  const years = input.year ? [input.year] : yearsInView(localDate(deps.now(), deps.timeZone));
+  const inView = input.year ? [] : yearsInView(localDate(deps.now(), deps.timeZone));
+  const tries = [...inView.map((year) => ({ year, approvedOnly: true })), ...(input.year ? [input.year] : inView).map((year) => ({ year, approvedOnly: false }))];
   let refusal: PledgeFileResult | undefined;
-  for (const year of years) {
-    const v = await printableVersion(deps, input.orgCode, year);
+  for (const t of tries) {
+    const v = await printableVersion(deps, input.orgCode, t.year, t.approvedOnly);
     const f: PledgeFileResult = v.ok ? await pledgeFile(deps, { openId: input.openId, versionId: v.versionId }) : v;
     if (f.ok) return f;
-    refusal ??= f;
+    if (!t.approvedOnly) refusal ??= f;
   }
   return refusal!;
 }

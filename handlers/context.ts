@@ -13,14 +13,17 @@ export interface MessageContext {
 
 /**
  * Answers a message through the outbox. In a group the answer is a reply (threaded under the
- * question); in a private chat a plain message. `part` keeps several answers to one message
- * distinct and each idempotent.
+ * question); in a private chat a plain message to the person. `part` keeps several answers to
+ * one message distinct and each idempotent.
  */
 export async function answer(deps: Deps, ctx: MessageContext, body: { text: string } | { card: Card }, part = 0): Promise<void> {
   const key = `ans:${ctx.messageId}:${part}`;
   if (ctx.chatType === 'group') {
     await deps.outbox.enqueue({ key, replyTo: { messageId: ctx.messageId, chatId: ctx.chatId }, ...body });
   } else {
-    await deps.outbox.enqueue({ key, to: { chatId: ctx.chatId }, ...body });
+    // A private chat is the person's: answered by open_id, like every direct message to them, so
+    // Feishu's 5/s per user is counted in one place (the outbox's scope) and their messages keep
+    // one order. Feishu puts it in the same chat.
+    await deps.outbox.enqueue({ key, to: { openId: ctx.openId }, ...body });
   }
 }

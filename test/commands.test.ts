@@ -3,7 +3,7 @@ import { orgOfChat } from '../db/repos/directory.js';
 import { parseCsv, tableToRecords } from '../src/domain/csv.js';
 import { botAddedEvent, messageEvent } from '../src/sandbox/feishu-events.js';
 import { importDirectory } from '../src/usecases/import-directory.js';
-import { startHarness, textOf, type Harness } from './helpers/harness.js';
+import { messageSends, startHarness, textOf, type Harness } from './helpers/harness.js';
 
 const table = (csv: string) => tableToRecords(parseCsv(csv));
 const ORGS = `code,name,parent_code,kind
@@ -60,6 +60,21 @@ describe('chat commands', () => {
     expect(card).not.toContain('不在组织名录');
   });
 
+  it("answers in a private chat go by open_id, as direct messages do: one 5/s and one order for the person", async () => {
+    await h.deps.lark.botOpenId(); // the token fetched first: the sends below are all messages
+    for (let i = 0; i < 4; i++) {
+      await ask('ou_sec', 'oc_p2p_sec', '我的');
+      expect((await h.press({ openId: 'ou_sec', value: { action: 'me.show' }, chatId: 'oc_p2p_sec' })).status).toBe(200);
+      await h.settle();
+    }
+    const sends = messageSends(h);
+    expect(sends.map((r) => [r.query.receive_id_type, (r.body as { receive_id?: string }).receive_id])).toEqual(Array(8).fill(['open_id', 'ou_sec']));
+    // Feishu allows 5 a second to one user: answers and direct messages together.
+    const at = sends.map((r) => r.at);
+    for (let i = 0; i + 5 < at.length; i++) expect(at[i + 5]! - at[i]!).toBeGreaterThanOrEqual(1000);
+    expect(h.emu.inChat('oc_p2p_sec')).toHaveLength(8);
+  });
+
   it('in a group, ignores messages that do not @-mention the bot', async () => {
     const before = await h.counts();
     expect(await ask('ou_member', 'oc_g_quiet', '帮助', false)).toEqual([]);
@@ -100,7 +115,7 @@ describe('chat commands', () => {
     expect(me).toContain('书记');
     expect(me).toContain('中文系党支部');
     expect(me).toContain('U-A-1');
-    const [none] = await ask('ou_stranger', 'oc_p2p_stranger2', '我的');
+    const [none] = await ask('ou_stranger', 'oc_p2p_stranger', '我的');
     expect(none).toContain('不在组织名录');
   });
 
@@ -167,17 +182,17 @@ describe('chat commands', () => {
     });
 
     it('in a private chat explains that it works in groups', async () => {
-      const [answer] = await ask('ou_uadmin', 'oc_p2p_uadmin2', '绑定 U');
+      const [answer] = await ask('ou_uadmin', 'oc_p2p_uadmin', '绑定 U');
       expect(answer).toContain('群');
     });
   });
 
   it('suggests the closest command for a typo', async () => {
-    expect((await ask('ou_member', 'oc_p2p_typo', '帮组'))[0]).toContain('「帮助」');
+    expect((await ask('ou_member', 'oc_p2p_member', '帮组'))[0]).toContain('「帮助」');
   });
 
   it('answers unknown text with a pointer to 帮助, and no wild guess for a single character', async () => {
-    const [answer] = await ask('ou_member', 'oc_p2p_unknown', '嗯');
+    const [answer] = await ask('ou_member', 'oc_p2p_member', '嗯');
     expect(answer).toContain('帮助');
     expect(answer).not.toContain('你是想');
   });

@@ -38,8 +38,8 @@ describe('the inbox queue', () => {
   /** Stores a 帮助 from `chat` as the door does (acknowledged, not yet handled); returns its key. */
   async function store(chat: string, n: number): Promise<string> {
     const messageId = `om_${chat}_${n}`;
-    const env = envelope(h.creds, 'im.message.receive_v1', messageEvent({ openId: `ou_${chat}`, chatId: `oc_${chat}`, chatType: 'p2p', text: '帮助', messageId }), { eventId: `ev_${chat}_${n}` });
-    expect(await claimDelivery(h.deps.db, [`ev_${chat}_${n}`, `msg:${messageId}`], 'im.message.receive_v1', JSON.stringify(env), h.clock.now(), `oc_${chat}`)).toBe(true);
+    const env = envelope(h.creds, 'im.message.receive_v1', messageEvent({ openId: `ou_${chat}`, chatId: `oc_p2p_${chat}`, chatType: 'p2p', text: '帮助', messageId }), { eventId: `ev_${chat}_${n}` });
+    expect(await claimDelivery(h.deps.db, [`ev_${chat}_${n}`, `msg:${messageId}`], 'im.message.receive_v1', JSON.stringify(env), h.clock.now(), `oc_p2p_${chat}`)).toBe(true);
     return `ev_${chat}_${n}`;
   }
 
@@ -59,7 +59,7 @@ describe('the inbox queue', () => {
   const rows = () => h.deps.db.selectFrom('inbound_events').select(['key', 'status', 'attempts']).where('key', 'like', 'ev_%').orderBy('key').execute();
   /** The replies' outbox rows in the order they were queued (= the order messages were handled). */
   const replyOrder = async (chat: string) =>
-    (await h.deps.db.selectFrom('outbox').select(['msg_key']).where('receive_id', '=', `oc_${chat}`).orderBy('id').execute()).map((r) => r.msg_key);
+    (await h.deps.db.selectFrom('outbox').select(['msg_key']).where('receive_id', '=', `ou_${chat}`).orderBy('id').execute()).map((r) => r.msg_key);
   const answersTo = (chat: string, count: number) => Array.from({ length: count }, (_, n) => `ans:om_${chat}_${n}:0`);
 
   it('handles a burst once each, one message per chat at a time, each chat in the order they came', async () => {
@@ -71,7 +71,7 @@ describe('the inbox queue', () => {
     for (let i = 0; i < 20; i++) gate.knock();
     await new Promise((r) => setImmediate(r));
     const { q, handled } = queue({ gate });
-    for (let n = 0; n < 4; n++) for (const c of chats) q.push(await store(c, n), `oc_${c}`);
+    for (let n = 0; n < 4; n++) for (const c of chats) q.push(await store(c, n), `oc_p2p_${c}`);
     await new Promise((r) => setImmediate(r));
     expect(handled).toHaveLength(0); // the door is busy and no slot is earned (frozen clock)
     t += 10;
@@ -88,7 +88,7 @@ describe('the inbox queue', () => {
     const { q, handled } = queue({ capacity: 4, batch: 3 });
     const keys: string[] = [];
     for (let n = 0; n < 15; n++) keys.push(await store(n % 2 ? 'odd' : 'even', n >> 1));
-    keys.forEach((k, i) => q.push(k, i % 2 ? 'oc_odd' : 'oc_even'));
+    keys.forEach((k, i) => q.push(k, i % 2 ? 'oc_p2p_odd' : 'oc_p2p_even'));
     await q.idle();
     await settle();
 
@@ -98,8 +98,8 @@ describe('the inbox queue', () => {
     expect(await replyOrder('even')).toEqual(answersTo('even', 8));
     expect(await replyOrder('odd')).toEqual(answersTo('odd', 7));
     await h.drain();
-    expect(h.emu.inChat('oc_even')).toHaveLength(8);
-    expect(h.emu.inChat('oc_odd')).toHaveLength(7);
+    expect(h.emu.inChat('oc_p2p_even')).toHaveLength(8);
+    expect(h.emu.inChat('oc_p2p_odd')).toHaveLength(7);
   });
 
   it('after a crash with messages stored but not handled, a new process handles them once, in order', async () => {
@@ -127,7 +127,7 @@ describe('the inbox queue', () => {
     expect(await replyOrder('crash')).toEqual(answersTo('crash', 5));
     expect((await rows()).every((r) => r.status === 'done' && r.attempts === 1)).toBe(true);
     await h.drain();
-    expect(h.emu.inChat('oc_crash')).toHaveLength(5);
+    expect(h.emu.inChat('oc_p2p_crash')).toHaveLength(5);
   });
 
   it("with one commit per delivery (Node's bot thread), counts a delivery handled only once its writes are committed", async () => {
@@ -151,7 +151,7 @@ describe('the inbox queue', () => {
           seen.push({ reported: seen.length + 1, done, replies });
         },
       });
-      for (const k of keys) q.push(k, `oc_one${Number(k.split('_')[2]) % 2}`);
+      for (const k of keys) q.push(k, `oc_p2p_one${Number(k.split('_')[2]) % 2}`);
       await q.idle();
       await settle();
     } finally {
@@ -169,7 +169,7 @@ describe('the inbox queue', () => {
     const keys: string[] = [];
     for (let n = 0; n < 30; n++) keys.push(await store(`r${n % 10}`, n));
     const { q, handled } = queue();
-    for (const k of keys) q.push(k, `oc_r${Number(k.split('_')[2]) % 10}`);
+    for (const k of keys) q.push(k, `oc_p2p_r${Number(k.split('_')[2]) % 10}`);
     // Recovery takes every pending row it finds (none is too young for it here), at once.
     const recovered = await Promise.all([recoverDeliveries(h.deps, ROUTES, -1), recoverDeliveries(h.deps, ROUTES, -1)]);
     await q.idle();
@@ -210,7 +210,7 @@ describe('messages through the door under a burst', () => {
           .orderBy('received_at')
           .orderBy(sql`rowid`)
           .execute();
-        const replies = await h.deps.db.selectFrom('outbox').select('msg_key').where('receive_id', '=', `oc_p2p_burst${c}`).orderBy('id').execute();
+        const replies = await h.deps.db.selectFrom('outbox').select('msg_key').where('receive_id', '=', `ou_burst${c}`).orderBy('id').execute();
         expect(stored).toHaveLength(10);
         expect(replies.map((r) => r.msg_key)).toEqual(stored.map((r) => `ans:om_burst_${r.key.slice('ev_burst_'.length)}:0`));
         expect(h.emu.inChat(`oc_p2p_burst${c}`)).toHaveLength(10);

@@ -11,13 +11,11 @@ import { answer, type MessageContext } from '../context.js';
 import type { CommandHandler } from './registry.js';
 
 /**
- * Files go to the asker, privately: the rights checked are the asker's, and a group holds people
- * who may not read what the asker may (a ledger lists drafts of a whole subtree). In a private
- * chat to the chat itself, where the answer goes, so the file comes before the answer about it.
+ * Files go to the asker, privately (by open_id, as a private chat's answers do, so there the file
+ * comes before the answer about it): the rights checked are the asker's, and a group holds people
+ * who may not read what the asker may (a ledger lists drafts of a whole subtree).
  */
-function fileTo(ctx: MessageContext): { openId: string } | { chatId: string } {
-  return ctx.chatType === 'group' ? { openId: ctx.openId } : { chatId: ctx.chatId };
-}
+const fileTo = (ctx: MessageContext) => ({ openId: ctx.openId });
 
 const sentWhere = (ctx: MessageContext) => (ctx.chatType === 'group' ? '已私信发给你' : '请查收');
 

@@ -1,3 +1,4 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -77,6 +78,27 @@ describe('the Node entry (door thread + bot thread)', () => {
     const body = (await res.json()) as { toast?: { type: string } };
     expect(body.toast?.type).toBeDefined();
     expect(body.toast?.type).not.toBe('error');
+  });
+
+  it('a card press answered "processing" because the bot thread was stuck is not lost when the process then dies', async () => {
+    // Another connection holds the write lock: the bot thread's next write waits on it (SQLite's
+    // busy_timeout blocks the thread), so the press is not taken before the door's 2.9 s.
+    const lock = new BetterSqlite3(bot.dbPath);
+    lock.exec('BEGIN IMMEDIATE');
+    try {
+      await say('d', '帮助'); // a write for the bot thread to get stuck on
+      const res = await post('card.action.trigger', cardActionEvent({ openId: 'ou_d', value: { action: 'me.show' }, messageId: 'om_card_d', chatId: 'oc_p2p_d' }), 'ev_card_d', '/lark/card');
+      expect(((await res.json()) as { toast?: { content: string } }).toast?.content).toBe('已收到，正在处理…');
+      await bot.kill();
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
+    }
+    await bot.start();
+    await until('the help answer and the identity card', () => api.emu.inChat('oc_p2p_d').length >= 2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(api.emu.inChat('oc_p2p_d').map((m) => m.msgType)).toEqual(['interactive', 'interactive']);
+    expect(api.emu.messages.filter((m) => m.uuid === 'me:ev_card_d')).toHaveLength(1);
   });
 
   it('one message delivered 20 times at once is answered once', async () => {

@@ -38,10 +38,18 @@ export function createDoorApp(opts: DoorAppOptions): Hono {
     intake: {
       store: (d) => opts.journal.append(d),
       card: (eventId, event, payload) =>
-        bot.card(eventId, event, payload, CARD_TIMEOUT_MS).catch((err: unknown) => {
+        bot.card(eventId, event, payload, CARD_TIMEOUT_MS).catch(async (err: unknown) => {
           logger.error({ eventId, err: err instanceof Error ? err.message : String(err) }, 'card press not answered');
-          // A slow bot thread still has the press and finishes it; otherwise it was not done.
-          return err instanceof BotThreadSlow ? toast('info', '已收到，正在处理…') : toast('error', '暂时无法处理，请稍后再点一次。');
+          if (!(err instanceof BotThreadSlow)) return toast('error', '暂时无法处理，请稍后再点一次。');
+          // A slow bot thread still has the press and finishes it — unless it dies first. Said to
+          // be in hand, it must not be lost: journalled like a message, it is stored and handled
+          // by whichever thread reads it (a press already claimed is only claimed once).
+          try {
+            await opts.journal.append({ keys: [eventId], type: 'card.action.trigger', payload, chatId: null, receivedAt: opts.now() });
+          } catch {
+            return toast('error', '暂时无法处理，请稍后再点一次。');
+          }
+          return toast('info', '已收到，正在处理…');
         }),
     },
   });

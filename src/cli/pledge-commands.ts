@@ -53,7 +53,7 @@ export async function deadlineCommand(deps: Deps, args: string[]): Promise<numbe
   return 2;
 }
 
-/** `npm run admin -- export-pledge --org CODE --year Y --out file.docx` */
+/** `npm run admin -- export-pledge --org CODE --out file.docx [--year Y]` (without a year as 导出 承诺书) */
 export async function exportPledgeCommand(deps: Deps, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { org: { type: 'string' }, year: { type: 'string' }, out: { type: 'string' } } });
   const year = values.year === undefined ? undefined : Number(values.year);

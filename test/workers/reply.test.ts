@@ -4,7 +4,7 @@ import { invoke, openApiRequests, press, say, sentTo, textOf, unique } from './h
 describe('the bot on Workers answers through the real node-sdk client', () => {
   it('replies to 帮助 with the help card, sent to the Open API after the response', async () => {
     const openId = unique('ou');
-    const chatId = unique('oc_p2p');
+    const chatId = `oc_p2p_${openId.replace(/^ou_/, '')}`; // the person's one private chat with the bot
     const res = await invoke(say({ openId, chatId, chatType: 'p2p', text: '帮助' }));
     expect(res.status).toBe(200);
 

@@ -116,6 +116,13 @@ describe('the annual pledge, through the door', () => {
     expect(looseFormButtons(cardOf(pub))).toEqual([]);
     expect(textOf(pub.content)).toContain('同意，请抓好落实');
     expect(textOf(pub.content)).toContain('文学院党委');
+    // Each review card sent is updated to show the decision, counted (and kept in order) with
+    // its reviewer's other messages: by open_id, like the card itself.
+    await h.drain();
+    const patches = await h.sqlite.db.selectFrom('outbox').select(['receive_id_type', 'receive_id', 'target_message_id', 'status']).where('op', '=', 'patch').execute();
+    expect(patches.length).toBeGreaterThan(0);
+    for (const p of patches) expect(p).toMatchObject({ receive_id_type: 'open_id', receive_id: LEADER, status: 'sent' });
+    expect(h.emu.requests.filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual(expect.arrayContaining(patches.map((p) => `/open-apis/im/v1/messages/${p.target_message_id}`)));
     // Pressed again, the decision stands as first made: nothing new is saved or sent.
     const sentBefore = h.emu.messages.length;
     const approveAgain = await press(LEADER, approve, { opinion: '再次' });

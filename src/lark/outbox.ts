@@ -16,7 +16,8 @@ export type OutgoingMessage =
   | { key: string; to: Recipient; file: { name: string; data: Uint8Array } }
   | { key: string; replyTo: { messageId: string; chatId: string }; text: string }
   | { key: string; replyTo: { messageId: string; chatId: string }; card: object }
-  | { key: string; patch: { messageId: string; chatId: string }; card: object };
+  /** `to`: whom the message went to, so the update counts against (and waits in) their scope. */
+  | { key: string; patch: { messageId: string; to: Recipient }; card: object };
 
 export interface DrainResult {
   sent: number;
@@ -52,6 +53,8 @@ function toUuid(key: string): string {
   return key.length <= 50 ? key : createHash('sha256').update(key).digest('hex').slice(0, 40);
 }
 
+const recipient = (to: Recipient): [ReceiveIdType, string] => ('openId' in to ? ['open_id', to.openId] : ['chat_id', to.chatId]);
+
 function row(msg: OutgoingMessage, now: Date) {
   const base = {
     msg_key: msg.key,
@@ -70,12 +73,13 @@ function row(msg: OutgoingMessage, now: Date) {
   const content = 'text' in msg ? JSON.stringify({ text: msg.text }) : 'card' in msg ? JSON.stringify(msg.card) : '{}';
   const msgType = 'text' in msg ? 'text' : 'card' in msg ? 'interactive' : 'file';
   if ('patch' in msg) {
-    return { ...base, op: 'patch', receive_id_type: 'chat_id', receive_id: msg.patch.chatId, target_message_id: msg.patch.messageId, msg_type: msgType, content };
+    const [idType, id] = recipient(msg.patch.to);
+    return { ...base, op: 'patch', receive_id_type: idType, receive_id: id, target_message_id: msg.patch.messageId, msg_type: msgType, content };
   }
   if ('replyTo' in msg) {
     return { ...base, op: 'reply', receive_id_type: 'chat_id', receive_id: msg.replyTo.chatId, target_message_id: msg.replyTo.messageId, msg_type: msgType, content };
   }
-  const [idType, id]: [ReceiveIdType, string] = 'openId' in msg.to ? ['open_id', msg.to.openId] : ['chat_id', msg.to.chatId];
+  const [idType, id] = recipient(msg.to);
   if ('file' in msg) {
     return { ...base, op: 'file', receive_id_type: idType, receive_id: id, msg_type: 'file', content, file_name: msg.file.name, file_data: msg.file.data };
   }

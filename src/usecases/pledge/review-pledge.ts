@@ -22,8 +22,9 @@ export const MAX_OPINION = 500;
 async function closeReviewCards(deps: Deps, versionId: number, card: Card): Promise<void> {
   const sent = await sentWithKeyPrefix(deps.db, `review:${versionId}:`);
   for (const s of sent) {
-    if (!s.result_message_id) continue;
-    await deps.outbox.enqueue({ key: `decided:${versionId}:${s.result_message_id}`, patch: { messageId: s.result_message_id, chatId: s.receive_id ?? '' }, card });
+    if (!s.result_message_id || !s.receive_id) continue;
+    const to = s.receive_id_type === 'open_id' ? { openId: s.receive_id } : { chatId: s.receive_id };
+    await deps.outbox.enqueue({ key: `decided:${versionId}:${s.result_message_id}`, patch: { messageId: s.result_message_id, to }, card });
   }
 }
 

@@ -13,8 +13,9 @@ describe('the Worker door (signed + encrypted events, in workerd over D1)', () =
 
   it('refuses a bad signature with 401, writes nothing and sends nothing', async () => {
     const eventId = unique('ev');
-    const chatId = unique('oc');
-    const good = say({ openId: unique('ou'), chatId, chatType: 'p2p', text: '帮助' }, { eventId });
+    const openId = unique('ou');
+    const chatId = `oc_p2p_${openId.replace(/^ou_/, '')}`; // where an answer would go (by open_id)
+    const good = say({ openId, chatId, chatType: 'p2p', text: '帮助' }, { eventId });
     const headers = new Headers(good.headers);
     headers.set('x-lark-signature', 'f'.repeat(64));
     const res = await invoke(new Request(good.url, { method: 'POST', headers, body: await good.text() }));

@@ -9,9 +9,10 @@
  * is the bottleneck: background work then gets `busyRate` slots a second, so it goes on under
  * any load, at a known pace. Once the rate has been lighter for `holdMs`, or no request has come
  * for `quietMs`, every waiting step may go at once. (Without the hold, a few light turns in the
- * middle of a burst let everything waiting go at once: in the bench's max phase that happened
- * 3–8 times a second and gave background work as many steps again as the busy pace did.) Nothing is dropped or reordered here: steps wait in the order they
- * asked, and rows they stand for wait in the database.
+ * middle of a burst let everything waiting go at once: in the bench's max phase that happened 3–8
+ * times a second and gave background work as many steps again as the busy pace did.) Nothing is
+ * dropped or reordered here: steps wait in the order they asked, and rows they stand for wait in
+ * the database.
  */
 export interface DoorGate {
   /** The door took a request. */

@@ -12,9 +12,9 @@ export function decryptEvent(encrypted: string, encryptKey: string): string {
 /**
  * decryptEvent for one Encrypt Key, made once and used for every event. CBC decryption is each
  * block's ECB decryption XORed with the block before it (the IV for the first), so one ECB
- * decipher without padding (it keeps no state between whole blocks) serves every event: a CBC
- * decipher created per event was a tenth of the door's checks (bench/). PKCS7 padding is checked
- * here as OpenSSL's final() would: a wrong key or a damaged body throws.
+ * decipher without padding (it keeps no state between whole blocks) serves every event: creating
+ * a CBC decipher per event was about 1 µs of the 4.3 µs a 1.3 KB event took to decrypt (bench/).
+ * PKCS7 padding is checked here as OpenSSL's final() would: a wrong key or a damaged body throws.
  */
 export function eventDecrypter(encryptKey: string): (encrypted: string) => string {
   // ECB takes no IV: an empty one (workerd's node:crypto refuses null, Node takes either).

@@ -31,6 +31,18 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     return press(LEADER, buttonValue(cardOf(lastMsg(LEADER)), '审定通过'), { opinion: '同意' });
   };
 
+  /** The same database, its next audit row's write failing once as a lost D1 request would. */
+  const auditFailingOnce = () => {
+    let failures = 1;
+    return h.deps.db.withPlugin({
+      transformQuery: (a) => {
+        if (a.node.kind === 'RawNode' && a.node.sqlFragments.join('').includes('INSERT INTO audit_log') && failures-- > 0) throw new Error('D1_ERROR: network lost');
+        return a.node;
+      },
+      transformResult: (a) => Promise.resolve(a.result),
+    });
+  };
+
   beforeEach(async () => {
     h = await startHarness({ now: () => NOW, keepDb: true });
     await importExamples(h.deps);
@@ -207,14 +219,7 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     const preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);
     const confirm = buttonValue(preview.card!.data, '确认提交') as { pledge: number; rev: number };
     // On Workers each write is its own request: here the audit row after the status fails once.
-    let failures = 1;
-    const flaky = h.deps.db.withPlugin({
-      transformQuery: (a) => {
-        if (a.node.kind === 'RawNode' && a.node.sqlFragments.join('').includes('INSERT INTO audit_log') && failures-- > 0) throw new Error('D1_ERROR: network lost');
-        return a.node;
-      },
-      transformResult: (a) => Promise.resolve(a.result),
-    });
+    const flaky = auditFailingOnce();
     await expect(submitPledge({ ...h.deps, db: flaky }, { openId: SEC, versionId: confirm.pledge, rev: confirm.rev })).rejects.toThrow('network lost');
     expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').executeTakeFirstOrThrow()).status).toBe('submitted');
     const reviewCards = () => h.emu.messages.filter((m) => m.receiveId === LEADER && cardText(cardOf(m)).includes('待审定'));
@@ -273,14 +278,7 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);
     await press(SEC, buttonValue(preview.card!.data, '确认提交'));
     const ret = buttonValue(cardOf(lastMsg(LEADER)), '退回修改') as { pledge: number; rev: number };
-    let failures = 1;
-    const flaky = h.deps.db.withPlugin({
-      transformQuery: (a) => {
-        if (a.node.kind === 'RawNode' && a.node.sqlFragments.join('').includes('INSERT INTO audit_log') && failures-- > 0) throw new Error('D1_ERROR: network lost');
-        return a.node;
-      },
-      transformResult: (a) => Promise.resolve(a.result),
-    });
+    const flaky = auditFailingOnce();
     const input = { openId: LEADER, versionId: ret.pledge, revision: ret.rev, approve: false, opinion: '第二次退回' };
     const later = () => new Date(NOW.getTime() + 3600_000); // this harness's clock stands still
     await expect(reviewPledge({ ...h.deps, db: flaky, now: later }, input)).rejects.toThrow('network lost');

@@ -8,6 +8,7 @@ export interface Database {
   chat_bindings: ChatBindingsTable;
   inbound_events: InboundEventsTable;
   outbox: OutboxTable;
+  outbox_drainer: OutboxDrainerTable;
   dialogs: DialogsTable;
   settings: SettingsTable;
   audit_log: AuditLogTable;
@@ -91,8 +92,17 @@ export interface OutboxTable {
   result_message_id: string | null;
   created_at: string;
   sent_at: string | null;
+  /** Workers only (0005_shared_outbox.sql): when the last try got its answer. */
+  tried_at: string | null;
 }
 export type OutboxRow = Selectable<OutboxTable>;
+
+export interface OutboxDrainerTable {
+  id: number;
+  holder: string;
+  until: string;
+  app_paused_until: string | null;
+}
 
 export interface DialogsTable {
   open_id: string;

@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   limits?: (key: string) => BucketSpec;
   /** The outbox yields to the door through this gate (the Node entry shares one with the app). */
   gate?: DoorGate;
+  /** Other processes send from this database too (Workers): see src/lark/shared-drain.ts. */
+  sharedOutbox?: boolean;
 }
 
 export const ROUTES: DeliveryRoutes = { commands: COMMAND_TABLE, dialogs: DIALOG_TABLE, actions: ACTION_TABLE };
@@ -47,6 +49,7 @@ export function createDeps(opts: RuntimeOptions): Deps {
     sleep: opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     random: Math.random,
     gate: opts.gate,
+    shared: opts.sharedOutbox,
   });
   let botId: Promise<string> | undefined;
   const botOpenId = () => {

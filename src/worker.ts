@@ -15,7 +15,8 @@ import type { Deps } from './usecases/deps.js';
  * Cloudflare Workers entry: the same Hono app (fetch) and the same scheduler tick (Cron
  * Triggers, UTC) as the Node entry, over D1 through kysely-d1. Work after the response runs in
  * ctx.waitUntil; the outbox is drained within a per-invocation budget (Workers cap subrequests
- * and D1 queries per invocation: 50 on the free plan) and the rest waits for the next tick.
+ * and D1 queries per invocation: 50 on the free plan) and the rest waits for the next tick;
+ * one invocation drains at a time, with rate limits kept in D1 (src/lark/shared-drain.ts).
  */
 
 /** The parts of the Workers runtime this entry uses (no @cloudflare/workers-types needed). */
@@ -129,7 +130,8 @@ function larkApiFor(lark: LarkCredentials): LarkApi {
 function invocation(env: WorkerEnv, wc: WorkerConfig, maxMs: number): { deps: Deps; logger: Logger } {
   const logger = consoleLogger(wc.config.logLevel);
   const db = new Kysely<Database>({ dialect: new D1Dialect({ database: env.DB }) });
-  const deps = createDeps({ db, lark: wc.lark, logger, timeZone: wc.config.timeZone, larkApi: larkApiFor(wc.lark) });
+  // Invocations run side by side, each with an outbox of its own: they share one drainer and the limits.
+  const deps = createDeps({ db, lark: wc.lark, logger, timeZone: wc.config.timeZone, larkApi: larkApiFor(wc.lark), sharedOutbox: true });
   return { deps: { ...deps, outbox: budgetedOutbox(deps.outbox, { maxSends: wc.budget.maxSends, maxMs }) }, logger };
 }
 

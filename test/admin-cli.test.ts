@@ -28,8 +28,8 @@ describe('npm run admin -- tick / export, as the contract has them', () => {
     db = join(dir, 'bot.sqlite');
     const s = openSqlite(db);
     const at = '2027-01-19T00:00:00.000Z';
-    await insertOutbox(s.db, { msg_key: 'k1', uuid: 'k1', op: 'send', receive_id_type: 'chat_id', receive_id: 'oc_due', target_message_id: null, msg_type: 'text', content: '{"text":"hi"}', file_name: null, file_data: null, status: 'pending', next_attempt_at: at, lease_until: null, last_error: null, result_message_id: null, created_at: at, sent_at: null });
-    await insertOutbox(s.db, { msg_key: 'k2', uuid: 'k2', op: 'send', receive_id_type: 'chat_id', receive_id: 'oc_gone', target_message_id: null, msg_type: 'text', content: '{"text":"lost"}', file_name: null, file_data: null, status: 'failed', next_attempt_at: at, lease_until: null, last_error: 'Open API 400 code=230002 chat not found', result_message_id: null, created_at: at, sent_at: null });
+    await insertOutbox(s.db, { msg_key: 'k1', uuid: 'k1', op: 'send', receive_id_type: 'chat_id', receive_id: 'oc_due', target_message_id: null, msg_type: 'text', content: '{"text":"hi"}', file_name: null, file_data: null, status: 'pending', next_attempt_at: at, lease_until: null, last_error: null, result_message_id: null, created_at: at, sent_at: null, tried_at: null });
+    await insertOutbox(s.db, { msg_key: 'k2', uuid: 'k2', op: 'send', receive_id_type: 'chat_id', receive_id: 'oc_gone', target_message_id: null, msg_type: 'text', content: '{"text":"lost"}', file_name: null, file_data: null, status: 'failed', next_attempt_at: at, lease_until: null, last_error: 'Open API 400 code=230002 chat not found', result_message_id: null, created_at: at, sent_at: null, tried_at: null });
     await s.close();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -80,32 +80,38 @@ export async function leaseOutbox(db: Db, row: OutboxRow, now: Date, leaseMs: nu
   return (await leaseQuery.run(db, { id: row.id, status: row.status, lease: row.lease_until, until })) === 1;
 }
 
-const sentQuery = prepared((db, p: { id: number; at: string; messageId: string | null }) =>
+/**
+ * `tried`: when the try got its answer, kept where other processes send from the same database
+ * (Workers) so that their rate limits count it (shared-drain.ts); null elsewhere.
+ */
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+const sentQuery = prepared((db, p: { id: number; at: string; messageId: string | null; tried: string | null }) =>
   db
     .updateTable('outbox')
-    .set((eb) => ({ status: 'sent', sent_at: p.at, result_message_id: p.messageId, last_error: null, lease_until: null, file_data: null, attempts: eb('attempts', '+', 1) }))
+    .set((eb) => ({ status: 'sent', sent_at: p.at, result_message_id: p.messageId, last_error: null, lease_until: null, file_data: null, tried_at: p.tried, attempts: eb('attempts', '+', 1) }))
     .where('id', '=', p.id),
 );
 
-export async function markSent(db: Db, id: number, now: Date, messageId: string | null): Promise<void> {
-  await sentQuery.run(db, { id, at: now.toISOString(), messageId });
+export async function markSent(db: Db, id: number, now: Date, messageId: string | null, tried: Date | null = null): Promise<void> {
+  await sentQuery.run(db, { id, at: now.toISOString(), messageId, tried: iso(tried) });
 }
 
-const retryQuery = prepared((db, p: { id: number; next: string; error: string }) =>
+const retryQuery = prepared((db, p: { id: number; next: string; error: string; tried: string | null }) =>
   db
     .updateTable('outbox')
-    .set((eb) => ({ status: 'pending', next_attempt_at: p.next, last_error: p.error, lease_until: null, attempts: eb('attempts', '+', 1) }))
+    .set((eb) => ({ status: 'pending', next_attempt_at: p.next, last_error: p.error, lease_until: null, tried_at: p.tried, attempts: eb('attempts', '+', 1) }))
     .where('id', '=', p.id),
 );
 
-export async function markRetry(db: Db, id: number, next: Date, error: string): Promise<void> {
-  await retryQuery.run(db, { id, next: next.toISOString(), error });
+export async function markRetry(db: Db, id: number, next: Date, error: string, tried: Date | null = null): Promise<void> {
+  await retryQuery.run(db, { id, next: next.toISOString(), error, tried: iso(tried) });
 }
 
-const throttledQuery = prepared((db, p: { id: number; next: string; error: string }) =>
+const throttledQuery = prepared((db, p: { id: number; next: string; error: string; tried: string | null }) =>
   db
     .updateTable('outbox')
-    .set({ status: 'pending', next_attempt_at: p.next, last_error: p.error, lease_until: null })
+    .set({ status: 'pending', next_attempt_at: p.next, last_error: p.error, lease_until: null, tried_at: p.tried })
     .where('id', '=', p.id),
 );
 
@@ -113,19 +119,19 @@ const throttledQuery = prepared((db, p: { id: number; next: string; error: strin
  * Feishu throttled the send: due again at `next`, and `attempts` left as it was. Only failed tries
  * count towards giving up; a throttled one is retried until it goes through (Feishu's advice).
  */
-export async function markThrottled(db: Db, id: number, next: Date, error: string): Promise<void> {
-  await throttledQuery.run(db, { id, next: next.toISOString(), error });
+export async function markThrottled(db: Db, id: number, next: Date, error: string, tried: Date | null = null): Promise<void> {
+  await throttledQuery.run(db, { id, next: next.toISOString(), error, tried: iso(tried) });
 }
 
-const failedQuery = prepared((db, p: { id: number; error: string }) =>
+const failedQuery = prepared((db, p: { id: number; error: string; tried: string | null }) =>
   db
     .updateTable('outbox')
-    .set((eb) => ({ status: 'failed', last_error: p.error, lease_until: null, attempts: eb('attempts', '+', 1) }))
+    .set((eb) => ({ status: 'failed', last_error: p.error, lease_until: null, tried_at: p.tried, attempts: eb('attempts', '+', 1) }))
     .where('id', '=', p.id),
 );
 
-export async function markFailed(db: Db, id: number, error: string): Promise<void> {
-  await failedQuery.run(db, { id, error });
+export async function markFailed(db: Db, id: number, error: string, tried: Date | null = null): Promise<void> {
+  await failedQuery.run(db, { id, error, tried: iso(tried) });
 }
 
 export function failedOutbox(db: Db, limit = 50) {

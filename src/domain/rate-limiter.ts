@@ -75,10 +75,23 @@ export class RateLimiter {
       const i = takes ? takes.lastIndexOf(takenAt) : -1;
       if (!takes || i < 0) continue;
       takes.splice(i, 1);
-      let j = takes.length;
-      while (j > 0 && takes[j - 1]! > doneAt) j--;
-      takes.splice(j, 0, Math.max(takenAt, doneAt));
+      insertInOrder(takes, Math.max(takenAt, doneAt));
     }
+  }
+
+  /** A take made elsewhere (another process's send, read back from the database) at `atMs`. */
+  record(keys: string[], atMs: number): void {
+    for (const key of keys) {
+      const takes = this.scope(key).takes;
+      insertInOrder(takes, atMs);
+      const keep = Math.max(...windowsOf(this.specFor(key)).map((w) => w.limit));
+      if (takes.length > keep) takes.splice(0, takes.length - keep);
+    }
+  }
+
+  /** Forgets every take and pause (before they are read back from where they are shared). */
+  reset(): void {
+    this.scopes.clear();
   }
 
   /** After a 429: nothing more goes out on this key for `forMs`. */
@@ -104,6 +117,16 @@ export class RateLimiter {
     }
   }
 }
+
+function insertInOrder(takes: number[], at: number): void {
+  let j = takes.length;
+  while (j > 0 && takes[j - 1]! > at) j--;
+  takes.splice(j, 0, at);
+}
+
+/** The scope a message counts in: 5/s to one user (by open_id) or to one chat. */
+export const recipientScope = (receiveIdType: string | null, receiveId: string | null): string =>
+  `${receiveIdType === 'open_id' ? 'user' : 'chat'}:${receiveId ?? ''}`;
 
 /** 50/s and 1000/min per app; 5/s per chat and per user. */
 export const feishuLimits = (key: string): BucketSpec =>

@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import { createHash } from 'node:crypto';
+import { pauseApp } from '../../db/repos/outbox-drainer.js';
 import { dueOutbox, heldRecipients, insertOutbox, leaseOutbox, markFailed, markRetry, markSent, markThrottled } from '../../db/repos/outbox.js';
 import type { Database, OutboxRow } from '../../db/schema.js';
 import { backoffMs, MAX_ATTEMPTS } from '../domain/backoff.js';
 import type { DoorGate } from '../door-gate.js';
-import type { RateLimiter } from '../domain/rate-limiter.js';
+import { recipientScope, type RateLimiter } from '../domain/rate-limiter.js';
 import type { Logger } from '../logger.js';
 import { type LarkApi, type LarkCallError, type ReceiveIdType, toLarkError } from './open-api.js';
+import { drainShared } from './shared-drain.js';
 
 export type Recipient = { openId: string } | { chatId: string };
 
@@ -46,6 +48,11 @@ export interface OutboxDeps {
   random: () => number;
   /** Each send waits for a slot, so the door comes first under load (door-gate.ts). */
   gate?: DoorGate;
+  /**
+   * Other processes send from this database too (Workers' invocations): one drains at a time,
+   * with limits read back from the database (shared-drain.ts). `now` must then be the real time.
+   */
+  shared?: boolean;
 }
 
 /** Feishu's `uuid` (≤ 50 chars) makes a send idempotent for an hour. */
@@ -69,6 +76,7 @@ function row(msg: OutgoingMessage, now: Date) {
     file_name: null,
     file_data: null,
     target_message_id: null,
+    tried_at: null,
   };
   const content = 'text' in msg ? JSON.stringify({ text: msg.text }) : 'card' in msg ? JSON.stringify(msg.card) : '{}';
   const msgType = 'text' in msg ? 'text' : 'card' in msg ? 'interactive' : 'file';
@@ -86,8 +94,7 @@ function row(msg: OutgoingMessage, now: Date) {
   return { ...base, op: 'send', receive_id_type: idType, receive_id: id, msg_type: msgType, content };
 }
 
-/** The per-recipient rate-limit scope: 5 messages/s to one chat or one user. */
-const scopeOf = (r: OutboxRow): string => `${r.receive_id_type === 'open_id' ? 'user' : 'chat'}:${r.receive_id ?? ''}`;
+const scopeOf = (r: OutboxRow): string => recipientScope(r.receive_id_type, r.receive_id);
 
 /**
  * The least a throttled send waits before it goes again: a reset header of 0 (or none, as with
@@ -98,6 +105,8 @@ const THROTTLE_MIN_WAIT_MS = 1000;
 export function createOutbox(deps: OutboxDeps): Outbox {
   const clock = deps.monotonicMs ?? (() => performance.now());
   let running: Promise<DrainResult> | undefined;
+  /** When a try got its answer, kept only where other processes' limits must count it. */
+  const tried = () => (deps.shared ? deps.now() : null);
 
   async function sendOne(r: OutboxRow): Promise<string | null> {
     const { lark } = deps;
@@ -125,7 +134,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     if (!(await leaseOutbox(db, r, now(), 60_000))) return 'taken';
     try {
       const messageId = await sendOne(r);
-      await markSent(db, r.id, now(), messageId);
+      await markSent(db, r.id, now(), messageId, tried());
       result.sent++;
       return 'sent';
     } catch (err) {
@@ -136,11 +145,11 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       if (e.retryable && attempts < MAX_ATTEMPTS) {
         // A reset header on a real error may ask for longer than the backoff, never for less.
         const wait = Math.max(backoffMs(attempts, deps.random()), e.retryAfterMs ?? 0);
-        await markRetry(db, r.id, new Date(now().getTime() + wait), e.message);
+        await markRetry(db, r.id, new Date(now().getTime() + wait), e.message, tried());
         result.retried++;
         return 'retry';
       }
-      await markFailed(db, r.id, e.message);
+      await markFailed(db, r.id, e.message, tried());
       result.failed++;
       return 'failed';
     }
@@ -158,7 +167,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     const scope = e.throttled === 'app' ? 'app' : scopeOf(r);
     logger.warn({ outboxId: r.id, op: r.op, status: e.httpStatus, code: e.code, scope, waitMs: wait }, 'outbox send throttled');
     limiter.drain(scope, clock(), wait);
-    await markThrottled(db, r.id, new Date(now().getTime() + wait), e.message);
+    if (deps.shared && scope === 'app') await pauseApp(db, new Date(now().getTime() + wait));
+    await markThrottled(db, r.id, new Date(now().getTime() + wait), e.message, tried());
     result.retried++;
     return 'retry';
   }
@@ -249,7 +259,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     },
     drain(budget = {}) {
       if (!running) {
-        running = drainOnce(budget).finally(() => {
+        const drained = deps.shared ? drainShared({ ...deps, clock }, budget, drainOnce) : drainOnce(budget);
+        running = drained.finally(() => {
           running = undefined;
         });
         return running;

@@ -1,0 +1,90 @@
+import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { dueAfter, lastOutboxId, releaseDrainer, takeDrainer, triedSince } from '../../db/repos/outbox-drainer.js';
+import type { Database } from '../../db/schema.js';
+import { recipientScope, type RateLimiter } from '../domain/rate-limiter.js';
+import type { DrainResult } from './outbox.js';
+
+/**
+ * The outbox where other processes send from the same database (Workers: every invocation has
+ * an outbox and a rate limiter of its own). Limits kept per process would let two invocations
+ * side by side, or one just after another, send a chat twice Feishu's 5 a second. So:
+ *
+ * - one drainer at a time, under a lease in the database (0005_shared_outbox.sql);
+ * - each round's limiter starts from the database: every try of the last minute (the app's
+ *   1000/min is the longest window) and an app-wide pause Feishu asked for;
+ * - a drainer that finds the outbox taken waits for it: the holder sends what is due when it
+ *   looks, and looks again after each lane, but may end first (its budget) and leave our rows.
+ *   Rows queued while a round ran get another round after the release (the holder checks for
+ *   rows newer than its start; a waiter gets in once the holder is gone).
+ */
+export interface SharedDrainDeps {
+  db: Kysely<Database>;
+  limiter: RateLimiter;
+  now: () => Date;
+  /** The limiter's clock. */
+  clock: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+type Budget = { maxSends?: number; maxMs?: number };
+
+/** Past the drain's own budget, the lease covers a send still in flight. */
+const LEASE_SLACK_MS = 30_000;
+/** A drain with no time budget still holds the outbox no longer than this per round. */
+const ROUND_MAX_MS = 60_000;
+const WAIT_FIRST_MS = 100;
+const WAIT_MAX_MS = 2000;
+const LONGEST_WINDOW_MS = 60_000;
+
+export async function drainShared(deps: SharedDrainDeps, budget: Budget, round: (b: Budget) => Promise<DrainResult>): Promise<DrainResult> {
+  const { db, now, clock } = deps;
+  const started = clock();
+  const maxMs = budget.maxMs ?? Infinity;
+  let sendsLeft = budget.maxSends ?? Infinity;
+  const total: DrainResult = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+  let wait = WAIT_FIRST_MS;
+  for (;;) {
+    const msLeft = maxMs - (clock() - started);
+    if (msLeft <= 0 || sendsLeft <= 0) break;
+    const holder = randomUUID();
+    const roundMs = Math.min(msLeft, ROUND_MAX_MS);
+    const taken = await takeDrainer(db, holder, now(), new Date(now().getTime() + roundMs + LEASE_SLACK_MS));
+    if (!taken) {
+      if (wait > msLeft) break; // the holder, or the next drain, sends them
+      await deps.sleep(wait);
+      wait = Math.min(wait * 2, WAIT_MAX_MS);
+      continue;
+    }
+    wait = WAIT_FIRST_MS;
+    let upTo: number;
+    let r: DrainResult;
+    try {
+      upTo = await lastOutboxId(db);
+      await readLimits(deps, taken.appPausedUntil);
+      r = await round({ maxSends: sendsLeft, maxMs: roundMs });
+    } finally {
+      await releaseDrainer(db, holder);
+    }
+    total.sent += r.sent;
+    total.retried += r.retried;
+    total.failed += r.failed;
+    total.deferred = r.deferred;
+    sendsLeft -= r.sent + r.retried + r.failed;
+    if (!(await dueAfter(db, upTo, now()))) break;
+  }
+  return total;
+}
+
+/** The limiter as the database tells it: what was tried lately (by anyone), and a pause. */
+async function readLimits(deps: SharedDrainDeps, appPausedUntil: string | null): Promise<void> {
+  const { db, limiter, now, clock } = deps;
+  const wall = now().getTime();
+  const mono = clock();
+  limiter.reset();
+  for (const t of await triedSince(db, new Date(wall - LONGEST_WINDOW_MS))) {
+    limiter.record(['app', recipientScope(t.receive_id_type, t.receive_id)], mono - (wall - Date.parse(t.tried_at ?? '')));
+  }
+  const paused = appPausedUntil ? Date.parse(appPausedUntil) - wall : 0;
+  if (paused > 0) limiter.drain('app', mono, paused);
+}

@@ -1,0 +1,100 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { feishuLimits, RateLimiter } from '../src/domain/rate-limiter.js';
+import { createOutbox, type Outbox } from '../src/lark/outbox.js';
+import { silentLogger } from '../src/logger.js';
+import { messageSends, startHarness, textOf, type Harness } from './helpers/harness.js';
+
+/**
+ * Workers: every invocation has an outbox and a rate limiter of its own over one database
+ * (src/lark/shared-drain.ts). Here two such outboxes over the harness's SQLite file (built by the
+ * real migrations) and the real SDK client, in real time, as two invocations would be.
+ */
+describe('the outbox shared by several processes (Workers invocations)', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+    await h.deps.lark.botOpenId(); // the access token fetched beforehand: arrivals then trail sends evenly
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  /** An invocation's outbox: its own limiter, the shared database, real time. */
+  const invocation = (): Outbox =>
+    createOutbox({
+      db: h.deps.db,
+      lark: h.deps.lark,
+      limiter: new RateLimiter(feishuLimits),
+      now: () => new Date(),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      random: () => 0.5,
+      logger: silentLogger,
+      shared: true,
+    });
+  const arrivals = () => messageSends(h).map((s) => s.at);
+  const atMostFivePerSecond = (at: number[]) => {
+    for (let i = 0; i + 5 < at.length; i++) expect(at[i + 5]! - at[i]!, `sends ${i} and ${i + 5}`).toBeGreaterThanOrEqual(1000);
+  };
+  const queue = async (outbox: Outbox, prefix: string, n: number, chatId = 'oc_group') => {
+    for (let i = 0; i < n; i++) await outbox.enqueue({ key: `${prefix}${i}`, to: { chatId }, text: `${prefix}${i}` });
+  };
+
+  it('two invocations draining side by side send one chat no more than 5 messages within any second, all of them once', async () => {
+    const [a, b] = [invocation(), invocation()];
+    await queue(a, 'a', 6);
+    await queue(b, 'b', 6);
+    const [ra, rb] = await Promise.all([a.drain({ maxMs: 8000 }), b.drain({ maxMs: 8000 })]);
+    expect(ra.sent + rb.sent).toBe(12);
+    atMostFivePerSecond(arrivals());
+    expect(h.emu.inChat('oc_group').map((m) => textOf(m.content)).sort()).toEqual([...Array.from({ length: 6 }, (_, i) => `a${i}`), ...Array.from({ length: 6 }, (_, i) => `b${i}`)].sort());
+    // Each try was kept for the next invocation's limits.
+    const rows = await h.deps.db.selectFrom('outbox').select(['status', 'tried_at']).execute();
+    expect(rows.every((r) => r.status === 'sent' && r.tried_at !== null)).toBe(true);
+  });
+
+  it('an invocation just after another counts what the first sent within the last second', async () => {
+    const first = invocation();
+    await queue(first, 'a', 5);
+    expect(await first.drain({ maxMs: 5000 })).toMatchObject({ sent: 5 });
+    const next = invocation();
+    await queue(next, 'b', 5);
+    expect(await next.drain({ maxMs: 5000 })).toMatchObject({ sent: 5 });
+    const at = arrivals();
+    expect(at).toHaveLength(10);
+    atMostFivePerSecond(at);
+  });
+
+  it('an app-wide pause Feishu asked of one invocation holds the next one too', async () => {
+    h.emu.faults.push({ path: '/im/v1/messages', status: 429, body: { code: 99991400, msg: 'rate limited' }, headers: { 'x-ogw-ratelimit-reset': '2' } });
+    const first = invocation();
+    await queue(first, 'a', 1, 'oc_one');
+    expect(await first.drain({ maxMs: 300 })).toMatchObject({ sent: 0, retried: 1 });
+    const next = invocation();
+    await queue(next, 'b', 1, 'oc_other'); // another chat: only the app-wide pause holds it
+    expect(await next.drain({ maxMs: 500 })).toMatchObject({ sent: 0 });
+    expect(h.emu.inChat('oc_other')).toHaveLength(0);
+    const later = await next.drain({ maxMs: 5000 });
+    expect(later.sent).toBe(2);
+    expect(h.emu.inChat('oc_other')).toHaveLength(1);
+    expect(h.emu.inChat('oc_one')).toHaveLength(1);
+  });
+
+  it('waits while another drainer holds the outbox, and takes over once that holder\'s lease ran out', async () => {
+    const other = { id: 1, holder: 'someone-else', until: new Date(Date.now() + 60_000).toISOString(), app_paused_until: null };
+    await h.deps.db.insertInto('outbox_drainer').values(other).execute();
+    const mine = invocation();
+    await queue(mine, 'm', 1);
+    expect(await mine.drain({ maxMs: 400 })).toMatchObject({ sent: 0 });
+    expect(arrivals()).toHaveLength(0);
+    // The holder died: its lease runs out, and the next drain goes ahead.
+    await h.deps.db.updateTable('outbox_drainer').set({ until: new Date(Date.now() - 1).toISOString() }).execute();
+    expect(await mine.drain({ maxMs: 2000 })).toMatchObject({ sent: 1 });
+    expect(h.emu.inChat('oc_group')).toHaveLength(1);
+  });
+
+  it('on Node, the one sender on its database, tries are not kept (the index stays empty)', async () => {
+    await h.deps.outbox.enqueue({ key: 'node', to: { chatId: 'oc_node' }, text: 'hi' });
+    expect(await h.drain()).toMatchObject({ sent: 1 });
+    expect(await h.deps.db.selectFrom('outbox').select('tried_at').execute()).toEqual([{ tried_at: null }]);
+  });
+});

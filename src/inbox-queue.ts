@@ -1,4 +1,4 @@
-import { pendingDeliveries } from '../db/repos/inbound.js';
+import { nextPendingInChat, pendingDeliveries } from '../db/repos/inbound.js';
 import type { DoorGate } from './door-gate.js';
 import { processDelivery, type DeliveryOutcome, type DeliveryRoutes } from './process-delivery.js';
 import type { Deps, OneCommit } from './usecases/deps.js';
@@ -32,6 +32,14 @@ export interface InboxQueueOptions {
   capacity?: number;
   /** How many rows one read from the database takes. */
   batch?: number;
+  /**
+   * After a chat's message is handled, look in the database for the next one of that chat (on by
+   * default). On Workers each invocation's queue holds only its own message: one that came while
+   * an older one of its chat was in another invocation's hands is left waiting behind it, and
+   * without this would wait for the minute's recovery. Node's bot thread, the one queue on its
+   * database, has every message in memory (or reads it back itself) and turns it off.
+   */
+  followChats?: boolean;
 }
 
 export interface InboxQueue {
@@ -55,6 +63,7 @@ export function createInboxQueue(opts: InboxQueueOptions): InboxQueue {
   const asks = Math.min(opts.asks ?? 8, concurrency);
   const capacity = opts.capacity ?? 10_000;
   const batch = Math.min(opts.batch ?? 1000, capacity);
+  const followChats = opts.followChats ?? true;
 
   /** Arrival order; `head` is the next to look at (shifting a long array is O(n)). */
   let ready: Item[] = [];
@@ -161,18 +170,40 @@ export function createInboxQueue(opts: InboxQueueOptions): InboxQueue {
   const mark = opts.oneCommit?.mark ?? (() => 0);
   const committed = opts.oneCommit?.committed ?? (() => Promise.resolve());
   /** Handles one delivery; its outcome counts once it is committed. */
-  async function handle(key: string): Promise<DeliveryOutcome> {
+  async function handle(item: Item): Promise<DeliveryOutcome> {
     const since = mark(); // its writes span turns: the wait covers every commit from here
-    const outcome = await processDelivery(handlerDeps, routes, key);
+    const outcome = await processDelivery(handlerDeps, routes, item.key);
     // If a commit since the mark failed, some of its writes were undone: it is not counted
     // handled; a row left pending is taken again by a later poll (or recovery, past its lease).
     await committed(since);
+    // Its chat's lane is free now: the chat's next message, wherever it was stored, comes next.
+    if (followChats && item.lane !== item.key && (outcome === 'done' || outcome === 'failed')) await follow(item.lane);
     return outcome;
+  }
+
+  async function follow(chatId: string): Promise<void> {
+    try {
+      const next = await nextPendingInChat(deps.db, chatId, deps.now());
+      if (next) push(next.key, chatId);
+    } catch (err) {
+      // It stays pending: a poll or the minute's recovery finds it.
+      deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'inbox queue: reading the chat\'s next message failed');
+    }
+  }
+
+  function push(key: string, lane: string | null): void {
+    if (spilled || known.size >= capacity) {
+      spilled = true;
+    } else if (!known.has(key)) {
+      known.add(key);
+      ready.push({ key, lane: lane ?? key });
+    }
+    wake();
   }
 
   function start(item: Item): void {
     inHand++;
-    handle(item.key)
+    handle(item)
       .then(
         (outcome) => opts.afterHandled?.(outcome),
         (err: unknown) => deps.logger.error({ key: item.key, err: err instanceof Error ? err.message : String(err) }, 'inbox queue: handling failed'),
@@ -225,15 +256,7 @@ export function createInboxQueue(opts: InboxQueueOptions): InboxQueue {
   }
 
   return {
-    push(key, lane) {
-      if (spilled || known.size >= capacity) {
-        spilled = true;
-      } else if (!known.has(key)) {
-        known.add(key);
-        ready.push({ key, lane: lane ?? key });
-      }
-      wake();
-    },
+    push,
     poll() {
       spilled = true;
       wake();

@@ -142,6 +142,23 @@ export function pendingDeliveries(db: Db, now: Date, limit: number, receivedBefo
 }
 
 /**
+ * The oldest message of `chatId` still pending that nobody holds: the one that waited behind a
+ * message just handled (inbound_events_chat_pending answers it).
+ */
+export function nextPendingInChat(db: Db, chatId: string, now: Date) {
+  return db
+    .selectFrom('inbound_events')
+    .select('key')
+    .where('chat_id', '=', chatId)
+    .where('status', '=', 'pending')
+    .where((eb) => free(eb, now.toISOString()))
+    .orderBy('received_at')
+    .orderBy(sql`rowid`)
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
  * Deliveries an earlier run of this process was handling when it died (pending under a lease)
  * may be taken again now. Only for an entry that is the one process on its database (Node).
  * Deliveries waiting for a retry after a failure are held the same way, and are tried now too.

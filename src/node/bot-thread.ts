@@ -79,7 +79,8 @@ const deps = createDeps({
 // Handling (a card press, a stored message) writes through `early`: one commit to wait for each.
 const oneCommit = oneCommitDeps(deps, early);
 const kick = drainSoon(deps.outbox, defer);
-const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: kick, oneCommit });
+// The one queue on this database: a chat's later messages are in its memory, not only stored.
+const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: kick, oneCommit, followChats: false });
 const app = createBotApp(deps, lark, defer, mount, { gate, inbox });
 const answerCard = createCardAnswerer(deps, {
   actions: ROUTES.actions,

@@ -237,7 +237,11 @@ export function createOutbox(deps: OutboxDeps): Outbox {
           }
         }
       };
-      await Promise.all(Array.from({ length: 8 }, worker));
+      // Every lane stops before a failure is passed on: a drain that ended (and, shared, let go
+      // of the outbox) while lanes still sent would leave sends nobody counts.
+      const lanesDone = await Promise.allSettled(Array.from({ length: 8 }, worker));
+      const failed = lanesDone.find((l) => l.status === 'rejected');
+      if (failed) throw failed.reason;
       if (progressed) continue;
       if (spent()) break;
       const limited = all.filter((r) => skip.has(r.id));

@@ -20,6 +20,8 @@ export interface AppOptions {
   gate?: DoorGate;
   /** Where stored messages wait to be handled; by default a queue of the app's own, behind `gate`. */
   inbox?: InboxQueue;
+  /** For the app's own queue: how many of a chat's waiting messages it takes up (inbox-queue.ts). */
+  followChats?: number;
   /** Extra routes mounted by the entry (the sandbox). */
   mount?: (app: Hono) => void;
   /** Card callbacks must answer within 3 s; past this we answer "processing" and finish later. */
@@ -45,7 +47,7 @@ export function createApp(opts: AppOptions): Hono {
   // what they queued is sent. The queue lives outside the door, so waiting work does not keep a
   // request and its body alive.
   const gate = opts.gate ?? createDoorGate();
-  const inbox = opts.inbox ?? createInboxQueue({ deps, routes, gate, defer, afterHandled: kick });
+  const inbox = opts.inbox ?? createInboxQueue({ deps, routes, gate, defer, afterHandled: kick, followChats: opts.followChats });
   const intake: DoorIntake = {
     async store(d) {
       if (await claimDelivery(deps.db, d.keys, d.type, d.payload, d.receivedAt, d.chatId)) inbox.push(d.keys[0]!, d.chatId);

@@ -83,7 +83,7 @@ export function createBotApp(
   lark: LarkCredentials,
   defer: (t: () => Promise<unknown>) => void,
   mount?: (app: Hono) => void,
-  background: { gate?: DoorGate; inbox?: InboxQueue } = {},
+  background: { gate?: DoorGate; inbox?: InboxQueue; followChats?: number } = {},
 ): Hono {
   return createApp({
     deps,

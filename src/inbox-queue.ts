@@ -33,13 +33,14 @@ export interface InboxQueueOptions {
   /** How many rows one read from the database takes. */
   batch?: number;
   /**
-   * After a chat's message is handled, look in the database for the next one of that chat (on by
-   * default). On Workers each invocation's queue holds only its own message: one that came while
-   * an older one of its chat was in another invocation's hands is left waiting behind it, and
-   * without this would wait for the minute's recovery. Node's bot thread, the one queue on its
-   * database, has every message in memory (or reads it back itself) and turns it off.
+   * After a chat's message is handled, look in the database for the next one of that chat, up to
+   * this many in all (unlimited by default). On Workers each invocation's queue holds only its own
+   * message: one that came while an older one of its chat was in another invocation's hands is
+   * left waiting behind it, and without this would wait for the minute's recovery; the Worker
+   * caps it by its budget (the rest is recovered). Node's bot thread, the one queue on its
+   * database, has every message in memory (or reads it back itself) and sets 0.
    */
-  followChats?: boolean;
+  followChats?: number;
 }
 
 export interface InboxQueue {
@@ -63,7 +64,7 @@ export function createInboxQueue(opts: InboxQueueOptions): InboxQueue {
   const asks = Math.min(opts.asks ?? 8, concurrency);
   const capacity = opts.capacity ?? 10_000;
   const batch = Math.min(opts.batch ?? 1000, capacity);
-  const followChats = opts.followChats ?? true;
+  let followsLeft = opts.followChats ?? Infinity;
 
   /** Arrival order; `head` is the next to look at (shifting a long array is O(n)). */
   let ready: Item[] = [];
@@ -170,21 +171,23 @@ export function createInboxQueue(opts: InboxQueueOptions): InboxQueue {
   const mark = opts.oneCommit?.mark ?? (() => 0);
   const committed = opts.oneCommit?.committed ?? (() => Promise.resolve());
   /** Handles one delivery; its outcome counts once it is committed. */
-  async function handle(item: Item): Promise<DeliveryOutcome> {
+  async function handle(key: string): Promise<DeliveryOutcome> {
     const since = mark(); // its writes span turns: the wait covers every commit from here
-    const outcome = await processDelivery(handlerDeps, routes, item.key);
+    const outcome = await processDelivery(handlerDeps, routes, key);
     // If a commit since the mark failed, some of its writes were undone: it is not counted
     // handled; a row left pending is taken again by a later poll (or recovery, past its lease).
     await committed(since);
-    // Its chat's lane is free now: the chat's next message, wherever it was stored, comes next.
-    if (followChats && item.lane !== item.key && (outcome === 'done' || outcome === 'failed')) await follow(item.lane);
     return outcome;
   }
 
+  /** A chat's lane is free: its next message, wherever it was stored, comes next. */
   async function follow(chatId: string): Promise<void> {
     try {
       const next = await nextPendingInChat(deps.db, chatId, deps.now());
-      if (next) push(next.key, chatId);
+      if (next && !known.has(next.key) && followsLeft > 0) {
+        followsLeft--;
+        push(next.key, chatId);
+      }
     } catch (err) {
       // It stays pending: a poll or the minute's recovery finds it.
       deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'inbox queue: reading the chat\'s next message failed');
@@ -203,9 +206,12 @@ export function createInboxQueue(opts: InboxQueueOptions): InboxQueue {
 
   function start(item: Item): void {
     inHand++;
-    handle(item)
+    handle(item.key)
       .then(
-        (outcome) => opts.afterHandled?.(outcome),
+        async (outcome) => {
+          opts.afterHandled?.(outcome);
+          if (followsLeft > 0 && item.lane !== item.key && (outcome === 'done' || outcome === 'failed')) await follow(item.lane);
+        },
         (err: unknown) => deps.logger.error({ key: item.key, err: err instanceof Error ? err.message : String(err) }, 'inbox queue: handling failed'),
       )
       .finally(() => {

@@ -156,7 +156,9 @@ export default {
           logger.error({ err: err instanceof Error ? err.message : String(err) }, 'deferred task failed'),
         ),
       );
-    return createBotApp(deps, wc.lark, defer).fetch(request);
+    // A chat's messages that waited behind this one are handled here next, as many as the send
+    // budget can answer; the rest go to the minute's recovery.
+    return createBotApp(deps, wc.lark, defer, undefined, { followChats: wc.budget.maxSends }).fetch(request);
   },
 
   async scheduled(event: ScheduledInfo, env: WorkerEnv, _ctx: WorkerContext): Promise<void> {

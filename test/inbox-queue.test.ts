@@ -183,6 +183,27 @@ describe('the inbox queue', () => {
     expect(all.every((r) => r.status === 'done' && r.attempts === 1)).toBe(true);
     expect(await h.deps.db.selectFrom('outbox').selectAll().execute()).toHaveLength(30);
   });
+
+  it('takes up the messages of a chat that waited behind its own (as many as it may), in order; none when told 0', async () => {
+    // Workers: another invocation stored a chat's later messages while this one had the first in
+    // hand; they were left waiting behind it (processDelivery found an older one pending).
+    const keys = [await store('w', 0), await store('w', 1), await store('w', 2), await store('w', 3)];
+    const { q, handled } = queue({ followChats: 2 });
+    q.push(keys[0]!, 'oc_p2p_w');
+    await q.idle();
+    await settle();
+    expect(handled.map((x) => x.outcome)).toEqual(['done', 'done', 'done']);
+    expect(await replyOrder('w')).toEqual(answersTo('w', 3));
+    expect((await rows()).map((r) => r.status)).toEqual(['done', 'done', 'done', 'pending']); // the fourth: left to recovery
+
+    const off = queue({ followChats: 0 });
+    const k = await store('z', 0);
+    await store('z', 1);
+    off.q.push(k, 'oc_p2p_z');
+    await off.q.idle();
+    await settle();
+    expect(await replyOrder('z')).toEqual(answersTo('z', 1));
+  });
 });
 
 describe('messages through the door under a burst', () => {
@@ -220,4 +241,5 @@ describe('messages through the door under a burst', () => {
       await h.close();
     }
   });
+
 });

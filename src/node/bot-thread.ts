@@ -80,7 +80,7 @@ const deps = createDeps({
 const oneCommit = oneCommitDeps(deps, early);
 const kick = drainSoon(deps.outbox, defer);
 // The one queue on this database: a chat's later messages are in its memory, not only stored.
-const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: kick, oneCommit, followChats: false });
+const inbox = createInboxQueue({ deps, routes: ROUTES, gate, defer, afterHandled: kick, oneCommit, followChats: 0 });
 const app = createBotApp(deps, lark, defer, mount, { gate, inbox });
 const answerCard = createCardAnswerer(deps, {
   actions: ROUTES.actions,

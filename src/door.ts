@@ -52,9 +52,10 @@ export function createDoor(opts: DoorOptions): (c: Context) => Promise<Response>
   return async (c) => {
     opts.knock?.();
     const header = headerReader(c);
-    // Feishu's events are a few KB; a bigger body is refused before it is read into memory.
+    // Feishu's events are a few KB; a bigger body is refused before it is read into memory, with
+    // the contract's 400 for a malformed body (DESIGN.md: refused with 401/400), not 413.
     const raw = await readBody(c.req, header, MAX_BODY_BYTES);
-    if (raw === undefined) return c.json({ error: 'body too large' }, 413);
+    if (raw === undefined) return c.json({ error: 'body too large' }, 400);
     const at = now();
     const verdict = verifyRequest(raw, header, secrets, at.getTime());
     if (!verdict.ok) {

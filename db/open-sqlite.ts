@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { BetterSqliteDialect } from './better-sqlite-dialect.js';
@@ -19,7 +20,8 @@ export interface OpenedSqlite {
 
 /** `DATABASE_URL` may be a plain path or a `file:` URL. */
 export function sqlitePath(url: string): string {
-  if (url.startsWith('file://')) return new URL(url).pathname;
+  // fileURLToPath decodes escapes (%20, Chinese characters): URL.pathname would keep them.
+  if (url.startsWith('file:/')) return fileURLToPath(url);
   if (url.startsWith('file:')) return url.slice('file:'.length);
   return url;
 }

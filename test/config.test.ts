@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sqlitePath } from '../db/open-sqlite.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 const problemsOf = (env: Record<string, string>): string[] => {
@@ -72,6 +73,15 @@ describe('loadConfig', () => {
 
   it.each(['./data/x.sqlite', '/var/lib/pledge/x.sqlite', 'file:/tmp/x.sqlite', 'file:///tmp/x.sqlite', ':memory:'])('DATABASE_URL %s is taken', (ok) => {
     expect(loadConfig({ DATABASE_URL: ok }).databaseUrl).toBe(ok);
+  });
+
+  it.each([
+    ['file:///srv/pledge%20bot/%E6%95%B0%E6%8D%AE.sqlite', '/srv/pledge bot/数据.sqlite'],
+    ['file:/srv/pledge%20bot/x.sqlite', '/srv/pledge bot/x.sqlite'],
+    ['./data/x.sqlite', './data/x.sqlite'],
+    ['file:data/x.sqlite', 'data/x.sqlite'],
+  ])('DATABASE_URL %s opens the file %s (a file: URL\'s escapes decoded)', (url, path) => {
+    expect(sqlitePath(url)).toBe(path);
   });
 
   it.each([

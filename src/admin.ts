@@ -10,7 +10,7 @@ import { openSqlite, sqlitePath } from '../db/open-sqlite.js';
 import { deadlineCommand, exportLedgerCommand, exportPledgeCommand, PLEDGE_USAGE } from './cli/pledge-commands.js';
 import { D1_USAGE, d1Env, d1OnlyCommand, noD1Credentials, parseDbFlags } from './cli/d1-admin.js';
 import { readTable } from './cli/read-table.js';
-import { sandboxCommand } from './cli/sandbox-command.js';
+import { SANDBOX_USAGE, sandboxCommand } from './cli/sandbox-command.js';
 import { createDeps } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
 import { verifyChain } from './domain/audit-hash.js';
@@ -26,6 +26,7 @@ const USAGE = `用法 (usage): npm run admin -- [--d1 [--remote | --persist-to <
   tick --at <ISO time> [--dry-run]         以该时刻运行一次调度 (run the scheduler as of a moment)
   outbox failed                            列出发送失败的消息 (list permanently failed sends)
 ${PLEDGE_USAGE}
+${SANDBOX_USAGE}
 ${D1_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {

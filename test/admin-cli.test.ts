@@ -54,6 +54,14 @@ describe('npm run admin -- tick / export, as the contract has them', () => {
     expect(existsSync(join(dir, 'typo'))).toBe(false);
   });
 
+  it('help names every command the README shows (npm run admin -- …)', async () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const shown = new Set([...readme.matchAll(/npm run admin -- (?:--d1 (?:\[[^\]]*\] |--remote |--persist-to \S+ )?)?([a-z][a-z-]*)/g)].map((m) => m[1]!));
+    expect([...shown].sort()).toEqual(['audit', 'deadline', 'export', 'export-pledge', 'import', 'migrate', 'outbox', 'sandbox', 'tick']);
+    const { stdout } = await admin('help');
+    for (const command of shown) expect(stdout, command).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
   it('outbox failed lists what could not be sent, with why; audit verify passes an intact log', async () => {
     const { stdout } = await admin('outbox', 'failed');
     expect(stdout).toContain('oc_gone');

@@ -1,5 +1,5 @@
 import { clearDialog, getDialog } from '../db/repos/dialogs.js';
-import { COMMANDS, parseCommand, suggestCommand } from '../src/domain/commands.js';
+import { COMMANDS, parseCommand, suggestCommand, type CommandName } from '../src/domain/commands.js';
 import { MessageReceived, TextContent } from '../src/lark/envelopes.js';
 import type { Deps } from '../src/usecases/deps.js';
 import { answer, type MessageContext } from './context.js';
@@ -42,6 +42,15 @@ function textOf(messageType: string, content: string): string | undefined {
   return undefined;
 }
 
+/** "发送「帮助」": in a group the bot hears only what @-mentions it, so there the hint says so. */
+const send = (chatType: 'p2p' | 'group') => (chatType === 'group' ? '@我 发送' : '发送');
+
+/** What works now instead of a command not yet built, where something does. */
+const INSTEAD: Partial<Record<CommandName, (chatType: 'p2p' | 'group') => string>> = {
+  ledger: (t) => `可以先${send(t)}「导出 台账」获取台账 Excel。`,
+  status: (t) => `可以先${send(t)}「导出 台账」，台账 Excel 里有本组织及下级各承诺书的状态；书记${send(t)}「承诺」查看本组织的承诺书。`,
+};
+
 /** im.message.receive_v1 → a command, a dialog step, or a short hint. */
 export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknown): Promise<void> {
   const parsed = MessageReceived.safeParse(event);
@@ -60,7 +69,7 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
   const raw = textOf(message.message_type, message.content);
   const base = { openId: sender.sender_id.open_id, chatId: message.chat_id, chatType, messageId: message.message_id } as const;
   if (raw === undefined) {
-    await answer(deps, { ...base, args: [], text: '' }, { text: '我只看得懂文字消息。发送「帮助」查看可用命令。' });
+    await answer(deps, { ...base, args: [], text: '' }, { text: `我只看得懂文字消息。${send(chatType)}「帮助」查看可用命令。` });
     return;
   }
   const cmd = parseCommand(raw);
@@ -79,7 +88,8 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
       return;
     }
     const word = COMMANDS[cmd.name][0];
-    await answer(deps, ctx, { text: `「${word}」功能还在建设中，暂不能使用。发送「帮助」查看现在可用的命令。` });
+    const instead = INSTEAD[cmd.name]?.(chatType) ?? `${send(chatType)}「帮助」查看现在可用的命令。`;
+    await answer(deps, ctx, { text: `「${word}」功能还在建设中，暂不能使用。${instead}` });
     return;
   }
   if (chatType === 'p2p') {
@@ -92,5 +102,5 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
   }
   const guess = suggestCommand(cmd.word);
   const hint = guess ? `你是想发送「${COMMANDS[guess][0]}」吗？` : '我没听懂这句话。';
-  await answer(deps, ctx, { text: `${hint}发送「帮助」查看可用命令。` });
+  await answer(deps, ctx, { text: `${hint}${send(chatType)}「帮助」查看可用命令。` });
 }

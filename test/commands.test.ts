@@ -197,6 +197,57 @@ describe('chat commands', () => {
     expect(answer).not.toContain('你是想');
   });
 
+  it('in a group, the fallback says to @-mention the bot; in a private chat it does not', async () => {
+    const [group] = await ask('ou_member', 'oc_g_fallback', '今天天气不错');
+    expect(group).toBe('我没听懂这句话。@我 发送「帮助」查看可用命令。');
+    const [typo] = await ask('ou_member', 'oc_g_fallback2', '帮组');
+    expect(typo).toBe('你是想发送「帮助」吗？@我 发送「帮助」查看可用命令。');
+    const [p2p] = await ask('ou_member', 'oc_p2p_member', '今天天气不错');
+    expect(p2p).toBe('我没听懂这句话。发送「帮助」查看可用命令。');
+  });
+
+  it.each([
+    ['台账', '「台账」功能还在建设中，暂不能使用。可以先发送「导出 台账」获取台账 Excel。'],
+    ['ledger', '「台账」功能还在建设中，暂不能使用。可以先发送「导出 台账」获取台账 Excel。'],
+    ['状态', '「状态」功能还在建设中，暂不能使用。可以先发送「导出 台账」，台账 Excel 里有本组织及下级各承诺书的状态；书记发送「承诺」查看本组织的承诺书。'],
+    ['进度', '「进度」功能还在建设中，暂不能使用。发送「帮助」查看现在可用的命令。'],
+  ])('answers the unbuilt %s with what works now', async (word, text) => {
+    expect(await ask('ou_alead', 'oc_p2p_alead', word)).toEqual([text]);
+  });
+
+  it('in a group, the unbuilt 台账 points at 「导出 台账」 through an @-mention', async () => {
+    const [answer] = await ask('ou_alead', 'oc_g_unbuilt', '台账');
+    expect(answer).toBe('「台账」功能还在建设中，暂不能使用。可以先@我 发送「导出 台账」获取台账 Excel。');
+  });
+
+  describe('commands typed without a space', () => {
+    it('绑定U-A binds the group', async () => {
+      const [answer] = await ask('ou_alead', 'oc_g_glued', '绑定U-A');
+      expect(answer).toContain('已绑定');
+      expect((await orgOfChat(h.deps.db, 'oc_g_glued'))?.code).toBe('U-A');
+    });
+
+    it('导出台账 exports the ledger', async () => {
+      const got = await ask('ou_alead', 'oc_p2p_alead', '导出台账'); // in a private chat the file comes first
+      expect(got.at(-1)).toMatch(/^已生成「\d{4}年度承诺台账-文学院党委\.xlsx」/);
+    });
+
+    it('导出承诺书U-A-1 asks for the pledge of that organization, not for the usage', async () => {
+      const [answer] = await ask('ou_alead', 'oc_p2p_alead', '导出承诺书U-A-1');
+      expect(answer).toContain('中文系党支部'); // U-A-1 has no pledge yet: said so, not the usage of 导出
+    });
+
+    it('期限 with the kind glued on is the deadline command', async () => {
+      const [answer] = await ask('ou_vadmin', 'oc_p2p_vadmin', '期限一季度 2027-03-25');
+      expect(answer).toMatch(/^已设置：另一大学党委 第一季度践诺截止/);
+    });
+
+    it('承诺书怎么写 is not taken for the pledge command', async () => {
+      const [answer] = await ask('ou_sec', 'oc_p2p_sec', '承诺书怎么写');
+      expect(answer).toBe('我没听懂这句话。发送「帮助」查看可用命令。');
+    });
+  });
+
   it('says hello and explains binding when added to a group', async () => {
     const res = await h.post('im.chat.member.bot.added_v1', botAddedEvent('oc_g_new', 'ou_uadmin'));
     expect(res.status).toBe(200);

@@ -44,6 +44,20 @@ function fitted(v: PledgeView, hasDownload: boolean, build: (v: PledgeView, note
   return built;
 }
 
+/**
+ * 「标记第 N 项完成」: an action, not a status, and one that lands in the permanent ledger
+ * (是否完成), so Feishu asks first (the button's confirm dialog, plain text only).
+ */
+function itemDoneButton(i: PledgeView['items'][number], versionId: number): CardElement {
+  const content = i.content.length > 40 ? `${head(i.content, 40)}…` : i.content;
+  return button(`标记第 ${i.n} 项完成`, { action: 'pledge.item_done', item: i.key, pledge: versionId }, 'default', {
+    confirm: {
+      title: { tag: 'plain_text', content: `标记第 ${i.n} 项完成？` },
+      text: { tag: 'plain_text', content: `「${content}」将在承诺台账中显示为已完成。` },
+    },
+  });
+}
+
 /** The confirm step: the whole form, read-only, before it is sent. */
 export function pledgePreviewCard(whole: PledgeView): Card {
   return fitted(whole, false, (v, note) => card(`请确认：${v.year}年度公开承诺书`, 'turquoise', [
@@ -74,7 +88,7 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
         : '';
   const itemButtons: CardElement[] =
     v.status === 'approved' && opts.canRevise && !opts.openRevision
-      ? v.items.filter((i) => !i.done).map((i) => button(`第 ${i.n} 项已完成`, { action: 'pledge.item_done', item: i.key, pledge: v.versionId }))
+      ? v.items.filter((i) => !i.done).map((i) => itemDoneButton(i, v.versionId))
       : [];
   const actions = compact([
     v.status === 'approved' && opts.canRevise && !opts.openRevision ? button('修订承诺', { action: 'pledge.revise', pledge: v.versionId }, 'primary') : undefined,

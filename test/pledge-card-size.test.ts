@@ -60,7 +60,7 @@ function view(items: PledgeItemDraft[]): PledgeView {
 
 const TIMES = { signedAt: '2027年1月5日 10:00', reviewedAt: '2027年1月6日 10:00' };
 
-/** Every read-only card a pledge is shown on, the status card with a 「第 n 项已完成」 button per item. */
+/** Every read-only card a pledge is shown on, the status card with a 「标记第 n 项完成」 button per item. */
 function readOnlyCards(v: PledgeView): [string, unknown][] {
   return [
     ['preview', pledgePreviewCard(v)],

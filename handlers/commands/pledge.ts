@@ -1,4 +1,5 @@
 import { openPledge } from '../../src/usecases/pledge/open-pledge.js';
+import { whoIs } from '../../src/usecases/who-is.js';
 import { codeAndYear } from '../command-args.js';
 import { answer } from '../context.js';
 import { startPledgeDialog } from '../dialogs/pledge-dialog.js';
@@ -8,7 +9,13 @@ import type { CommandHandler } from './registry.js';
 /** `承诺 [组织编码] [年份]` opens this year's pledge; `承诺 对话` fills it in by typing. */
 export const pledge: CommandHandler = async (deps, ctx) => {
   if (ctx.chatType !== 'p2p') {
-    await answer(deps, ctx, { text: '承诺书请在与我的私聊中填写：点我的头像 → 发消息，然后发送「承诺」。' });
+    // Only a secretary files a pledge: sending anyone else to the private chat ends in a refusal there.
+    const me = await whoIs(deps, ctx.openId);
+    await answer(deps, ctx, {
+      text: me.roles.has('secretary')
+        ? '承诺书请在与我的私聊中填写：点我的头像 → 发消息，然后发送「承诺」。'
+        : '公开承诺书由党组织书记填写，经上级党组织审定后在本组织的群里公示。公示后，你可以在公示卡片上提交「意见和建议」。',
+    });
     return;
   }
   const chat = ctx.args[0] === '对话' || ctx.args[0] === 'chat';

@@ -1,6 +1,7 @@
 import { appendAudit } from '../../../db/repos/audit.js';
 import { createVersion, draftOf, openVersionOf, saveDraft, versionsOf } from '../../../db/repos/pledges.js';
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
+import { localYear } from '../../domain/dates.js';
 import { canFile } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
@@ -62,9 +63,12 @@ export async function markItemDone(deps: Deps, input: { openId: string; versionI
   const me = await whoIs(deps, input.openId);
   if (!canFile(me.grants, ctx.orgRef)) return { kind: 'refused', reason: `只有「${ctx.org.name}」的现任书记可以标记完成。` };
   if (ctx.version.status !== 'approved') return { kind: 'refused', reason: '只有现行（已审定）版本的事项可以标记完成。' };
+  const now = deps.now();
+  // A pledge for next year is filed and approved from November: nothing in it can be done yet,
+  // and a completion recorded now would stand in that year's ledger.
+  if (localYear(now, deps.timeZone) < ctx.pledge.year) return { kind: 'refused', reason: `${ctx.pledge.year} 年度尚未开始，不能标记完成。` };
   const item = ctx.view.items.find((i) => i.key === input.itemKey);
   if (!item) return { kind: 'refused', reason: '这一项不在现行承诺书中，请发送「承诺」获取最新卡片。' };
-  const now = deps.now();
   const r = await deps.db.insertInto('item_states').values({ item_key: item.key, pledge_id: ctx.pledge.id, status: 'done', done_at: now.toISOString(), done_by: input.openId }).onConflict((oc) => oc.column('item_key').doNothing()).executeTakeFirst();
   if (Number(r.numInsertedOrUpdatedRows ?? 0n) === 1) {
     await appendAudit(deps.db, { actor: input.openId, action: 'pledge.item_done', entity: 'pledge_item', entityId: item.key, before: null, after: { status: 'done', content: item.content.slice(0, 100) } }, now);

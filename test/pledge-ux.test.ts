@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buttonTexts, buttonValue, cardOf } from './helpers/cards.js';
+import { importExamples, P2P } from './helpers/directory.js';
+import { startHarness, textOf, type Harness } from './helpers/harness.js';
+import { FORM, GROUP, LEADER, privateChat, SEC } from './helpers/pledge.js';
+
+type Json = Record<string, unknown>;
+
+/** The button whose text is `text`, whole (with its confirm dialog). */
+function buttonNamed(card: Json, text: string): Json | undefined {
+  let found: Json | undefined;
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Json;
+      if (o.tag === 'button' && (o.text as Json | undefined)?.content === text) found = o;
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(card);
+  return found;
+}
+
+const ITEM_1 = '每月组织一次主题党日，围绕学院中心工作开展专题学习研讨和志愿服务活动，并形成书面记录在支部公示栏和群里公布';
+
+describe('「标记第 N 项完成」: an action, confirmed, and only once the pledge year has begun', () => {
+  let h: Harness;
+  // December 2026, Beijing: the secretary files (and the leader approves) the 2027 pledge.
+  let now = new Date('2026-12-01T02:00:00Z');
+  const { say, press, lastCard } = privateChat(() => h);
+
+  beforeAll(async () => {
+    h = await startHarness({ now: () => now });
+    await importExamples(h.deps);
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(lastCard(SEC), '预览并提交'), { ...FORM, item_1: ITEM_1 });
+    expect((await press(SEC, buttonValue(preview.card!.data, '确认提交'))).toast?.type).toBe('success');
+    expect((await press(LEADER, buttonValue(lastCard(LEADER), '审定通过'), { opinion: '同意' })).toast?.type).toBe('success');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  let status: Json;
+  it('the status card labels the button as an action and asks before marking', async () => {
+    await say(SEC, '承诺 2027');
+    status = lastCard(SEC);
+    expect(buttonTexts(status)).toContain('标记第 1 项完成');
+    expect(buttonTexts(status)).not.toContain('第 1 项已完成');
+    const b = buttonNamed(status, '标记第 1 项完成')!;
+    const confirm = b.confirm as { title: Json; text: Json };
+    expect(confirm.title).toEqual({ tag: 'plain_text', content: '标记第 1 项完成？' });
+    expect(confirm.text.tag).toBe('plain_text');
+    const text = String(confirm.text.content);
+    expect(text).toContain(ITEM_1.slice(0, 40));
+    expect(text).not.toContain(ITEM_1); // truncated
+    expect(text).toContain('台账');
+    expect(text).toContain('已完成');
+  });
+
+  it('before the year has begun (23:30 on 31 December, Beijing), marking done is refused and changes nothing', async () => {
+    now = new Date('2026-12-31T15:30:00Z');
+    const before = await h.counts();
+    const r = await press(SEC, buttonValue(status, '标记第 1 项完成'));
+    expect(r.toast).toEqual({ type: 'error', content: '2027 年度尚未开始，不能标记完成。' });
+    expect(r.card).toBeUndefined();
+    expect(await h.sqlite.db.selectFrom('item_states').selectAll().execute()).toEqual([]);
+    expect(await h.sqlite.db.selectFrom('audit_log').select('action').where('action', '=', 'pledge.item_done').execute()).toEqual([]);
+    await h.drain();
+    expect((await h.counts()).audit).toBe(before.audit);
+    expect(lastCard(SEC)).toEqual(status); // no re-pledge offer
+  });
+
+  it('once the year has begun (00:30 on 1 January, Beijing), marking done works', async () => {
+    now = new Date('2026-12-31T16:30:00Z');
+    const r = await press(SEC, buttonValue(status, '标记第 1 项完成'));
+    expect(r.toast?.type).toBe('success');
+    expect(await h.sqlite.db.selectFrom('item_states').select(['status', 'done_by']).execute()).toEqual([{ status: 'done', done_by: SEC }]);
+    expect(await h.sqlite.db.selectFrom('audit_log').select('action').where('action', '=', 'pledge.item_done').execute()).toHaveLength(1);
+    expect(buttonTexts(r.card!.data)).not.toContain('标记第 1 项完成');
+  });
+});
+
+describe('「@践诺助手 承诺」 in a group', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ now: () => new Date('2027-01-05T02:00:00Z') });
+    await importExamples(h.deps);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const ask = async (openId: string): Promise<string> => {
+    const before = h.emu.inChat(GROUP).length;
+    await h.say({ openId, chatId: GROUP, chatType: 'group', text: '@_user_1 承诺', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
+    await h.settle();
+    await h.drain();
+    const got = h.emu.inChat(GROUP).slice(before);
+    expect(got).toHaveLength(1);
+    return textOf(got[0]!.content);
+  };
+
+  it('a secretary is sent to the private chat to fill it in', async () => {
+    const text = await ask(SEC);
+    expect(text).toContain('私聊中填写');
+    expect(h.emu.inChat(P2P(SEC))).toEqual([]);
+  });
+
+  it('a member is told who fills it, where it is published and how to give opinions (not sent to a dead end)', async () => {
+    const text = await ask('ou_demo_member');
+    expect(text).not.toContain('私聊');
+    expect(text).toContain('书记填写');
+    expect(text).toContain('公示');
+    expect(text).toContain('意见和建议');
+  });
+});

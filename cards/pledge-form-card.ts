@@ -1,6 +1,6 @@
 import { chineseDate } from '../src/domain/dates.js';
 import type { FieldErrors, PledgeDraft } from '../src/domain/pledge-form.js';
-import { clipMark, LIMITS, pledgeChars } from '../src/domain/pledge-form.js';
+import { clipMark, errorSummary, LIMITS, pledgeChars } from '../src/domain/pledge-form.js';
 import { button, card, datePicker, fitsFeishu, form, head, input, markdown, md, select, submitButton, type Card, type CardElement } from './card-kit.js';
 
 export interface PledgeFormView {
@@ -12,8 +12,10 @@ export interface PledgeFormView {
   deadline: string;
   draft: PledgeDraft;
   errors: FieldErrors;
-  /** Shown on top: why the form is back (the reviewer's opinion on a returned pledge). */
+  /** Shown on top: why this form (a revision, a re-pledge). */
   notice?: string;
+  /** A returned pledge: who sent it back, and their opinion. */
+  returned?: { by: string; opinion: string };
   /** Extra empty item slots to show (after "添加一项"). */
   emptySlots?: number;
 }
@@ -53,6 +55,8 @@ function formCard(v: PledgeFormView, cap?: number): Card {
     markdown('**基本信息**'),
     input('name', '姓名', { value: p.name, maxLength: 30 }),
     ...err(v.errors, 'name'),
+    // A select shows only the chosen value: without a label above, "男" alone says nothing.
+    markdown('性别'),
     select('gender', '性别', [{ value: '男', text: '男' }, { value: '女', text: '女' }], p.gender || undefined),
     ...err(v.errors, 'gender'),
     input('birth_month', '出生年月', { value: p.birth_month, placeholder: '例如 1978-05', maxLength: 7 }),
@@ -87,25 +91,35 @@ function formCard(v: PledgeFormView, cap?: number): Card {
   const filled = v.draft.items;
   fields.push(markdown(`<font color='grey'>共 ${filled.length} 项（最多 ${LIMITS.items} 项），承诺内容和标准合计 ${pledgeChars(filled)} 字（最多 ${LIMITS.total} 字）</font>`));
   fields.push(...err(v.errors, 'items'), ...err(v.errors, 'items_size'));
+  // On a phone the form opens at its buttons, far below the first red line: say here what to fix.
+  const errored = Object.keys(v.errors).length > 0;
+  if (errored) fields.push(markdown(`<font color='red'>${md(errorSummary(v.errors), 200)}</font>`));
   const buttons = [
     submitButton('预览并提交', { action: 'pledge.submit', mode: 'preview', ...ref }, 'preview'),
     // No new slot past the limit: the form could only come back with "too many items".
     slots.length < LIMITS.items ? submitButton('添加一项', { action: 'pledge.add_item', ...ref }, 'add_item', 'default') : undefined,
     submitButton('保存草稿', { action: 'pledge.save', ...ref }, 'save', 'default'),
+    // Inside the form, so what was typed comes with the press and is saved before the dialog
+    // starts (a button outside the form sends no values: typed text was lost).
+    submitButton('改用对话填写', { action: 'pledge.chat', ...ref }, 'chat', 'default'),
   ].filter((b): b is CardElement => !!b);
   fields.push({ tag: 'column_set', flex_mode: 'flow', columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [b] })) });
   const intro = [
+    v.returned ? `**${md(v.returned.by, 80)}退回，请按意见修改后重新提交：**\n<font color='orange'>${md(v.returned.opinion, 600) || '（未写意见）'}</font>` : '',
     v.notice ? `<font color='orange'>${md(v.notice, 600)}</font>` : '',
     `${md(v.orgName, 100)} · ${v.year} 年度 · 第 ${v.versionNo} 版　截止：${chineseDate(v.deadline)}`,
     clipped
       ? `<font color='orange'>这份承诺书太长，卡片装不下全文：较长的内容只显示开头，末尾注明「后 N 字未显示」；不删这个注明，保存时这些字就原样保留。提交前请精简到最多 ${LIMITS.items} 项、合计 ${LIMITS.total} 字。</font>`
       : '',
-    Object.keys(v.errors).length ? `<font color='red'>有 ${Object.keys(v.errors).length} 处需要修改，见标红提示。</font>` : '已按名录和去年的承诺书预填，核对后点「预览并提交」。',
+    errored
+      ? `<font color='red'>${md(errorSummary(v.errors), 200)}，见标红提示。</font>`
+      : v.returned
+        ? '改好后点「预览并提交」。'
+        : '已按名录和去年的承诺书预填，核对后点「预览并提交」。',
   ].filter(Boolean);
-  return card(`${v.year}年度公开承诺书`, Object.keys(v.errors).length ? 'orange' : 'blue', [
+  return card(`${v.year}年度公开承诺书${v.returned ? ' · 已退回' : ''}`, errored || v.returned ? 'orange' : 'blue', [
     markdown(intro.join('\n')),
     form('pledge_form', fields),
-    button('改用对话填写', { action: 'pledge.chat', ...ref }),
   ]);
 }
 

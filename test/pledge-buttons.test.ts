@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableToRecords } from '../src/domain/csv.js';
 import { importDirectory } from '../src/usecases/import-directory.js';
-import { buttonValue, cardOf, cardText, formDefaults } from './helpers/cards.js';
+import { buttonValue, cardOf, cardText, formDefaults, formSubmitButtons } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
 import { FORM, GROUP, LEADER, NOW, OTHER_LEADER, OTHER_SEC, privateChat, SEC } from './helpers/pledge.js';
@@ -46,11 +46,15 @@ describe('pledge buttons', () => {
     form = back.card!.data;
   });
 
-  it('「改用对话填写」 continues the same draft by typing', async () => {
-    const r = await press(SEC, buttonValue(form, '改用对话填写'));
+  it('「改用对话填写」 keeps what was typed in the form and continues the same draft by typing', async () => {
+    expect(formSubmitButtons(form)).toContain('改用对话填写'); // a button outside the form sends no values
+    const r = await press(SEC, buttonValue(form, '改用对话填写'), { ...FORM, position: '党支部书记（对话前）', item_1: '打字后改用对话' });
     expect(r.toast?.type).toBe('info');
     expect(textOf(last(SEC).content)).toContain('请输入姓名');
     await say(SEC, '取消');
+    await say(SEC, '承诺');
+    form = cardOf(last(SEC));
+    expect(formDefaults(form)).toMatchObject({ position: '党支部书记（对话前）', item_1: '打字后改用对话' });
   });
 
   it('「审定」 in the 审核 list sends the review card to the leader', async () => {
@@ -136,14 +140,14 @@ describe('pledge buttons refuse people without the role', () => {
     await h.close();
   });
 
-  it('「修订承诺」 and 「第 N 项已完成」 by someone not the secretary', async () => {
+  it('「修订承诺」 and 「标记第 N 项完成」 by someone not the secretary', async () => {
     await say(SEC, '承诺');
     const status = cardOf(last(SEC));
     await refusedFor(NOT_SECRETARY, buttonValue(status, '修订承诺'), '现任书记');
-    await refusedFor(NOT_SECRETARY, buttonValue(status, '第 1 项已完成'), '现任书记');
+    await refusedFor(NOT_SECRETARY, buttonValue(status, '标记第 1 项完成'), '现任书记');
     expect(await h.sqlite.db.selectFrom('pledge_versions').select('status').execute()).toEqual([{ status: 'approved' }]);
     // The same buttons work for the secretary.
-    expect((await press(SEC, buttonValue(status, '第 1 项已完成'))).toast?.type).toBe('success');
+    expect((await press(SEC, buttonValue(status, '标记第 1 项完成'))).toast?.type).toBe('success');
     expect(await h.sqlite.db.selectFrom('item_states').select(['status', 'done_by']).execute()).toEqual([{ status: 'done', done_by: SEC }]);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkNewDeadline, defaultDeadline, demoPledgeDeadline, effectiveDeadline, parseDeadlineKind, pledgeYearFor } from '../src/domain/cycle.js';
 import { chineseDate, isValidDate, normalizeDate, normalizeMonth } from '../src/domain/dates.js';
-import { readPledgeForm, validatePledge } from '../src/domain/pledge-form.js';
+import { errorSummary, readPledgeForm, validatePledge } from '../src/domain/pledge-form.js';
 import { canComment, canFile, canRead, canReview } from '../src/domain/pledge-rules.js';
 import type { Grant } from '../src/domain/roles.js';
 
@@ -62,6 +62,16 @@ describe('pledge form', () => {
     expect(Object.keys(e).sort()).toEqual(['gender', 'item_1', 'item_1_due', 'item_1_standard', 'name', 'term_start']);
     expect(validatePledge({ profile, items: [] }, 2027, '2027-01-05').item_1).toContain('至少');
     expect(validatePledge({ profile, items: [{ content: 'a', standard: 'b', due: '2027-06-30' }] }, 2027, '2027-01-05')).toEqual({});
+  });
+  it('says what is wrong with a birth month in plain words: the month, or how to write it', () => {
+    const month = (birth_month: string) => validatePledge({ profile: { ...profile, birth_month }, items: [{ content: 'a', standard: 'b', due: '2027-06-30' }] }, 2027, '2027-01-05').birth_month;
+    expect(month('1985-13')).toBe('出生年月的月份应在 1–12 之间，例如 1978-05');
+    expect(month('1985年0月')).toBe('出生年月的月份应在 1–12 之间，例如 1978-05');
+    expect(month('八五年')).toBe('出生年月请写成年-月，例如 1978-05');
+  });
+  it('sums up where the problems are, by the form\'s labels', () => {
+    expect(errorSummary({ position: 'x', item_1_due: 'y' })).toBe('请修改：职务、第 1 项完成时限');
+    expect(errorSummary({ name: 'x', item_2: 'y', item_2_standard: 'z', items_size: 'w', contact: 'v' })).toBe('请修改：姓名、第 2 项承诺内容、第 2 项标准、总字数 等 5 处');
   });
 });
 

@@ -40,9 +40,12 @@ describe('the annual pledge, through the door', () => {
     const v = buttonValue(formCard, '预览并提交');
     const res = await press(SEC, v, { ...FORM, birth_month: '1978-13', item_2_due: '2030-01-01' });
     expect(res.toast?.type).toBe('warning');
+    // The toast and the line above the buttons (where a phone shows the form) name the fields.
+    expect(res.toast?.content).toBe('请修改：出生年月、第 2 项完成时限');
     const text = cardText(res.card!.data);
-    expect(text).toContain('出生年月格式应为');
+    expect(text).toContain('出生年月的月份应在 1–12 之间');
     expect(text).toContain('第 2 项：完成时限须在 2027 年内');
+    expect(text.match(/请修改：出生年月、第 2 项完成时限/g)).toHaveLength(2);
     expect(h.emu.requests.filter((r) => r.path.endsWith('/im/v1/messages') && JSON.stringify(r.body).includes(LEADER))).toHaveLength(0);
     formCard = res.card!.data;
   });
@@ -96,7 +99,10 @@ describe('the annual pledge, through the door', () => {
     expect(r.toast?.type).toBe('success');
     expect(cardText(r.card!.data)).toContain('第二项标准请量化到具体人数');
     const back = lastCard(P2P(SEC));
-    expect(cardText(back)).toContain('上级退回意见：第二项标准请量化到具体人数');
+    // Not a fresh form: marked returned, with who sent it back and their words on top.
+    expect(cardText(back)).toContain('2027年度公开承诺书 · 已退回');
+    expect(cardText(back)).toMatch(/李红梅（文学院党委）退回，请按意见修改后重新提交：\*\*\n.*第二项标准请量化到具体人数</);
+    expect(cardText(back)).not.toContain('已按名录和去年的承诺书预填');
     formCard = back;
   });
 
@@ -158,7 +164,7 @@ describe('the annual pledge, through the door', () => {
   it('a completed item invites a re-pledge linked to it', async () => {
     await say(SEC, '承诺');
     const status = lastCard(P2P(SEC));
-    const r = await press(SEC, buttonValue(status, '第 2 项已完成'));
+    const r = await press(SEC, buttonValue(status, '标记第 2 项完成'));
     expect(r.toast?.type).toBe('success');
     const offer = lastCard(P2P(SEC));
     const form = (await press(SEC, buttonValue(offer, '再承诺'))).card!.data;

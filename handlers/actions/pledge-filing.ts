@@ -74,7 +74,10 @@ export const pledgeOpen = defineAction({
 export const pledgeChat = defineAction({
   value: VersionRev,
   async handle(deps, ctx, v) {
-    const r = await editPledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev });
+    // From the form the press brings what was typed: saved first, so the dialog goes on from it.
+    const typed = Object.keys(ctx.formValue).length > 0;
+    const input = { openId: ctx.openId, versionId: v.pledge, rev: v.rev };
+    const r = typed ? await savePledgeForm(deps, { ...input, form: ctx.formValue }) : await editPledgeForm(deps, input);
     if (r.kind === 'refused') return toast('error', r.reason);
     await startPledgeDialog(deps, { openId: ctx.openId, chatId: ctx.chatId ?? '', chatType: 'p2p', messageId: `card-${ctx.eventId}`, args: [], text: '' }, v.pledge);
     return toast('info', '好的，请在下方按提示逐项回复');

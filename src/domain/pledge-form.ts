@@ -119,14 +119,14 @@ export function validatePledge(d: PledgeDraft, year: number, today: string): Fie
   }
   if (d.profile.gender && !e.gender && !['男', '女'].includes(d.profile.gender)) e.gender = '性别请选择 男 或 女';
   if (d.profile.birth_month && !e.birth_month) {
-    if (!normalizeMonth(d.profile.birth_month)) e.birth_month = '出生年月格式应为 YYYY-MM，例如 1978-05';
+    if (!normalizeMonth(d.profile.birth_month)) e.birth_month = monthProblem(d.profile.birth_month);
     else {
       const age = year - Number(d.profile.birth_month.slice(0, 4));
       if (age < 18 || age > 100) e.birth_month = '出生年月不合理，请核对';
     }
   }
   if (d.profile.term_start && !e.term_start) {
-    if (!normalizeDate(d.profile.term_start)) e.term_start = '任职时间格式应为 YYYY-MM-DD，例如 2020-09-01';
+    if (!normalizeDate(d.profile.term_start)) e.term_start = '任职时间请选择日期，或写成年-月-日，例如 2020-09-01';
     else if (d.profile.term_start > today) e.term_start = '任职时间不能晚于今天';
     else if (d.profile.birth_month && d.profile.term_start.slice(0, 7) < d.profile.birth_month) e.term_start = '任职时间早于出生年月，请核对';
   }
@@ -149,4 +149,27 @@ export function validatePledge(d: PledgeDraft, year: number, today: string): Fie
     else if (!it.due.startsWith(`${year}-`)) e[`item_${n}_due`] = `第 ${n} 项：完成时限须在 ${year} 年内`;
   });
   return e;
+}
+
+/** Why a birth month was not taken, in words a secretary uses ("YYYY-MM" is jargon). */
+function monthProblem(v: string): string {
+  const m = /^\s*\d{4}\s*\D+\s*(\d{1,2})\D*$/.exec(v);
+  if (m && (Number(m[1]) < 1 || Number(m[1]) > 12)) return `出生年月的月份应在 1–12 之间，例如 1978-05`;
+  return '出生年月请写成年-月，例如 1978-05';
+}
+
+/** What each field is called where a person reads about it (the form's labels). */
+function fieldName(key: string): string {
+  const profile = PROFILE_FIELDS.find((f) => f.name === key);
+  if (profile) return profile.label;
+  const item = /^item_(\d+)(?:_(standard|due))?$/.exec(key);
+  if (item) return `第 ${item[1]} 项${item[2] === 'standard' ? '标准' : item[2] === 'due' ? '完成时限' : '承诺内容'}`;
+  return key === 'items' ? '事项数' : key === 'items_size' ? '总字数' : key;
+}
+
+/** "请修改：职务、第 1 项完成时限": where the problems are, for a toast or a line above the buttons. */
+export function errorSummary(errors: FieldErrors): string {
+  const keys = Object.keys(errors);
+  const names = keys.slice(0, 4).map(fieldName).join('、');
+  return `请修改：${names}${keys.length > 4 ? ` 等 ${keys.length} 处` : ''}`;
 }

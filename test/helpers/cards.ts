@@ -68,3 +68,15 @@ export function looseFormButtons(card: Json): string[] {
   });
   return loose;
 }
+
+/** Texts of the submit buttons inside forms: their presses bring what was typed in the form. */
+export function formSubmitButtons(card: Json): string[] {
+  const found: string[] = [];
+  walk(card, (o) => {
+    if (o.tag !== 'form') return;
+    walk(o.elements, (b) => {
+      if (b.tag === 'button' && b.form_action_type === 'submit') found.push(String((b.text as Json | undefined)?.content));
+    });
+  });
+  return found;
+}

@@ -4,7 +4,7 @@ import { draftOf, saveDraft, transition } from '../../../db/repos/pledges.js';
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
 import { pledgeReviewCard } from '../../../cards/pledge-cards.js';
 import { localDate } from '../../domain/dates.js';
-import { readPledgeForm, validatePledge, type PledgeDraft } from '../../domain/pledge-form.js';
+import { errorSummary, readPledgeForm, validatePledge, type PledgeDraft } from '../../domain/pledge-form.js';
 import { canFile } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
@@ -58,7 +58,7 @@ export async function previewPledge(deps: Deps, input: { openId: string; version
   if (saved === undefined) return { kind: 'refused', reason: STALE };
   const fresh = (await loadPledgeContext(deps, ctx.version.id))!;
   const errors = validatePledge(draft, fresh.pledge.year, localDate(deps.now(), deps.timeZone));
-  if (Object.keys(errors).length) return { kind: 'form', form: await formViewOf(deps, fresh, errors), message: `有 ${Object.keys(errors).length} 处需要修改` };
+  if (Object.keys(errors).length) return { kind: 'form', form: await formViewOf(deps, fresh, errors), message: errorSummary(errors) };
   return { kind: 'preview', ctx: fresh };
 }
 
@@ -84,7 +84,7 @@ export async function submitPledge(deps: Deps, input: { openId: string; versionI
   }
   const now = deps.now();
   const errors = validatePledge(draft, ctx.pledge.year, localDate(now, deps.timeZone));
-  if (Object.keys(errors).length) return { kind: 'form', form: await formViewOf(deps, ctx, errors), message: `有 ${Object.keys(errors).length} 处需要修改` };
+  if (Object.keys(errors).length) return { kind: 'form', form: await formViewOf(deps, ctx, errors), message: errorSummary(errors) };
   const person = await personByOpenId(deps.db, input.openId);
   const ok = await transition(deps.db, ctx.version.id, ['draft', 'returned'], 'submitted', { submitted_by: input.openId, submitted_by_name: person?.name ?? draft.profile.name, submitted_at: now.toISOString(), reviewed_by: null, reviewed_by_name: null, reviewed_at: null, review_org_id: null }, now, rev);
   if (!ok) return { kind: 'refused', reason: '这份承诺书已提交，正在等待上级审定，不能重复提交。' };

@@ -1,4 +1,4 @@
-import { orgByCode, personByOpenId } from '../../../db/repos/directory.js';
+import { orgByCode, orgById, personByOpenId } from '../../../db/repos/directory.js';
 import { createVersion, draftOf, ensurePledge, itemsOf, openVersionOf, pledgeOf, profileOf, versionById, versionsOf } from '../../../db/repos/pledges.js';
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
 import { pledgeYearFor } from '../../domain/cycle.js';
@@ -15,10 +15,12 @@ export type OpenPledgeResult =
   | { kind: 'status'; ctx: PledgeContext; canRevise: boolean; openRevision?: { versionNo: number; status: string } };
 
 export async function formViewOf(deps: Deps, ctx: PledgeContext, errors: FieldErrors = {}, extra: { notice?: string; emptySlots?: number; draft?: PledgeDraft } = {}): Promise<PledgeFormView> {
-  const notice =
-    extra.notice ??
-    (ctx.version.status === 'returned' && ctx.version.opinion ? `上级退回意见：${ctx.version.opinion}。修改后重新提交。` : undefined);
+  const v = ctx.version;
+  const reviewOrg = v.status === 'returned' && v.review_org_id ? await orgById(deps.db, v.review_org_id) : undefined;
+  // Who sent it back and why, on top of the form: a returned pledge must not look like a fresh one.
+  const returned = v.status === 'returned' ? { by: `${v.reviewed_by_name ?? '上级'}${reviewOrg ? `（${reviewOrg.name}）` : ''}`, opinion: (v.opinion ?? '').replace(/[。.！!\s]+$/u, '') } : undefined;
   return {
+    returned,
     versionId: ctx.version.id,
     revision: ctx.version.revision,
     versionNo: ctx.version.version_no,
@@ -27,7 +29,7 @@ export async function formViewOf(deps: Deps, ctx: PledgeContext, errors: FieldEr
     deadline: ctx.view.deadline,
     draft: extra.draft ?? (await draftOf(deps.db, ctx.version)),
     errors,
-    notice,
+    notice: extra.notice,
     emptySlots: extra.emptySlots,
   };
 }

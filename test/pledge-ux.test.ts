@@ -115,3 +115,32 @@ describe('「@践诺助手 承诺」 in a group', () => {
     expect(text).toContain('意见和建议');
   });
 });
+
+describe('「导出 承诺书」 by a leader, without a code', () => {
+  let h: Harness;
+  const { say, press, lastCard } = privateChat(() => h);
+  beforeAll(async () => {
+    h = await startHarness({ now: () => new Date('2027-01-05T02:00:00Z') });
+    await importExamples(h.deps);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  const reply = () => textOf(h.emu.inChat(P2P(LEADER)).at(-1)!.content);
+
+  it('names the pledges below the leader\'s organization, each with the command that exports it', async () => {
+    await say(LEADER, '导出 承诺书');
+    expect(reply()).toContain('还没有 2027 年度的承诺书'); // nothing below yet: just that
+    expect(reply()).not.toContain('下级组织');
+
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(lastCard(SEC), '预览并提交'), FORM);
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    await say(LEADER, '导出 承诺书');
+    expect(reply()).toContain('下级组织的承诺书可以这样导出');
+    const command = /发送「(导出 承诺书 [A-Z0-9-]+)」/.exec(reply())?.[1];
+    expect(command).toBe('导出 承诺书 HENU-WXY-ZW');
+    await say(LEADER, command!);
+    expect(reply()).toContain('已生成');
+  });
+});

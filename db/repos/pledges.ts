@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { PledgeDraft, PledgeItemDraft, PledgeProfile } from '../../src/domain/pledge-form.js';
+import { subtreeUpperBound } from '../../src/domain/org-path.js';
 import type { Database, PledgeItemRow, PledgeRow, PledgeVersionRow } from '../schema.js';
 
 type Db = Kysely<Database>;
@@ -110,4 +111,19 @@ export async function transition(
   if (expectedRevision !== undefined) q = q.where('revision', '=', expectedRevision);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** Organizations below `path` (not it) with a pledge for one of `years`, approved or not, in tree order. */
+export function orgsWithPledgesBelow(db: Db, path: string, years: number[], limit: number) {
+  return db
+    .selectFrom('pledges')
+    .innerJoin('organizations', 'organizations.id', 'pledges.org_id')
+    .select(['organizations.code', 'organizations.name'])
+    .distinct()
+    .where('organizations.path', '>', path)
+    .where('organizations.path', '<', subtreeUpperBound(path))
+    .where('pledges.year', 'in', years)
+    .orderBy('organizations.path')
+    .limit(limit)
+    .execute();
 }

@@ -1,4 +1,7 @@
 import { orgByCode } from '../../db/repos/directory.js';
+import { orgsWithPledgesBelow } from '../../db/repos/pledges.js';
+import { yearsInView } from '../../src/domain/cycle.js';
+import { localDate } from '../../src/domain/dates.js';
 import { ledgerXlsxBytes } from '../../src/documents/ledger-xlsx.js';
 import { canReadLedger } from '../../src/domain/pledge-rules.js';
 import type { Deps } from '../../src/usecases/deps.js';
@@ -32,9 +35,13 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
   }
   const parsed = codeAndYear(rest);
   let code = parsed.code;
+  /** Without a code, a leader's or admin's own organization: the pledges below it are offered. */
+  let above = false;
   if (!code) {
     const me = await whoIs(deps, ctx.openId);
-    code = me.grants.find((g) => g.role === 'secretary')?.orgCode ?? me.grants[0]?.orgCode;
+    const grant = me.grants.find((g) => g.role === 'secretary') ?? me.grants[0];
+    code = grant?.orgCode;
+    above = grant?.role === 'leader' || grant?.role === 'admin';
     if (!code) {
       await answer(deps, ctx, { text: '你还不在组织名录中。请写明组织编码：「导出 承诺书 组织编码」。' });
       return;
@@ -42,12 +49,27 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
   }
   const f = await printablePledgeFile(deps, { openId: ctx.openId, orgCode: code, year: parsed.year });
   if (!f.ok) {
-    await answer(deps, ctx, { text: f.reason });
+    // A leader rarely knows the codes: a dead end unless the reply names what can be exported.
+    await answer(deps, ctx, { text: f.reason + (above ? await pledgesBelow(deps, code, parsed.year) : '') });
     return;
   }
   await deps.outbox.enqueue({ key: `export:${ctx.messageId}`, to: fileTo(ctx), file: { name: f.name, data: f.data } });
   await answer(deps, ctx, { text: `已生成「${f.name}」（第 ${f.ctx.version.version_no} 版），${sentWhere(ctx)}。打印一式四份：本级留存一份、公示一份、报送上级两份。` }, 1);
 };
+
+/** The organizations below `code` with a pledge in view, each with the command that exports it. */
+async function pledgesBelow(deps: Deps, code: string, year: number | undefined): Promise<string> {
+  const org = await orgByCode(deps.db, code);
+  if (!org) return '';
+  const years = year ? [year] : yearsInView(localDate(deps.now(), deps.timeZone));
+  const rows = await orgsWithPledgesBelow(deps.db, org.path, years, SHOWN + 1);
+  if (rows.length === 0) return '';
+  const yearArg = year ? ` ${year}` : '';
+  const list = rows.slice(0, SHOWN).map((r) => `· ${r.name}：发送「导出 承诺书 ${r.code}${yearArg}」`);
+  const more = rows.length > SHOWN ? '\n…… 其余各组织的承诺见「导出 台账」。' : '';
+  return `\n下级组织的承诺书可以这样导出：\n${list.join('\n')}${more}`;
+}
+const SHOWN = 8;
 
 /** `导出 台账 [组织编码] [年份]`: the ledger of a subtree the asker leads or administers, as Excel. */
 async function exportLedger(deps: Deps, ctx: MessageContext, args: string[]): Promise<void> {

@@ -108,19 +108,21 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
 }
 
 /** 审定: the superior's card, with the opinion field and the two decisions. */
-export function pledgeReviewCard(whole: PledgeView, t: Times, previous?: { versionNo: number }): Card {
+export function pledgeReviewCard(whole: PledgeView, t: Times, previous?: { versionNo: number }, opinionError?: string): Card {
   return fitted(whole, false, (v, note) => card(`待审定：${v.orgName} ${v.year}年度公开承诺书`, 'purple', compact([
     markdown(`第 ${v.versionNo} 版${previous ? `（修订，替换第 ${previous.versionNo} 版）` : ''}　提交：${md(v.signedBy ?? '', 30)} ${t.signedAt ?? ''}`),
     v.previousReturn ? markdown(`**上次退回意见**：${md(v.previousReturn, 500)}\n<font color='grey'>这是退回后重新提交的版本，请核对是否已按意见修改。</font>`) : undefined,
     ...pledgeBody(v),
     ...note,
-    form('review_form', [
+    form('review_form', compact([
       input('opinion', '审定意见', { multiline: true, maxLength: 500, placeholder: '通过时可写审定意见；退回时必须写明修改意见' }),
+      // A toast fades: the refusal also stays under the field it is about.
+      opinionError ? markdown(`<font color='red'>${md(opinionError, 100)}</font>`) : undefined,
       row(
         submitButton('审定通过', { action: 'pledge.approve', pledge: v.versionId, rev: v.revision }, 'approve', 'primary'),
         submitButton('退回修改', { action: 'pledge.return', pledge: v.versionId, rev: v.revision }, 'return', 'danger'),
       ),
-    ]),
+    ])),
   ])));
 }
 

@@ -94,7 +94,11 @@ describe('the annual pledge, through the door', () => {
 
   it('a return needs an opinion, and goes back to the secretary with it', async () => {
     const ret = buttonValue(lastCard(P2P(LEADER)), '退回修改');
-    expect((await press(LEADER, ret, { opinion: '' })).toast?.type).toBe('error');
+    const empty = await press(LEADER, ret, { opinion: '' });
+    expect(empty.toast?.type).toBe('error');
+    // The refusal stays in sight under the field (a toast fades), on the same review card.
+    expect(cardText(empty.card!.data)).toContain('退回时请在「审定意见」里写明修改意见。');
+    expect(buttonValue(empty.card!.data, '退回修改')).toEqual(ret);
     const r = await press(LEADER, ret, { opinion: '第二项标准请量化到具体人数' });
     expect(r.toast?.type).toBe('success');
     expect(cardText(r.card!.data)).toContain('第二项标准请量化到具体人数');

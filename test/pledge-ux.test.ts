@@ -144,3 +144,32 @@ describe('「导出 承诺书」 by a leader, without a code', () => {
     expect(reply()).toContain('已生成');
   });
 });
+
+describe('a revision\'s review card names the version it replaces, however the reviewer opens it', () => {
+  let h: Harness;
+  const { say, press, lastCard } = privateChat(() => h);
+  beforeAll(async () => {
+    h = await startHarness({ now: () => new Date('2027-01-05T02:00:00Z') });
+    await importExamples(h.deps);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('sent on submission, and from the 审核 list', async () => {
+    const file = async (card: Json) => {
+      const preview = await press(SEC, buttonValue(card, '预览并提交'), FORM);
+      expect((await press(SEC, buttonValue(preview.card!.data, '确认提交'))).toast?.type).toBe('success');
+    };
+    await say(SEC, '承诺');
+    await file(lastCard(SEC));
+    await press(LEADER, buttonValue(lastCard(LEADER), '审定通过'), { opinion: '同意' });
+    await say(SEC, '承诺');
+    const revising = await press(SEC, buttonValue(lastCard(SEC), '修订承诺'));
+    await file(revising.card!.data);
+    expect(JSON.stringify(lastCard(LEADER))).toContain('（修订，替换第 1 版）');
+    await say(LEADER, '审核');
+    await press(LEADER, buttonValue(lastCard(LEADER), '审定'));
+    expect(JSON.stringify(lastCard(LEADER))).toContain('第 2 版（修订，替换第 1 版）');
+  });
+});

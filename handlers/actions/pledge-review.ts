@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { toast } from '../../cards/card-kit.js';
-import { pledgeReviewCard } from '../../cards/pledge-cards.js';
 import { canReview } from '../../src/domain/pledge-rules.js';
 import { loadPledgeContext } from '../../src/usecases/pledge/pledge-context.js';
+import { reviewCardFor } from '../../src/usecases/pledge/review-card.js';
 import { reviewPledge } from '../../src/usecases/pledge/review-pledge.js';
 import { whoIs } from '../../src/usecases/who-is.js';
 import { defineAction, type CardActionContext } from '../on-card-action.js';
@@ -11,7 +11,7 @@ import { fieldText, VersionRef } from './pledge-values.js';
 
 async function decide(deps: Deps, ctx: CardActionContext, v: { pledge: number; rev?: number }, approve: boolean) {
   const r = await reviewPledge(deps, { openId: ctx.openId, versionId: v.pledge, revision: v.rev, approve, opinion: fieldText(ctx.formValue, 'opinion') });
-  if (r.kind === 'refused') return toast('error', r.reason);
+  if (r.kind === 'refused') return toast('error', r.reason, r.card);
   if (r.again) return toast('info', `你已${r.approved ? '审定通过' : '退回'}这份承诺书，以第一次的意见为准。`, r.card);
   const note = r.approved ? (r.published ? `已审定通过，已在 ${r.published} 个群公示` : '已审定通过（该组织尚未绑定群，未公示）') : '已退回，书记会收到你的意见';
   return toast('success', note, r.card);
@@ -39,7 +39,7 @@ export const pledgeReviewOpen = defineAction({
     const me = await whoIs(deps, ctx.openId);
     if (!canReview(me.grants, p.orgRef)) return toast('error', '你不是这份承诺书的审定人。');
     if (p.version.status !== 'submitted') return toast('info', '这份承诺书已经处理过了。');
-    await deps.outbox.enqueue({ key: `review:${p.version.id}:${ctx.openId}:${ctx.eventId}`.slice(0, 200), to: { openId: ctx.openId }, card: pledgeReviewCard(p.view, p.times) });
+    await deps.outbox.enqueue({ key: `review:${p.version.id}:${ctx.openId}:${ctx.eventId}`.slice(0, 200), to: { openId: ctx.openId }, card: await reviewCardFor(deps, p) });
     return toast('success', '审定卡片已私信发送给你');
   },
 });

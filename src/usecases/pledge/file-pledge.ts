@@ -2,7 +2,6 @@ import { personByOpenId } from '../../../db/repos/directory.js';
 import { appendAudit, auditedSince } from '../../../db/repos/audit.js';
 import { draftOf, saveDraft, transition } from '../../../db/repos/pledges.js';
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
-import { pledgeReviewCard } from '../../../cards/pledge-cards.js';
 import { localDate } from '../../domain/dates.js';
 import { errorSummary, readPledgeForm, validatePledge, type PledgeDraft } from '../../domain/pledge-form.js';
 import { canFile } from '../../domain/pledge-rules.js';
@@ -10,6 +9,7 @@ import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { formViewOf } from './open-pledge.js';
 import { loadPledgeContext, newItemKey, type PledgeContext } from './pledge-context.js';
+import { reviewCardFor } from './review-card.js';
 import { reviewersOf } from './reviewers-of.js';
 
 export type FileResult =
@@ -105,9 +105,9 @@ const submitAudit = (actor: string, ctx: PledgeContext, from: string) => ({
 /** The review card to each reviewer, keyed by submission and reviewer: safe to send again. */
 async function sendReviewCards(deps: Deps, fresh: PledgeContext, filer: string): Promise<number> {
   const { people } = await reviewersOf(deps, fresh.org, filer);
-  const previous = fresh.pledge.current_version_id ? await loadPledgeContext(deps, fresh.pledge.current_version_id) : undefined;
+  const card = await reviewCardFor(deps, fresh);
   for (const p of people) {
-    await deps.outbox.enqueue({ key: `review:${fresh.version.id}:${fresh.version.revision}:${p.open_id}`, to: { openId: p.open_id! }, card: pledgeReviewCard(fresh.view, fresh.times, previous ? { versionNo: previous.version.version_no } : undefined) });
+    await deps.outbox.enqueue({ key: `review:${fresh.version.id}:${fresh.version.revision}:${p.open_id}`, to: { openId: p.open_id! }, card });
   }
   if (people.length === 0) deps.logger.warn({ org: fresh.org.code }, 'pledge submitted but no reviewer in the directory');
   return people.length;

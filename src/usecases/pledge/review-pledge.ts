@@ -12,9 +12,11 @@ import { whoIs } from '../who-is.js';
 import { formViewOf } from './open-pledge.js';
 import { loadPledgeContext, type PledgeContext } from './pledge-context.js';
 import { publishPledge } from './publish-pledge.js';
+import { reviewCardFor } from './review-card.js';
 
 /** `again`: this reviewer had made this decision already; it stands as first made (its follow-up finished now if it was cut short). */
-export type ReviewResult = { kind: 'refused'; reason: string } | { kind: 'decided'; approved: boolean; card: Card; published: number; again?: boolean };
+/** A refusal about the opinion brings the review card back with it shown under the field. */
+export type ReviewResult = { kind: 'refused'; reason: string; card?: Card } | { kind: 'decided'; approved: boolean; card: Card; published: number; again?: boolean };
 
 export const MAX_OPINION = 500;
 
@@ -66,8 +68,8 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
     return { kind: 'refused', reason: '这张审定卡片已过期（承诺书已重新提交），请使用最新收到的审定卡片。' };
   }
   const opinion = input.opinion.trim();
-  if (!input.approve && !opinion) return { kind: 'refused', reason: '退回时请在「审定意见」里写明修改意见。' };
-  if (opinion.length > MAX_OPINION) return { kind: 'refused', reason: `审定意见最多 ${MAX_OPINION} 字，现在 ${opinion.length} 字。` };
+  const opinionProblem = !input.approve && !opinion ? '退回时请在「审定意见」里写明修改意见。' : opinion.length > MAX_OPINION ? `审定意见最多 ${MAX_OPINION} 字，现在 ${opinion.length} 字。` : undefined;
+  if (opinionProblem) return { kind: 'refused', reason: opinionProblem, card: await reviewCardFor(deps, ctx, opinionProblem) };
   const now = deps.now();
   const person = await personByOpenId(deps.db, input.openId);
   const reviewer = person?.name ?? '上级';

@@ -115,7 +115,7 @@ function formCard(v: PledgeFormView, cap?: number): Card {
       ? `<font color='red'>${md(errorSummary(v.errors), 200)}，见标红提示。</font>`
       : v.returned
         ? '改好后点「预览并提交」。'
-        : '已按名录和去年的承诺书预填，核对后点「预览并提交」。',
+        : '核对预填的内容，补全后点「预览并提交」。',
   ].filter(Boolean);
   return card(`${v.year}年度公开承诺书${v.returned ? ' · 已退回' : ''}`, errored || v.returned ? 'orange' : 'blue', [
     markdown(intro.join('\n')),

@@ -54,6 +54,13 @@ describe('chat commands', () => {
     expect(got[0]).not.toContain('绑定 / bind'); // and sees no leader-only commands
   });
 
+  it('tells a member where their part is (opinions on the publication), not how to leave a dialog they cannot start', async () => {
+    const [card] = await ask('ou_member', 'oc_p2p_member', '帮助');
+    expect(card).toContain('意见和建议');
+    expect(card).toContain('公示卡片');
+    expect(card).not.toContain('取消 / cancel');
+  });
+
   it('shows a leader the commands their roles allow', async () => {
     const [card] = await ask('ou_alead', 'oc_p2p_alead', '帮助');
     expect(card).toContain('绑定 / bind');

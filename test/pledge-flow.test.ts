@@ -106,7 +106,7 @@ describe('the annual pledge, through the door', () => {
     // Not a fresh form: marked returned, with who sent it back and their words on top.
     expect(cardText(back)).toContain('2027年度公开承诺书 · 已退回');
     expect(cardText(back)).toMatch(/李红梅（文学院党委）退回，请按意见修改后重新提交：\*\*\n.*第二项标准请量化到具体人数</);
-    expect(cardText(back)).not.toContain('已按名录和去年的承诺书预填');
+    expect(cardText(back)).not.toContain('核对预填的内容');
     formCard = back;
   });
 

@@ -14,7 +14,9 @@ export const HELP_ENTRIES: HelpEntry[] = [
   { words: '期限 〈承诺/一季度…〉〈日期〉〈组织编码〉', what: '查看或设置截止日期（下级只能比上级提前）', roles: ['admin'] },
   { words: '期限', what: '查看本组织的截止日期', roles: ['secretary', 'leader', 'member'] },
   { words: '绑定 / bind 〈组织编码〉', what: '在群里 @我 使用：把本群绑定到组织，接收提醒和公示', roles: ['admin', 'leader'] },
-  { words: '取消 / cancel', what: '退出正在进行的对话式填写', roles: 'all' },
+  { words: '取消 / cancel', what: '退出正在进行的对话式填写', roles: ['secretary'] },
+  // Members have no command of their own here: say where their part is.
+  { words: '意见和建议', what: '本组织承诺书公示后，在群里的公示卡片上填写提交（书记和上级可见）', roles: ['member'] },
 ];
 
 export const help: CommandHandler = async (deps, ctx) => {

@@ -116,7 +116,8 @@ describe('「@践诺助手 承诺」 in a group', () => {
   });
 });
 
-describe('「导出 承诺书」 by a leader, without a code', () => {
+/** What a leader is offered: the pledges below, and review cards that say what they replace. */
+describe('a leader\'s side', () => {
   let h: Harness;
   const { say, press, lastCard } = privateChat(() => h);
   beforeAll(async () => {
@@ -127,15 +128,19 @@ describe('「导出 承诺书」 by a leader, without a code', () => {
     await h.close();
   });
   const reply = () => textOf(h.emu.inChat(P2P(LEADER)).at(-1)!.content);
+  /** The secretary files the form `card` through preview and confirm. */
+  const file = async (card: Json) => {
+    const preview = await press(SEC, buttonValue(card, '预览并提交'), FORM);
+    expect((await press(SEC, buttonValue(preview.card!.data, '确认提交'))).toast?.type).toBe('success');
+  };
 
-  it('names the pledges below the leader\'s organization, each with the command that exports it', async () => {
+  it('「导出 承诺书」 without a code names the pledges below the leader\'s organization, each with the command that exports it', async () => {
     await say(LEADER, '导出 承诺书');
     expect(reply()).toContain('还没有 2027 年度的承诺书'); // nothing below yet: just that
     expect(reply()).not.toContain('下级组织');
 
     await say(SEC, '承诺');
-    const preview = await press(SEC, buttonValue(lastCard(SEC), '预览并提交'), FORM);
-    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    await file(lastCard(SEC));
     await say(LEADER, '导出 承诺书');
     expect(reply()).toContain('下级组织的承诺书可以这样导出');
     const command = /发送「(导出 承诺书 [A-Z0-9-]+)」/.exec(reply())?.[1];
@@ -143,26 +148,10 @@ describe('「导出 承诺书」 by a leader, without a code', () => {
     await say(LEADER, command!);
     expect(reply()).toContain('已生成');
   });
-});
 
-describe('a revision\'s review card names the version it replaces, however the reviewer opens it', () => {
-  let h: Harness;
-  const { say, press, lastCard } = privateChat(() => h);
-  beforeAll(async () => {
-    h = await startHarness({ now: () => new Date('2027-01-05T02:00:00Z') });
-    await importExamples(h.deps);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
-
-  it('sent on submission, and from the 审核 list', async () => {
-    const file = async (card: Json) => {
-      const preview = await press(SEC, buttonValue(card, '预览并提交'), FORM);
-      expect((await press(SEC, buttonValue(preview.card!.data, '确认提交'))).toast?.type).toBe('success');
-    };
-    await say(SEC, '承诺');
-    await file(lastCard(SEC));
+  it('a revision\'s review card names the version it replaces, sent on submission and from the 审核 list', async () => {
+    await say(LEADER, '审核');
+    await press(LEADER, buttonValue(lastCard(LEADER), '审定'));
     await press(LEADER, buttonValue(lastCard(LEADER), '审定通过'), { opinion: '同意' });
     await say(SEC, '承诺');
     const revising = await press(SEC, buttonValue(lastCard(SEC), '修订承诺'));

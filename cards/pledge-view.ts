@@ -21,6 +21,8 @@ export interface PledgeView {
   groups: number;
   /** The pledge deadline in force for this organization. */
   deadline: string;
+  /** Its year has begun (local time): before then nothing can be marked done. */
+  yearBegun: boolean;
 }
 
 export const STATUS_LABELS: Record<PledgeView['status'], string> = {

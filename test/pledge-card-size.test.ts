@@ -41,13 +41,13 @@ function itemsAtLimits(ch = '诺'): PledgeItemDraft[] {
 }
 
 function formView(items: PledgeItemDraft[], errors: FieldErrors = {}): PledgeFormView {
-  // A returned pledge: the reviewer's opinion on top, as long as the form shows it.
-  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, notice: `退回意见：${'改'.repeat(600)}` };
+  // A returned pledge: who returned it and the longest opinion a reviewer can write, on top.
+  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, returned: { by: `${'李'.repeat(30)}（${'院'.repeat(50)}）`, opinion: '改'.repeat(500) } };
 }
 
 function view(items: PledgeItemDraft[]): PledgeView {
   return {
-    pledgeId: 1, versionId: 123456, versionNo: 3, revision: 42, status: 'approved', year: YEAR, orgName: ORG, orgCode: 'HENU-WXY-ZW', profile: PROFILE,
+    pledgeId: 1, versionId: 123456, versionNo: 3, revision: 42, status: 'approved', year: YEAR, yearBegun: true, orgName: ORG, orgCode: 'HENU-WXY-ZW', profile: PROFILE,
     items: items.map((it, i) => ({ n: i + 1, key: it.key ?? `k${i}`, content: it.content, standard: it.standard, due: it.due, followsN: i ? i : undefined, done: false })),
     signedBy: '张'.repeat(30), signedAt: '2027-01-05T02:00:00.000Z',
     review: { opinion: '审'.repeat(500), reviewerName: '李'.repeat(30), reviewOrgName: ORG, reviewedAt: '2027-01-06T02:00:00.000Z' },

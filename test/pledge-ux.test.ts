@@ -42,7 +42,15 @@ describe('「标记第 N 项完成」: an action, confirmed, and only once the p
   });
 
   let status: Json;
-  it('the status card labels the button as an action and asks before marking', async () => {
+  it('before its year, the status card offers no 标记完成 but says from when it can be marked', async () => {
+    await say(SEC, '承诺 2027');
+    const december = lastCard(SEC);
+    expect(buttonTexts(december).filter((t) => t.includes('完成'))).toEqual([]);
+    expect(JSON.stringify(december)).toContain('2027年1月1日起可逐项「标记完成」');
+  });
+
+  it('from the year\'s start the button is an action, and asks before marking', async () => {
+    now = new Date('2026-12-31T16:30:00Z'); // 00:30 on 1 January 2027, Beijing
     await say(SEC, '承诺 2027');
     status = lastCard(SEC);
     expect(buttonTexts(status)).toContain('标记第 1 项完成');
@@ -58,7 +66,7 @@ describe('「标记第 N 项完成」: an action, confirmed, and only once the p
     expect(text).toContain('已完成');
   });
 
-  it('before the year has begun (23:30 on 31 December, Beijing), marking done is refused and changes nothing', async () => {
+  it('a press before the year has begun (23:30 on 31 December, Beijing; a clock behind) is refused and changes nothing', async () => {
     now = new Date('2026-12-31T15:30:00Z');
     const before = await h.counts();
     const r = await press(SEC, buttonValue(status, '标记第 1 项完成'));

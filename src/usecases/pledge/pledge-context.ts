@@ -1,3 +1,4 @@
+import { localYear } from '../../domain/dates.js';
 import { randomUUID } from 'node:crypto';
 import { chatsOf, orgById } from '../../../db/repos/directory.js';
 import { itemsOf, pledgeById, profileOf, versionById } from '../../../db/repos/pledges.js';
@@ -71,6 +72,7 @@ export async function loadPledgeContext(deps: Deps, versionId: number): Promise<
     previousReturn: version.status === 'submitted' && version.opinion ? version.opinion : null,
     groups: groups.length,
     deadline,
+    yearBegun: localYear(deps.now(), deps.timeZone) >= pledge.year,
   };
   const fmt = (iso: string | null) => (iso ? chineseDateTime(new Date(iso), deps.timeZone) : undefined);
   return { version, pledge, org, orgRef: refOf(org), view, times: { signedAt: fmt(version.submitted_at), reviewedAt: fmt(version.reviewed_at) } };

@@ -148,6 +148,17 @@ describe('the annual pledge, through the door', () => {
     expect(r.toast?.type).toBe('success');
     const rows = await h.sqlite.db.selectFrom('pledge_opinions').selectAll().execute();
     expect(rows.map((x) => x.text)).toEqual(['希望每月公布主题党日照片']);
+    // As the card says, the secretary and the reviewers above are told.
+    await h.drain();
+    expect(textOf(h.emu.inChat(P2P(SEC)).at(-1)!.content)).toContain('希望每月公布主题党日照片');
+    expect(textOf(h.emu.inChat(P2P(LEADER)).at(-1)!.content)).toContain('「文学院中文系党支部」2027 年度公开承诺收到一条意见和建议：「希望每月公布主题党日照片」');
+    // The text stays in the group card's box: pressing again keeps one opinion and tells no one twice.
+    const sent = h.emu.messages.length;
+    const again = await press('ou_demo_member', buttonValue(pub, '提交意见'), { suggestion: '希望每月公布主题党日照片' });
+    expect(again.toast).toEqual({ type: 'info', content: '这条意见已经提交过了，不用再点。' });
+    await h.drain();
+    expect(h.emu.messages.length).toBe(sent);
+    expect(await h.sqlite.db.selectFrom('pledge_opinions').select('id').execute()).toHaveLength(1);
   });
 
   it('a revision is reviewed again while the approved version stays in force', async () => {

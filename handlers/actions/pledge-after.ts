@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { button, card, markdown, md, toast } from '../../cards/card-kit.js';
 import { pledgeStatusCard, pledgeVersionsCard } from '../../cards/pledge-cards.js';
 import { pledgeFormCard } from '../../cards/pledge-form-card.js';
-import { holdersOf } from '../../db/repos/directory.js';
 import { versionsOf } from '../../db/repos/pledges.js';
 import { chineseDateTime } from '../../src/domain/dates.js';
 import { canRead } from '../../src/domain/pledge-rules.js';
@@ -89,11 +88,7 @@ export const pledgeComment = defineAction({
   async handle(deps, ctx, v) {
     const r = await commentOnPledge(deps, { openId: ctx.openId, versionId: v.pledge, text: fieldText(ctx.formValue, 'suggestion'), eventId: ctx.eventId });
     if (!r.ok) return toast('error', r.reason);
-    const p = await loadPledgeContext(deps, v.pledge);
-    const secretary = p ? (await holdersOf(deps.db, p.org.id, 'secretary')).find((s) => s.open_id)?.open_id : undefined;
-    if (p && secretary) {
-      await deps.outbox.enqueue({ key: `opinion:${ctx.eventId}`, to: { openId: secretary }, text: `你的 ${p.pledge.year} 年度公开承诺收到一条意见和建议：「${fieldText(ctx.formValue, 'suggestion').trim().slice(0, 200).replace(/</g, '＜')}」。在承诺卡片点「历史版本」可查看全部意见。` });
-    }
+    if (r.repeat) return toast('info', '这条意见已经提交过了，不用再点。');
     return toast('success', '已收到你的意见，书记和上级党组织可以看到');
   },
 });

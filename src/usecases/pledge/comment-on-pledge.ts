@@ -1,14 +1,19 @@
-import { personByOpenId } from '../../../db/repos/directory.js';
+import { holdersOf, personByOpenId } from '../../../db/repos/directory.js';
 import { appendAudit } from '../../../db/repos/audit.js';
 import { canComment } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { loadPledgeContext } from './pledge-context.js';
+import { reviewersOf } from './reviewers-of.js';
 
 export const MAX_SUGGESTION = 500;
 
-/** 意见和建议 on a published pledge: kept (once per card press), visible to the secretary and superiors. */
-export async function commentOnPledge(deps: Deps, input: { openId: string; versionId: number; text: string; eventId: string }): Promise<{ ok: true } | { ok: false; reason: string }> {
+/**
+ * 意见和建议 on a published pledge: kept (once per card press, and once per author and wording —
+ * the text stays in the group card's box, so a second press would send it again), and told to
+ * the secretary and to the reviewers above, as the card promises ("书记和上级党组织可以看到").
+ */
+export async function commentOnPledge(deps: Deps, input: { openId: string; versionId: number; text: string; eventId: string }): Promise<{ ok: true; repeat: boolean } | { ok: false; reason: string }> {
   const text = input.text.trim();
   if (!text) return { ok: false, reason: '请先在「意见和建议」里写下内容再提交。' };
   if (text.length > MAX_SUGGESTION) return { ok: false, reason: `意见最多 ${MAX_SUGGESTION} 字，现在 ${text.length} 字。` };
@@ -16,6 +21,14 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
   if (!ctx || (ctx.version.status !== 'approved' && ctx.version.status !== 'superseded')) return { ok: false, reason: '这份承诺书不在公示中。' };
   const me = await whoIs(deps, input.openId);
   if (!canComment(me.grants, ctx.orgRef)) return { ok: false, reason: `只有「${ctx.org.name}」及上级组织名录中的党员群众可以提意见。` };
+  const same = await deps.db
+    .selectFrom('pledge_opinions')
+    .select('id')
+    .where('version_id', '=', ctx.version.id)
+    .where('author_open_id', '=', input.openId)
+    .where('text', '=', text)
+    .executeTakeFirst();
+  if (same) return { ok: true, repeat: true };
   const person = await personByOpenId(deps.db, input.openId);
   const now = deps.now();
   await deps.db
@@ -24,5 +37,15 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
     .onConflict((oc) => oc.column('event_id').doNothing())
     .execute();
   await appendAudit(deps.db, { actor: input.openId, action: 'pledge.comment', entity: 'pledge', entityId: ctx.pledge.id, before: null, after: { version: ctx.version.version_no, length: text.length } }, now);
-  return { ok: true };
+  const quoted = `「${text.slice(0, 200).replace(/</g, '＜')}」`;
+  const secretary = (await holdersOf(deps.db, ctx.org.id, 'secretary')).find((s) => s.open_id)?.open_id;
+  if (secretary) {
+    await deps.outbox.enqueue({ key: `opinion:${input.eventId}`, to: { openId: secretary }, text: `你的 ${ctx.pledge.year} 年度公开承诺收到一条意见和建议：${quoted}。在承诺卡片点「历史版本」可查看全部意见。` });
+  }
+  const { people } = await reviewersOf(deps, ctx.org);
+  for (const p of people) {
+    if (p.open_id === secretary) continue;
+    await deps.outbox.enqueue({ key: `opinion:${input.eventId}:${p.open_id}`, to: { openId: p.open_id! }, text: `「${ctx.org.name}」${ctx.pledge.year} 年度公开承诺收到一条意见和建议：${quoted}。` });
+  }
+  return { ok: true, repeat: false };
 }

@@ -57,6 +57,16 @@ describe('pledge buttons', () => {
     expect(formDefaults(form)).toMatchObject({ position: '党支部书记（对话前）', item_1: '打字后改用对话' });
   });
 
+  it('a press on the same pledge\'s card (brought up to date by 改用对话填写) ends a running dialog, and says so', async () => {
+    const r = await press(SEC, buttonValue(form, '改用对话填写'), FORM);
+    expect(textOf(last(SEC).content)).toContain('请输入姓名');
+    form = r.card!.data; // the form as saved: not stale
+    const saved = await press(SEC, buttonValue(form, '保存草稿'), { ...FORM, position: '书记（卡片）' });
+    expect(saved.toast).toEqual({ type: 'success', content: '草稿已保存，可随时发送「承诺」继续填写（逐项对话填写已结束，改用卡片）' });
+    expect(await h.deps.db.selectFrom('dialogs').select('open_id').where('open_id', '=', SEC).execute()).toEqual([]);
+    form = saved.card!.data;
+  });
+
   it('「审定」 in the 审核 list sends the review card to the leader', async () => {
     await say(SEC, '承诺');
     const preview = (await press(SEC, buttonValue(cardOf(last(SEC)), '预览并提交'), FORM)).card!.data;

@@ -4,6 +4,8 @@ import { pledgePreviewCard, pledgeStatusCard } from '../../cards/pledge-cards.js
 import { pledgeFormCard } from '../../cards/pledge-form-card.js';
 import { editPledgeForm, previewPledge, savePledgeForm, submitPledge, type FileResult } from '../../src/usecases/pledge/file-pledge.js';
 import { openPledge } from '../../src/usecases/pledge/open-pledge.js';
+import { clearDialog, getDialog } from '../../db/repos/dialogs.js';
+import type { Deps } from '../../src/usecases/deps.js';
 import { defineAction } from '../on-card-action.js';
 import { openPledgeReply } from '../pledge-replies.js';
 import { startPledgeDialog } from '../dialogs/pledge-dialog.js';
@@ -28,6 +30,17 @@ function reply(r: FileResult): CardResponse {
 }
 
 /**
+ * Using this pledge's card ends a step-by-step dialog on it: the two would take turns changing one
+ * draft, and the card pressed later would be refused as stale with what was typed on it.
+ */
+async function leaveDialog(deps: Deps, openId: string, versionId: number, res: CardResponse): Promise<CardResponse> {
+  const d = await getDialog(deps.db, openId, deps.now());
+  if (d?.kind !== 'pledge' || d.data.versionId !== versionId) return res;
+  await clearDialog(deps.db, openId);
+  return res.toast ? { ...res, toast: { ...res.toast, content: `${res.toast.content}（逐项对话填写已结束，改用卡片）` } } : res;
+}
+
+/**
  * `pledge.submit`: the form's "预览并提交" (mode preview), the confirm step's "确认提交"
  * (mode confirm, no form), or a plain submit with the form's values (no mode).
  */
@@ -35,29 +48,29 @@ export const pledgeSubmit = defineAction({
   value: VersionRev.extend({ mode: z.enum(['preview', 'confirm']).optional() }),
   async handle(deps, ctx, v) {
     const base = { openId: ctx.openId, versionId: v.pledge, rev: v.rev };
-    if (v.mode === 'preview') return reply(await previewPledge(deps, { ...base, form: ctx.formValue }));
-    return reply(await submitPledge(deps, { ...base, form: v.mode === 'confirm' ? undefined : ctx.formValue }));
+    const r = v.mode === 'preview' ? await previewPledge(deps, { ...base, form: ctx.formValue }) : await submitPledge(deps, { ...base, form: v.mode === 'confirm' ? undefined : ctx.formValue });
+    return leaveDialog(deps, ctx.openId, v.pledge, reply(r));
   },
 });
 
 export const pledgeSave = defineAction({
   value: VersionRev,
   async handle(deps, ctx, v) {
-    return reply(await savePledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev, form: ctx.formValue }));
+    return leaveDialog(deps, ctx.openId, v.pledge, reply(await savePledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev, form: ctx.formValue })));
   },
 });
 
 export const pledgeAddItem = defineAction({
   value: VersionRev,
   async handle(deps, ctx, v) {
-    return reply(await savePledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev, form: ctx.formValue, addSlot: true }));
+    return leaveDialog(deps, ctx.openId, v.pledge, reply(await savePledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev, form: ctx.formValue, addSlot: true })));
   },
 });
 
 export const pledgeEdit = defineAction({
   value: VersionRev,
   async handle(deps, ctx, v) {
-    return reply(await editPledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev }));
+    return leaveDialog(deps, ctx.openId, v.pledge, reply(await editPledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev })));
   },
 });
 
@@ -80,6 +93,8 @@ export const pledgeChat = defineAction({
     const r = typed ? await savePledgeForm(deps, { ...input, form: ctx.formValue }) : await editPledgeForm(deps, input);
     if (r.kind === 'refused') return toast('error', r.reason);
     await startPledgeDialog(deps, { openId: ctx.openId, chatId: ctx.chatId ?? '', chatType: 'p2p', messageId: `card-${ctx.eventId}`, args: [], text: '' }, v.pledge);
-    return toast('info', '好的，请在下方按提示逐项回复');
+    // The card shows the draft as saved (a new revision): left as it was, a later press on it
+    // would be refused as stale, with whatever was typed on it.
+    return toast('info', '好的，请在下方按提示逐项回复', r.kind === 'form' ? pledgeFormCard(r.form) : undefined);
   },
 });

@@ -6,8 +6,21 @@ import type { Database, Organization, Person } from '../schema.js';
 
 type Db = Kysely<Database>;
 
-export function orgByCode(db: Db, code: string): Promise<Organization | undefined> {
-  return db.selectFrom('organizations').selectAll().where('code', '=', code).executeTakeFirst();
+/**
+ * The organization with this code: exactly as imported, else — typed in another case
+ * (henu-wxy-yjs for HENU-WXY-YJS) — the one whose code differs only by (ASCII) case. Two codes
+ * differing only by case are never guessed between: then nothing matches.
+ */
+export async function orgByCode(db: Db, code: string): Promise<Organization | undefined> {
+  const exact = await db.selectFrom('organizations').selectAll().where('code', '=', code).executeTakeFirst();
+  if (exact || !/[A-Za-z]/.test(code)) return exact;
+  const folded = await db
+    .selectFrom('organizations')
+    .selectAll()
+    .where((eb) => eb(eb.fn('upper', ['code']), '=', eb.fn('upper', [eb.val(code)])))
+    .limit(2)
+    .execute();
+  return folded.length === 1 ? folded[0] : undefined;
 }
 
 export function orgById(db: Db, id: number): Promise<Organization | undefined> {

@@ -1,35 +1,64 @@
-import { DEADLINE_KINDS, DEADLINE_LABELS, parseDeadlineKind } from '../../src/domain/cycle.js';
-import { chineseDate, localDate } from '../../src/domain/dates.js';
-import { pledgeYearFor } from '../../src/domain/cycle.js';
+import { orgByCode } from '../../db/repos/directory.js';
+import { DEADLINE_KINDS, DEADLINE_LABELS, parseDeadlineKind, pledgeYearFor } from '../../src/domain/cycle.js';
+import { chineseDate, localDate, normalizeDate } from '../../src/domain/dates.js';
+import { canRead } from '../../src/domain/pledge-rules.js';
 import { deadlineFor } from '../../src/usecases/pledge/deadline-for.js';
 import { setDeadline } from '../../src/usecases/pledge/set-deadline.js';
-import { whoIs } from '../../src/usecases/who-is.js';
-import { answer } from '../context.js';
+import { whoIs, type Identity } from '../../src/usecases/who-is.js';
+import type { Deps } from '../../src/usecases/deps.js';
+import { answer, type MessageContext } from '../context.js';
 import type { CommandHandler } from './registry.js';
 
-const USAGE = '设置截止日期：「期限 承诺 2027-01-15 组织编码」（承诺 / 一季度 … 四季度）。只发「期限」查看现行截止日期。';
+const USAGE = '设置截止日期：「期限 承诺 2027-01-15 组织编码」（承诺 / 一季度 … 四季度；承诺书从 11 月 1 日起算下一年度，要指定年度可在末尾写年份）。只发「期限」查看现行截止日期，「期限 组织编码」查看某个组织的。';
+const NOT_ADMIN = '只有管理员可以设置截止日期。发送「期限」查看本组织的截止日期。';
+const NOT_LISTED = '你还不在组织名录中，请联系创先办。';
+const YEAR = /^\d{4}$/;
 
-/** `期限`: the deadlines in force for my organization; admins set one level's deadline. */
+/**
+ * `期限`: the deadlines in force for my organization; `期限 〈组织编码〉[年份]` those of one I may
+ * read; admins set one level's: `期限 〈承诺/一季度…〉〈日期〉[组织编码] [年份]`.
+ */
 export const deadline: CommandHandler = async (deps, ctx) => {
   const me = await whoIs(deps, ctx.openId);
-  const year = pledgeYearFor(localDate(deps.now(), deps.timeZone));
-  if (ctx.args.length === 0) {
-    const g = me.grants[0];
-    if (!g) {
-      await answer(deps, ctx, { text: '你还不在组织名录中，请联系创先办。' });
-      return;
-    }
-    const lines = await Promise.all(DEADLINE_KINDS.map(async (k) => `${DEADLINE_LABELS[k]}：${chineseDate(await deadlineFor(deps, g.orgPath, year, k))}`));
-    await answer(deps, ctx, { text: `${g.orgName} ${year} 年度截止日期：\n${lines.join('\n')}\n\n${me.roles.has('admin') ? USAGE : ''}`.trim() });
-    return;
+  const [first = '', ...rest] = ctx.args;
+  const kind = parseDeadlineKind(first);
+  if (!kind) {
+    // A date without its kind is an attempt to set one: say how (to admins) or who may.
+    if (normalizeDate(first)) return answer(deps, ctx, { text: !me.grants.length ? NOT_LISTED : me.roles.has('admin') ? USAGE : NOT_ADMIN });
+    if (ctx.args.length > 2 || (rest[0] !== undefined && !YEAR.test(rest[0]))) return answer(deps, ctx, { text: me.roles.has('admin') ? USAGE : NOT_ADMIN });
+    const code = first && !YEAR.test(first) ? first : undefined;
+    const yearWord = YEAR.test(first) ? first : rest[0];
+    return show(deps, ctx, me, code, yearWord ? Number(yearWord) : undefined);
   }
-  const [kindWord = '', date = '', code, yearArg] = ctx.args;
-  const kind = parseDeadlineKind(kindWord);
-  const orgCode = code ?? me.grants.find((g) => g.role === 'admin')?.orgCode;
-  if (!kind || !date || !orgCode) {
-    await answer(deps, ctx, { text: USAGE });
-    return;
-  }
-  const r = await setDeadline(deps, { actor: ctx.openId, orgCode, year: yearArg && /^\d{4}$/.test(yearArg) ? Number(yearArg) : Number(date.slice(0, 4)) || year, kind, date });
-  await answer(deps, ctx, { text: r.ok ? `已设置：${r.orgName} ${r.label}截止 ${chineseDate(r.date)}${r.previous ? `（原 ${chineseDate(r.previous)}）` : ''}。下级组织只能在此之前。` : r.reason });
+  if (!me.roles.has('admin')) return answer(deps, ctx, { text: me.grants.length ? NOT_ADMIN : NOT_LISTED });
+  const [date = '', ...more] = rest;
+  // 〈组织编码〉 and 〈年份〉 are both optional: a lone four-digit word is the year.
+  const yearWord = more.find((w) => YEAR.test(w));
+  const code = more.find((w) => w !== yearWord) ?? me.grants.find((g) => g.role === 'admin')?.orgCode;
+  if (!date || !code || more.length > 2) return answer(deps, ctx, { text: USAGE });
+  const r = await setDeadline(deps, { actor: ctx.openId, orgCode: code, year: yearWord ? Number(yearWord) : undefined, kind, date });
+  await answer(deps, ctx, {
+    text: r.ok
+      ? `已设置：${r.orgName} ${r.label}截止 ${chineseDate(r.date)}（${r.year} 年度${r.previous ? `；原 ${chineseDate(r.previous)}` : ''}）。下级组织只能在此之前。`
+      : r.reason,
+  });
 };
+
+/** The deadlines in force for my organization, or for the one named (if I may read it). */
+async function show(deps: Deps, ctx: MessageContext, me: Identity, code: string | undefined, yearArg: number | undefined): Promise<void> {
+  if (!me.grants.length) return answer(deps, ctx, { text: NOT_LISTED });
+  const year = yearArg ?? pledgeYearFor(localDate(deps.now(), deps.timeZone));
+  let org: { name: string; path: string } | undefined = me.grants[0] && { name: me.grants[0].orgName, path: me.grants[0].orgPath };
+  if (code) {
+    const found = await orgByCode(deps.db, code);
+    if (!found) return answer(deps, ctx, { text: `没有编码为「${code.slice(0, 64)}」的组织。请核对编码后重发（发送「我的」查看你所在组织的编码）。` });
+    if (!canRead(me.grants, { id: found.id, path: found.path, parentId: found.parent_id })) {
+      return answer(deps, ctx, { text: `你不能查看「${found.name}」的截止日期：可以查看本组织的，领导和管理员还可查看下级组织的。发送「期限」查看本组织的截止日期。` });
+    }
+    org = found;
+  }
+  if (!org) return answer(deps, ctx, { text: NOT_LISTED });
+  const path = org.path;
+  const lines = await Promise.all(DEADLINE_KINDS.map(async (k) => `${DEADLINE_LABELS[k]}：${chineseDate(await deadlineFor(deps, path, year, k))}`));
+  await answer(deps, ctx, { text: `${org.name} ${year} 年度截止日期：\n${lines.join('\n')}\n\n${me.roles.has('admin') ? USAGE : ''}`.trim() });
+}

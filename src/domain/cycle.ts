@@ -1,3 +1,5 @@
+import { chineseDate } from './dates.js';
+
 /**
  * Cycles and deadlines. A cycle is a year; each level of the tree may set an earlier deadline
  * than its parent (the seed: the university collects the 2011 pledge by 01-20, the province at
@@ -45,11 +47,57 @@ export function effectiveDeadline(year: number, kind: DeadlineKind, set: SetDead
   return dates[0] ?? defaultDeadline(year, kind);
 }
 
-/** A level may not set a later date than the one its parent is bound by, nor one outside the year. */
-export function checkNewDeadline(year: number, dueDate: string, parentEffective: string | undefined): string | undefined {
-  if (!dueDate.startsWith(`${year}-`)) return `截止日期须在 ${year} 年内`;
+/**
+ * A level may not set a later date than the one its parent is bound by, nor one outside the year.
+ * With `rules` the date must fall in that kind's window (deadlineWindow) instead of the calendar
+ * year, and with their `today` ('YYYY-MM-DD' in the deployment's time zone — the caller reads the
+ * clock) it may not be past either.
+ */
+export function checkNewDeadline(
+  year: number,
+  dueDate: string,
+  parentEffective: string | undefined,
+  rules?: { kind: DeadlineKind; today?: string },
+): string | undefined {
+  if (rules) {
+    if (rules.today && dueDate < rules.today) return `${chineseDate(dueDate)}已经过去（今天是 ${chineseDate(rules.today)}），截止日期须是今天或以后的日期。`;
+    const w = deadlineWindow(year, rules.kind);
+    if (dueDate < w.from || dueDate > w.to) {
+      const why = rules.kind === 'pledge' ? '（11 月 1 日起填报下一年度的承诺书）' : '：季度践诺情况在季度结束前上报';
+      return `${year} 年度${DEADLINE_LABELS[rules.kind]}的截止日期须在 ${chineseDate(w.from)} 至 ${chineseDate(w.to)} 之间${why}。`;
+    }
+  } else if (!dueDate.startsWith(`${year}-`)) return `截止日期须在 ${year} 年内`;
   if (parentEffective && dueDate > parentEffective) return `不能晚于上级规定的截止日期 ${parentEffective}（下级只能提前，不能推后）`;
   return undefined;
+}
+
+/**
+ * The dates a deadline may take. A quarter's report is due before the quarter ends (the seed:
+ * 在每季度结束前…报送本季度…落实推进情况), so within the quarter. A year's pledge is filed from
+ * 11-01 of the year before (NEXT_CYCLE_OPENS; the seed collects the 2010 pledge by 12-25), and
+ * may be due as late as the end of its own year.
+ */
+export function deadlineWindow(year: number, kind: DeadlineKind): { from: string; to: string } {
+  switch (kind) {
+    case 'pledge':
+      return { from: `${year - 1}-${NEXT_CYCLE_OPENS}`, to: `${year}-12-31` };
+    case 'q1':
+      return { from: `${year}-01-01`, to: `${year}-03-31` };
+    case 'q2':
+      return { from: `${year}-04-01`, to: `${year}-06-30` };
+    case 'q3':
+      return { from: `${year}-07-01`, to: `${year}-09-30` };
+    case 'q4':
+      return { from: `${year}-10-01`, to: `${year}-12-31` };
+  }
+}
+
+/**
+ * The year a deadline set without one is for: a quarter's, the date's year; a pledge's, the year
+ * being filed on that date (from 11-01 the next one: 2026-12-20 is the 2027 pledge's).
+ */
+export function deadlineYearFor(kind: DeadlineKind, dueDate: string): number {
+  return kind === 'pledge' ? pledgeYearFor(dueDate) : Number(dueDate.slice(0, 4));
 }
 
 /**

@@ -1,16 +1,20 @@
 import { orgByCode, orgById } from '../../../db/repos/directory.js';
 import { appendAudit } from '../../../db/repos/audit.js';
-import { checkNewDeadline, DEADLINE_LABELS, type DeadlineKind } from '../../domain/cycle.js';
-import { normalizeDate } from '../../domain/dates.js';
+import { checkNewDeadline, deadlineYearFor, DEADLINE_LABELS, type DeadlineKind } from '../../domain/cycle.js';
+import { localDate, normalizeDate } from '../../domain/dates.js';
 import { canActOn } from '../../domain/roles.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { deadlineFor } from './deadline-for.js';
 
-export type SetDeadlineResult = { ok: true; orgName: string; label: string; date: string; previous: string | undefined } | { ok: false; reason: string };
+export type SetDeadlineResult = { ok: true; orgName: string; label: string; year: number; date: string; previous: string | undefined } | { ok: false; reason: string };
 
-/** Sets one level's deadline. Admins of the organization or above; the CLI (actor null) always. */
-export async function setDeadline(deps: Deps, input: { actor: string | null; orgCode: string; year: number; kind: DeadlineKind; date: string }): Promise<SetDeadlineResult> {
+/**
+ * Sets one level's deadline. Admins of the organization or above; the CLI (actor null) always.
+ * Without a year, the date decides it (deadlineYearFor). Never a date outside the kind's window
+ * (deadlineWindow), nor, from the chat, one already past (today in the deployment's time zone).
+ */
+export async function setDeadline(deps: Deps, input: { actor: string | null; orgCode: string; year?: number; kind: DeadlineKind; date: string }): Promise<SetDeadlineResult> {
   const org = await orgByCode(deps.db, input.orgCode);
   if (!org) return { ok: false, reason: `没有编码为「${input.orgCode.slice(0, 64)}」的组织。` };
   if (input.actor !== null) {
@@ -18,19 +22,23 @@ export async function setDeadline(deps: Deps, input: { actor: string | null; org
     if (!canActOn(me.grants, org.path, ['admin'])) return { ok: false, reason: `只有「${org.name}」或上级的管理员可以设置截止日期。` };
   }
   const date = normalizeDate(input.date);
-  if (!date) return { ok: false, reason: `「${input.date.slice(0, 20)}」不是有效日期，格式如 ${input.year}-01-15。` };
-  const parent = org.parent_id ? await orgById(deps.db, org.parent_id) : undefined;
-  const parentEffective = parent ? await deadlineFor(deps, parent.path, input.year, input.kind) : undefined;
-  const parentSetsIt = parent
-    ? (await deps.db.selectFrom('cycle_deadlines').select('org_id').where('year', '=', input.year).where('kind', '=', input.kind).where('org_id', 'in', parent.path.split('/').filter(Boolean).map(Number)).executeTakeFirst()) !== undefined
-    : false;
-  const problem = checkNewDeadline(input.year, date, parentSetsIt ? parentEffective : undefined);
-  if (problem) return { ok: false, reason: problem };
   const now = deps.now();
-  const before = await deps.db.selectFrom('cycle_deadlines').select('due_date').where('year', '=', input.year).where('org_id', '=', org.id).where('kind', '=', input.kind).executeTakeFirst();
-  await deps.db.insertInto('cycles').values({ year: input.year, created_at: now.toISOString() }).onConflict((oc) => oc.column('year').doNothing()).execute();
+  const today = localDate(now, deps.timeZone);
+  if (!date) return { ok: false, reason: `「${input.date.slice(0, 20)}」不是有效日期，格式如 ${input.year ?? today.slice(0, 4)}-01-15。` };
+  const year = input.year ?? deadlineYearFor(input.kind, date);
+  const parent = org.parent_id ? await orgById(deps.db, org.parent_id) : undefined;
+  const parentEffective = parent ? await deadlineFor(deps, parent.path, year, input.kind) : undefined;
+  const parentSetsIt = parent
+    ? (await deps.db.selectFrom('cycle_deadlines').select('org_id').where('year', '=', year).where('kind', '=', input.kind).where('org_id', 'in', parent.path.split('/').filter(Boolean).map(Number)).executeTakeFirst()) !== undefined
+    : false;
+  // The CLI (an operator) may record a date already past, e.g. entering an earlier cycle's; a
+  // person in the chat is stopped from setting one by mistake. The kind's window holds for both.
+  const problem = checkNewDeadline(year, date, parentSetsIt ? parentEffective : undefined, { kind: input.kind, today: input.actor === null ? undefined : today });
+  if (problem) return { ok: false, reason: problem };
+  const before = await deps.db.selectFrom('cycle_deadlines').select('due_date').where('year', '=', year).where('org_id', '=', org.id).where('kind', '=', input.kind).executeTakeFirst();
+  await deps.db.insertInto('cycles').values({ year, created_at: now.toISOString() }).onConflict((oc) => oc.column('year').doNothing()).execute();
   const values = { due_date: date, set_by: input.actor ?? 'cli', set_at: now.toISOString() };
-  await deps.db.insertInto('cycle_deadlines').values({ year: input.year, org_id: org.id, kind: input.kind, ...values }).onConflict((oc) => oc.columns(['year', 'org_id', 'kind']).doUpdateSet(values)).execute();
-  await appendAudit(deps.db, { actor: input.actor ?? 'cli', action: 'deadline.set', entity: 'cycle_deadline', entityId: `${input.year}:${org.code}:${input.kind}`, before: before ? { due: before.due_date } : null, after: { due: date } }, now);
-  return { ok: true, orgName: org.name, label: DEADLINE_LABELS[input.kind], date, previous: before?.due_date };
+  await deps.db.insertInto('cycle_deadlines').values({ year, org_id: org.id, kind: input.kind, ...values }).onConflict((oc) => oc.columns(['year', 'org_id', 'kind']).doUpdateSet(values)).execute();
+  await appendAudit(deps.db, { actor: input.actor ?? 'cli', action: 'deadline.set', entity: 'cycle_deadline', entityId: `${year}:${org.code}:${input.kind}`, before: before ? { due: before.due_date } : null, after: { due: date } }, now);
+  return { ok: true, orgName: org.name, label: DEADLINE_LABELS[input.kind], year, date, previous: before?.due_date };
 }

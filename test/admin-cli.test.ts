@@ -62,6 +62,14 @@ describe('npm run admin -- tick / export, as the contract has them', () => {
     for (const command of shown) expect(stdout, command).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
+  it('deadline set takes the year from the date as the chat does, and may record a date already past (an operator entering a cycle)', async () => {
+    expect((await admin('import', 'examples/orgs.csv', 'examples/people.csv')).stdout).toContain('组织');
+    // 2 November 2026: past once this runs, and a date of the 2027 pledge's filing (from 1 November).
+    const { stdout } = await admin('deadline', 'set', '--org', 'HENU', '--kind', 'pledge', '--date', '2026-11-02');
+    expect(stdout).toContain('已设置 (set): 河南大学党委 2027 公开承诺书 截止 2026-11-02');
+    expect(await fails(['deadline', 'set', '--org', 'HENU', '--kind', 'q1', '--date', '2027-04-20'], 1)).toContain('2027年1月1日 至 2027年3月31日');
+  });
+
   it('outbox failed lists what could not be sent, with why; audit verify passes an intact log', async () => {
     const { stdout } = await admin('outbox', 'failed');
     expect(stdout).toContain('oc_gone');

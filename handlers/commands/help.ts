@@ -12,7 +12,7 @@ export const HELP_ENTRIES: HelpEntry[] = [
   { words: '导出 承诺书 〈组织编码〉〈年份〉', what: '下载可打印的公开承诺书（Word）', roles: ['secretary', 'leader', 'admin'] },
   { words: '导出 台账 〈组织编码〉〈年份〉', what: '下载承诺台账（Excel）', roles: ['leader', 'admin'] },
   { words: '期限 〈承诺/一季度…〉〈日期〉〈组织编码〉', what: '查看或设置截止日期（下级只能比上级提前）', roles: ['admin'] },
-  { words: '期限', what: '查看本组织的截止日期', roles: ['secretary', 'leader', 'member'] },
+  { words: '期限 〈组织编码〉', what: '查看本组织（或所写组织）的截止日期', roles: ['secretary', 'leader', 'member'] },
   { words: '绑定 / bind 〈组织编码〉', what: '在群里 @我 使用：把本群绑定到组织，接收提醒和公示', roles: ['admin', 'leader'] },
   { words: '取消 / cancel', what: '退出正在进行的对话式填写', roles: ['secretary'] },
   // Members have no command of their own here: say where their part is.

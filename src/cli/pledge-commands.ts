@@ -21,7 +21,9 @@ export const PLEDGE_USAGE = `  deadline set --org CODE --kind pledge|q1..q4 --da
 export async function deadlineCommand(deps: Deps, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseArgs({ args: rest, options: { org: { type: 'string' }, kind: { type: 'string' }, date: { type: 'string' }, year: { type: 'string' } } });
-  const year = values.year ? Number(values.year) : values.date ? Number(values.date.slice(0, 4)) : pledgeYearFor(localDate(deps.now(), deps.timeZone));
+  // Without --year: set decides it from the date, as the chat command does (a December date is
+  // next year's pledge's); list shows the year being filed.
+  const year = values.year ? Number(values.year) : pledgeYearFor(localDate(deps.now(), deps.timeZone));
   if (!values.org || !Number.isInteger(year)) {
     console.error(`需要 --org 组织编码。\n${PLEDGE_USAGE}`);
     return 2;
@@ -32,12 +34,12 @@ export async function deadlineCommand(deps: Deps, args: string[]): Promise<numbe
       console.error(`需要 --kind (pledge|q1|q2|q3|q4) 和 --date YYYY-MM-DD。\n${PLEDGE_USAGE}`);
       return 2;
     }
-    const r = await setDeadline(deps, { actor: null, orgCode: values.org, year, kind, date: values.date });
+    const r = await setDeadline(deps, { actor: null, orgCode: values.org, year: values.year ? year : undefined, kind, date: values.date });
     if (!r.ok) {
       console.error(`未设置 (not set): ${r.reason}`);
       return 1;
     }
-    console.log(`已设置 (set): ${r.orgName} ${year} ${r.label} 截止 ${r.date}${r.previous ? `（原 ${r.previous}）` : ''}`);
+    console.log(`已设置 (set): ${r.orgName} ${r.year} ${r.label} 截止 ${r.date}${r.previous ? `（原 ${r.previous}）` : ''}`);
     return 0;
   }
   if (sub === 'list') {

@@ -1,9 +1,10 @@
-import { clearDialog, getDialog } from '../db/repos/dialogs.js';
+import { clearDialog, getDialog, takeExpiredDialog, type DialogState } from '../db/repos/dialogs.js';
 import { COMMANDS, parseCommand, suggestCommand, type CommandName } from '../src/domain/commands.js';
 import { MessageReceived, TextContent } from '../src/lark/envelopes.js';
 import type { Deps } from '../src/usecases/deps.js';
 import { answer, type MessageContext } from './context.js';
 import type { DialogTable } from './dialogs.js';
+import { DIALOG_EXPIRED } from './dialogs/expired.js';
 import type { CommandTable } from './commands/registry.js';
 
 export interface MessageRoutes {
@@ -74,6 +75,24 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
   }
   const cmd = parseCommand(raw);
   const ctx: MessageContext = { ...base, args: cmd.args, text: cmd.text };
+  const bare = cmd.args.length === 0;
+
+  // An open dialog (private chats only) gets the text before any command does: an answer may well
+  // begin with a command word ("帮助困难党员…", "检查 每季度全覆盖"). Only a bare 取消 leaves it, and
+  // a bare 帮助 shows the help card before the dialog asks its question again.
+  let expired: DialogState | undefined;
+  if (chatType === 'p2p') {
+    const dialog = await getDialog(deps.db, ctx.openId, deps.now());
+    const dialogHandler = dialog ? routes.dialogs[dialog.kind] : undefined;
+    if (dialog && dialogHandler && !(cmd.name === 'cancel' && bare)) {
+      const help = cmd.name === 'help' && bare ? routes.commands.help : undefined;
+      if (help) await help(deps, ctx); // answer part 0; the dialog's question follows as part 1
+      await dialogHandler(deps, { ...ctx, text: raw.trim() }, dialog);
+      return;
+    }
+    // A dialog that ran out is told once, at the next message (below); then its row is gone.
+    if (!dialog) expired = await takeExpiredDialog(deps.db, ctx.openId, deps.now());
+  }
 
   if (cmd.name === 'cancel') {
     const had = await getDialog(deps.db, ctx.openId, deps.now());
@@ -87,18 +106,18 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
       await handler(deps, ctx);
       return;
     }
+  }
+  const expiredHandler = expired ? DIALOG_EXPIRED[expired.kind] : undefined;
+  if (expired && expiredHandler) {
+    // Most likely the answer to the dialog's last question, whatever word it begins with.
+    await expiredHandler(deps, ctx, expired);
+    return;
+  }
+  if (cmd.name) {
     const word = COMMANDS[cmd.name][0];
     const instead = INSTEAD[cmd.name]?.(chatType) ?? `${send(chatType)}「帮助」查看现在可用的命令。`;
     await answer(deps, ctx, { text: `「${word}」功能还在建设中，暂不能使用。${instead}` });
     return;
-  }
-  if (chatType === 'p2p') {
-    const dialog = await getDialog(deps.db, ctx.openId, deps.now());
-    const dialogHandler = dialog ? routes.dialogs[dialog.kind] : undefined;
-    if (dialog && dialogHandler) {
-      await dialogHandler(deps, { ...ctx, text: raw.trim() }, dialog);
-      return;
-    }
   }
   const guess = suggestCommand(cmd.word);
   const hint = guess ? `你是想发送「${COMMANDS[guess][0]}」吗？` : '我没听懂这句话。';

@@ -40,14 +40,15 @@ describe('the conversational pledge expires 2 hours after the last reply', () =>
     expect(await gender()).toBe('男');
   });
 
-  it('a reply after the TTL gets the ordinary fallback, not the next question', async () => {
+  it('a reply after the TTL is told the dialog ended (once), not taken as an answer nor asked the next question', async () => {
     expect(await say('承诺 对话')).toContain('请输入姓名');
     expect(await say('跳过')).toContain('请输入性别');
     const before = await gender();
     expect(before).not.toBe('男');
     h.clock.advance(TTL_MS + MINUTE);
     const reply = await say('男');
-    expect(reply).toContain('帮助');
+    expect(reply).toContain('上次的逐项填写已超时结束');
+    expect(reply).toContain('承诺 对话');
     expect(reply).not.toContain('请输入');
     expect(await gender()).toBe(before); // the answer was not taken into the draft
     // And it stays over: the next reply is no dialog step either.

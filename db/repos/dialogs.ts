@@ -32,3 +32,19 @@ export async function saveDialog(db: Kysely<Database>, openId: string, state: Di
 export async function clearDialog(db: Kysely<Database>, openId: string): Promise<void> {
   await db.deleteFrom('dialogs').where('open_id', '=', openId).execute();
 }
+
+/**
+ * A person's dialog that has run out, removed as it is read: whoever asks first gets it, once.
+ * getDialog leaves an expired row in place, so the next message can be told the dialog ended
+ * (rather than taken for an unknown command); after that it is gone.
+ */
+export async function takeExpiredDialog(db: Kysely<Database>, openId: string, now: Date): Promise<DialogState | undefined> {
+  const row = await db
+    .deleteFrom('dialogs')
+    .where('open_id', '=', openId)
+    .where('expires_at', '<=', now.toISOString())
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return { kind: row.kind, step: row.step, data: JSON.parse(row.data) as Record<string, unknown> };
+}

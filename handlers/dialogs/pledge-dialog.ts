@@ -4,6 +4,7 @@ import { pledgePreviewCard, pledgeStatusCard } from '../../cards/pledge-cards.js
 import { chineseDate, localDate, normalizeDate, normalizeMonth } from '../../src/domain/dates.js';
 import { LIMITS, PROFILE_FIELDS, validatePledge, type PledgeDraft, type PledgeProfile } from '../../src/domain/pledge-form.js';
 import { canFile } from '../../src/domain/pledge-rules.js';
+import { COMMANDS } from '../../src/domain/commands.js';
 import type { Deps } from '../../src/usecases/deps.js';
 import { submitPledge } from '../../src/usecases/pledge/file-pledge.js';
 import { loadPledgeContext, newItemKey } from '../../src/usecases/pledge/pledge-context.js';
@@ -64,8 +65,15 @@ function next(step: Step, draft: PledgeDraft): Step {
   return { k: 'confirm' };
 }
 
-function previous(step: Step): Step {
-  if (step.k === 'confirm') return { k: 'more', n: 1 };
+/** The step before `step`, given the draft: the reverse of next(). */
+function previous(step: Step, draft: PledgeDraft): Step {
+  if (step.k === 'confirm') {
+    // Back to where next() came from: the question after the last item (with its count), or the
+    // last item itself when a full pledge was offered no more; 提交 may have come before any item.
+    const n = draft.items.length;
+    if (n === 0) return { k: 'item', n: 1, part: 'content' };
+    return n >= LIMITS.items ? { k: 'item', n, part: 'due' } : { k: 'more', n };
+  }
   if (step.k === 'more') return { k: 'item', n: step.n, part: 'due' };
   if (step.k === 'item') {
     const j = ITEM_PARTS.indexOf(step.part);
@@ -91,9 +99,35 @@ function accept(step: Step, text: string, year: number, today: string, draft: Pl
     field = step.part === 'content' ? `item_${step.n}` : `item_${step.n}_${step.part}`;
   } else return { value: text };
   const e = validatePledge(trial, year, today)[field];
-  if (e) return { error: e };
+  if (e) return { error: typedDateError(step, e, year) };
   return { value: step.k === 'profile' ? trial.profile[step.field] : trial.items[step.n - 1]![step.k === 'item' ? step.part : 'content'] };
 }
+
+/**
+ * validatePledge speaks of the form, where dates are picked ("请选择日期"); in the dialog they are
+ * typed, so a date error says what to type.
+ */
+function typedDateError(step: Step, e: string, year: number): string {
+  if (step.k === 'profile' && step.field === 'term_start' && e.includes('请选择日期')) return '任职时间请输入日期，例如 2020-09-01';
+  if (step.k === 'item' && step.part === 'due') {
+    if (e.includes('请选择')) return `第 ${step.n} 项：请输入日期，例如 ${year}-06-30`;
+    if (e.includes('不是有效日期')) return `${e}，请输入日期，例如 ${year}-06-30`;
+  }
+  return e;
+}
+
+/** 提交 typed at any question: straight to the confirm step, as if the rest were skipped. */
+const SUBMIT = /^(提交|submit)$/i;
+/** Answers to 还要添加一项吗, with or without a full stop after them. (好了 is left out: it may mean 完了.) */
+const YES = /^(是|是的|要|要的|好|好的|可以|行|对|嗯|需要|继续|添加|y|yes|ok)$/i;
+const NO = /^(否|不|不要|不要了|不用|不用了|不需要|不了|没有|没有了|没了|算了|够了|n|no)$/i;
+const plain = (t: string) => t.replace(/[\s。．.！!～~，,]+$/u, '');
+
+/**
+ * A bare 帮助 reaches the dialog only after handlers/on-message.ts has shown the help card (as
+ * part 0 of the answer): the dialog then asks its question again, as part 1.
+ */
+const HELP = new Set<string>(COMMANDS.help.map((w) => w.toLowerCase()));
 
 function apply(step: Step, value: string, draft: PledgeDraft): void {
   if (step.k === 'profile') draft.profile[step.field] = value;
@@ -140,14 +174,19 @@ export async function pledgeDialog(deps: Deps, ctx: MessageContext, state: Dialo
     await say(`${lead}${prompt(s, await draftOf(deps.db, (await versionById(deps.db, versionId))!))}`);
   };
 
-  if (text === '返回') return go(previous(step));
+  if (HELP.has(text.toLowerCase())) {
+    await saveDialog(deps.db, ctx.openId, { kind: 'pledge', step: state.step, data: state.data }, deps.now(), TTL_MS);
+    return answer(deps, ctx, { text: prompt(step, draft) }, 1);
+  }
+  if (text === '返回') return go(previous(step, draft));
+  if (step.k !== 'confirm' && SUBMIT.test(text)) return go({ k: 'confirm' });
   if (step.k === 'more') {
-    if (/^(是|要|好|y|yes)$/i.test(text)) return go({ k: 'item', n: step.n + 1, part: 'content' });
-    if (/^(否|不|不要|没有|n|no)$/i.test(text)) return go({ k: 'confirm' });
+    if (YES.test(plain(text))) return go({ k: 'item', n: step.n + 1, part: 'content' });
+    if (NO.test(plain(text))) return go({ k: 'confirm' });
     return say('请回复「是」继续添加，或「否」结束添加。');
   }
   if (step.k === 'confirm') {
-    if (text !== '提交') return say(prompt(step, draft));
+    if (!SUBMIT.test(text)) return say(prompt(step, draft));
     const r = await submitPledge(deps, { openId: ctx.openId, versionId, rev: pctx.version.revision });
     if (r.kind === 'submitted') {
       await clearDialog(deps.db, ctx.openId);
@@ -170,4 +209,18 @@ export async function pledgeDialog(deps: Deps, ctx: MessageContext, state: Dialo
   if (saved === undefined) return say('承诺书刚在卡片上被修改过，请再回复一次。');
   const shown = step.k === 'item' && step.part === 'due' ? chineseDate(r.value) : r.value.slice(0, 30);
   return go(next(step, draft), `✓ ${shown}\n\n`);
+}
+
+/**
+ * The first message after the dialog ran out (handlers/on-message.ts): most likely an answer to
+ * the last question, which is not taken; say so once instead of "我没听懂".
+ */
+export async function pledgeDialogExpired(deps: Deps, ctx: MessageContext, state: DialogState): Promise<void> {
+  const v = await versionById(deps.db, Number(state.data.versionId));
+  const open = v && ['draft', 'returned'].includes(v.status);
+  await answer(deps, ctx, {
+    text: open
+      ? '上次的逐项填写已超时结束，已填内容都在草稿里；发送「承诺 对话」继续，或发送「承诺」用卡片填写。'
+      : '上次的逐项填写已超时结束。发送「承诺」查看承诺书。',
+  });
 }

@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cardOf, cardText } from './helpers/cards.js';
+import { importExamples, P2P } from './helpers/directory.js';
+import { startHarness, textOf, type Harness } from './helpers/harness.js';
+import { NOW, privateChat, SEC } from './helpers/pledge.js';
+
+/**
+ * `承诺 对话` as a secretary meets it (handlers/on-message.ts, handlers/dialogs/pledge-dialog.ts):
+ * an answer beginning with a command word is an answer, a dialog that ran out says so once, 提交
+ * at a question goes to the confirmation, 还要添加一项吗 takes everyday yes/no, 返回 from the
+ * confirmation counts the items, and date errors say what to type.
+ */
+const TTL_MS = 2 * 60 * 60 * 1000;
+const MINUTE = 60_000;
+const EXPIRED = '上次的逐项填写已超时结束，已填内容都在草稿里；发送「承诺 对话」继续，或发送「承诺」用卡片填写。';
+
+describe('the conversational pledge, as a secretary types it', () => {
+  let h: Harness;
+  const chat = privateChat(() => h);
+  const messages = () => h.emu.inChat(P2P(SEC));
+  const say = async (text: string) => {
+    await chat.say(SEC, text);
+    return textOf(messages().at(-1)!.content);
+  };
+  /** Everything the bot sent in answer to `text`. */
+  const sayAll = async (text: string) => {
+    const before = messages().length;
+    await chat.say(SEC, text);
+    return messages().slice(before);
+  };
+  const draft = async () => {
+    const v = await h.sqlite.db.selectFrom('pledge_versions').select(['id', 'profile']).executeTakeFirstOrThrow();
+    const items = await h.sqlite.db.selectFrom('pledge_items').selectAll().where('version_id', '=', v.id).orderBy('position').execute();
+    return { profile: JSON.parse(v.profile) as Record<string, string>, items };
+  };
+  /** Through the profile to 第 1 项 · 承诺内容. */
+  const toFirstItem = async () => {
+    expect(await say('承诺 对话')).toContain('请输入姓名');
+    for (const a of ['张明', '男', '1978-05', '党支部书记', '2020-09-01']) await say(a);
+    expect(await say('13800000001')).toContain('第 1 项 · 承诺内容');
+  };
+  /** One whole item; ends at 还要添加一项吗. */
+  const item = async (content: string, standard: string, due: string) => {
+    await say(content);
+    await say(standard);
+    return say(due);
+  };
+
+  beforeEach(async () => {
+    h = await startHarness();
+    h.clock.advance(NOW.getTime() - h.clock.now().getTime());
+    await importExamples(h.deps);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('an answer beginning with a command word is the answer, not the command', async () => {
+    await toFirstItem();
+    const content = await sayAll('帮助 困难党员和困难学生 每学期走访一次');
+    expect(content.some((m) => m.msgType === 'interactive')).toBe(false); // no help card
+    expect(textOf(content.at(-1)!.content)).toContain('第 1 项 · 标准/目标');
+    const standard = await say('检查 每季度全覆盖');
+    expect(standard).not.toContain('建设中');
+    expect(standard).toContain('第 1 项 · 完成时限');
+    // Glued, as the parser now takes commands typed without a space.
+    expect(await say('期限2027-06-30')).toContain('第 1 项');
+    expect(await say('2027-06-30')).toContain('还要添加一项吗');
+    const { items } = await draft();
+    expect(items[0]).toMatchObject({ content: '帮助 困难党员和困难学生 每学期走访一次', standard: '检查 每季度全覆盖', due_date: '2027-06-30' });
+  });
+
+  it('a bare 帮助 shows the help card and asks the question again; a bare 取消 still leaves', async () => {
+    expect(await say('承诺 对话')).toContain('请输入姓名');
+    await say('张明');
+    const answer = await sayAll('帮助');
+    expect(answer).toHaveLength(2);
+    expect(answer[0]!.msgType).toBe('interactive');
+    expect(cardText(cardOf(answer[0]!))).toContain('践诺助手 · 帮助');
+    expect(textOf(answer[1]!.content)).toContain('请输入性别');
+    expect(await say('女')).toContain('请输入出生年月'); // the dialog goes on
+    expect((await draft()).profile.gender).toBe('女');
+    expect(await say('取消')).toContain('已退出当前填写');
+    expect(await say('女')).toContain('我没听懂');
+  });
+
+  it('the first reply after the dialog ran out is told so, once; the draft keeps what was filled', async () => {
+    expect(await say('承诺 对话')).toContain('请输入姓名');
+    await say('张明');
+    const before = (await draft()).profile.gender;
+    h.clock.advance(TTL_MS + MINUTE);
+    expect(await say('女')).toBe(EXPIRED);
+    expect((await draft()).profile.gender).toBe(before); // not taken
+    const again = await say('女');
+    expect(again).toContain('我没听懂');
+    expect(await h.sqlite.db.selectFrom('dialogs').selectAll().execute()).toHaveLength(0);
+    // 承诺 对话 picks the draft up again.
+    expect(await say('承诺 对话')).toContain('请输入姓名，当前：张明');
+  });
+
+  it('提交 at a question goes to the confirmation and is never stored as the answer', async () => {
+    await toFirstItem();
+    await say('每月组织一次主题党日');
+    const answer = await sayAll('提交');
+    expect(textOf(answer.at(-1)!.content)).toContain('回复「提交」确认提交');
+    expect(answer.some((m) => m.msgType === 'interactive')).toBe(true); // the preview
+    const { items } = await draft();
+    expect(items[0]!.standard).not.toBe('提交');
+    expect(items[0]!.standard).toBe('');
+    // submit, at the profile too.
+    await say('取消');
+    await say('承诺 对话');
+    expect(await say('submit')).toContain('回复「提交」确认提交');
+    expect((await draft()).profile.name).not.toBe('submit');
+  });
+
+  it('还要添加一项吗 takes everyday yes and no', async () => {
+    await toFirstItem();
+    expect(await item('每月组织一次主题党日', '全年不少于12次', '2027-12-31')).toContain('还要添加一项吗');
+    for (const yes of ['好的', '可以', '要', '是']) {
+      expect(await say(yes), yes).toContain('第 2 项 · 承诺内容');
+      expect(await say('返回')).toContain('第 1 项 · 完成时限');
+      expect(await say('跳过')).toContain('还要添加一项吗');
+    }
+    for (const no of ['不用', '没有了', '不要', '否', '不']) {
+      expect(await say(no), no).toContain('回复「提交」');
+      expect(await say('返回')).toContain('还要添加一项吗');
+    }
+  });
+
+  it('返回 from the confirmation lands after the last item, counting every item', async () => {
+    await toFirstItem();
+    await item('每月组织一次主题党日', '全年不少于12次', '2027-12-31');
+    expect(await say('是')).toContain('第 2 项 · 承诺内容');
+    expect(await item('每学期走访困难党员', '全覆盖', '2027-06-30')).toContain('已填 2 项');
+    expect(await say('否')).toContain('回复「提交」');
+    const back = await say('返回');
+    expect(back).toContain('已填 2 项');
+    expect(await say('返回')).toContain('第 2 项 · 完成时限');
+  });
+
+  it('a date error asks for a typed date, not a picked one', async () => {
+    expect(await say('承诺 对话')).toContain('请输入姓名');
+    for (const a of ['张明', '男', '1978-05', '党支部书记']) await say(a);
+    const termStart = await say('去年九月');
+    expect(termStart).not.toContain('请选择');
+    expect(termStart).toContain('请输入日期，例如');
+    await say('2020-09-01');
+    await say('13800000001');
+    await say('每月组织一次主题党日');
+    await say('全年不少于12次');
+    const due = await say('年底前');
+    expect(due).not.toContain('请选择');
+    expect(due).toContain('请输入日期，例如 2027-06-30');
+    expect(due).toContain('第 1 项 · 完成时限');
+  });
+});

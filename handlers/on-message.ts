@@ -43,6 +43,8 @@ function textOf(messageType: string, content: string): string | undefined {
   return undefined;
 }
 
+const LEAVE = /^[/／]?\s*(取消|退出|cancel)[。.!！~～\s]*$/i;
+
 /** "发送「帮助」": in a group the bot hears only what @-mentions it, so there the hint says so. */
 const send = (chatType: 'p2p' | 'group') => (chatType === 'group' ? '@我 发送' : '发送');
 
@@ -81,20 +83,28 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
   // begin with a command word ("帮助困难党员…", "检查 每季度全覆盖"). Only a bare 取消 leaves it, and
   // a bare 帮助 shows the help card before the dialog asks its question again.
   let expired: DialogState | undefined;
+  // "取消。", "退出": the words people use to leave, with the punctuation they type.
+  const leaving = cmd.name === 'cancel' ? bare : LEAVE.test(raw.trim());
   if (chatType === 'p2p') {
     const dialog = await getDialog(deps.db, ctx.openId, deps.now());
     const dialogHandler = dialog ? routes.dialogs[dialog.kind] : undefined;
-    if (dialog && dialogHandler && !(cmd.name === 'cancel' && bare)) {
+    if (dialog && dialogHandler && !leaving) {
+      if (bare && cmd.name && cmd.name !== 'help') {
+        // A bare command word answers no question here: say how to get to it, and save nothing.
+        await answer(deps, ctx, { text: `你正在逐项填写承诺书：请回答上面的问题；要用「${COMMANDS[cmd.name][0]}」，先发送「取消」退出（已填内容保存在草稿中）。` });
+        return;
+      }
       const help = cmd.name === 'help' && bare ? routes.commands.help : undefined;
       if (help) await help(deps, ctx); // answer part 0; the dialog's question follows as part 1
-      await dialogHandler(deps, { ...ctx, text: raw.trim() }, dialog);
+      // The slash of "/帮助" or "/提交" is no part of an answer.
+      await dialogHandler(deps, { ...ctx, text: raw.trim().replace(/^[/／]\s*/, '') }, dialog);
       return;
     }
     // A dialog that ran out is told once, at the next message (below); then its row is gone.
     if (!dialog) expired = await takeExpiredDialog(deps.db, ctx.openId, deps.now());
   }
 
-  if (cmd.name === 'cancel') {
+  if (cmd.name === 'cancel' || leaving) {
     const had = await getDialog(deps.db, ctx.openId, deps.now());
     await clearDialog(deps.db, ctx.openId);
     await answer(deps, ctx, { text: had ? '已退出当前填写，已填内容保存在草稿中。发送「帮助」查看可用命令。' : '当前没有进行中的填写。发送「帮助」查看可用命令。' });

@@ -67,6 +67,17 @@ describe('pledge buttons', () => {
     form = saved.card!.data;
   });
 
+  it('a press refused as stale changes nothing, and leaves a running dialog going', async () => {
+    const stale = buttonValue(form, '保存草稿');
+    const r = await press(SEC, buttonValue(form, '改用对话填写'), FORM); // saves: the card pressed before is now stale
+    form = r.card!.data;
+    const refused = await press(SEC, stale, { ...FORM, position: '不该保存' });
+    expect(refused.toast?.type).toBe('error');
+    expect(refused.toast?.content).not.toContain('逐项对话填写已结束');
+    expect(await h.deps.db.selectFrom('dialogs').select('open_id').where('open_id', '=', SEC).execute()).toHaveLength(1);
+    await say(SEC, '取消');
+  });
+
   it('「审定」 in the 审核 list sends the review card to the leader', async () => {
     await say(SEC, '承诺');
     const preview = (await press(SEC, buttonValue(cardOf(last(SEC)), '预览并提交'), FORM)).card!.data;

@@ -84,6 +84,20 @@ describe('the conversational pledge, as a secretary types it', () => {
     expect(await say('女')).toContain('我没听懂');
   });
 
+  it('a bare command word is no answer: nothing saved, told how to get to it; /帮助 is help; 取消。 and 退出 leave', async () => {
+    expect(await say('承诺 对话')).toContain('请输入姓名');
+    const hint = await say('审核');
+    expect(hint).toBe('你正在逐项填写承诺书：请回答上面的问题；要用「审核」，先发送「取消」退出（已填内容保存在草稿中）。');
+    expect((await draft()).profile.name).not.toBe('审核');
+    const slashed = await sayAll('/帮助');
+    expect(slashed[0]!.msgType).toBe('interactive');
+    expect(textOf(slashed.at(-1)!.content)).toContain('请输入姓名');
+    expect((await draft()).profile.name).not.toBe('/帮助');
+    expect(await say('取消。')).toContain('已退出当前填写');
+    expect(await say('承诺 对话')).toContain('请输入姓名');
+    expect(await say('退出')).toContain('已退出当前填写');
+  });
+
   it('the first reply after the dialog ran out is told so, once; the draft keeps what was filled', async () => {
     expect(await say('承诺 对话')).toContain('请输入姓名');
     await say('张明');

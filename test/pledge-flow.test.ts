@@ -2,6 +2,7 @@ import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buttonValue, cardOf, cardText, formDefaults, looseFormButtons } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
+import { commentOnPledge } from '../src/usecases/pledge/comment-on-pledge.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
 import { FORM as BASE_FORM, GROUP, LEADER, NOW, OTHER_LEADER, OTHER_SEC, privateChat, SEC } from './helpers/pledge.js';
 
@@ -159,6 +160,18 @@ describe('the annual pledge, through the door', () => {
     await h.drain();
     expect(h.emu.messages.length).toBe(sent);
     expect(await h.sqlite.db.selectFrom('pledge_opinions').select('id').execute()).toHaveLength(1);
+  });
+
+  it('an opinion press run again (cut short, then recovered) still tells; nobody is told of their own opinion', async () => {
+    const versionId = (await h.sqlite.db.selectFrom('pledge_versions').select('id').where('status', '=', 'approved').executeTakeFirstOrThrow()).id;
+    const input = { openId: SEC, versionId, text: '书记自己的补充', eventId: 'ev_opinion_rerun' };
+    expect(await commentOnPledge(h.deps, input)).toEqual({ ok: true, repeat: false });
+    expect(await commentOnPledge(h.deps, input)).toEqual({ ok: true, repeat: false }); // the same press: goes on
+    expect(await commentOnPledge(h.deps, { ...input, eventId: 'ev_opinion_again' })).toEqual({ ok: true, repeat: true });
+    await h.drain();
+    const told = (id: string) => h.emu.inChat(P2P(id)).filter((m) => textOf(m.content).includes('书记自己的补充'));
+    expect(told(SEC)).toEqual([]);
+    expect(told(LEADER)).toHaveLength(1);
   });
 
   it('a revision is reviewed again while the approved version stays in force', async () => {

@@ -115,6 +115,11 @@ describe('「@践诺助手 承诺」 in a group', () => {
     expect(h.emu.inChat(P2P(SEC))).toEqual([]);
   });
 
+  it('a leader is told their part (review, export), and someone not in the directory to ask the office', async () => {
+    expect(await ask(LEADER)).toContain('审核');
+    expect(await ask('ou_nobody_here')).toBe('你还不在组织名录中，请联系创先办。');
+  });
+
   it('a member is told who fills it, where it is published and how to give opinions (not sent to a dead end)', async () => {
     const text = await ask('ou_demo_member');
     expect(text).not.toContain('私聊');
@@ -155,6 +160,16 @@ describe('a leader\'s side', () => {
     expect(command).toBe('导出 承诺书 HENU-WXY-ZW');
     await say(LEADER, command!);
     expect(reply()).toContain('已生成');
+    // In a group, which organizations below have a pledge (drafts too) is not listed for all to see.
+    await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 导出 承诺书', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
+    await h.settle();
+    await h.drain();
+    expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).not.toContain('HENU-WXY-ZW');
+  });
+
+  it('承诺 takes its organization code in any case', async () => {
+    await say(SEC, '承诺 henu-wxy-zw');
+    expect(JSON.stringify(lastCard(SEC))).toContain('2027年度公开承诺书');
   });
 
   it('a revision\'s review card names the version it replaces, sent on submission and from the 审核 list', async () => {

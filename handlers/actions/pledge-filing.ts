@@ -30,14 +30,19 @@ function reply(r: FileResult): CardResponse {
 }
 
 /**
- * Using this pledge's card ends a step-by-step dialog on it: the two would take turns changing one
- * draft, and the card pressed later would be refused as stale with what was typed on it.
+ * The answer to a press on this pledge's card, which ends a step-by-step dialog on it: the two
+ * would take turns changing one draft, and the card pressed later would be refused as stale with
+ * what was typed on it. A refused press changed nothing, so the dialog goes on; a submission
+ * leaves the dialog nothing to ask, so it ends without a word.
  */
-async function leaveDialog(deps: Deps, openId: string, versionId: number, res: CardResponse): Promise<CardResponse> {
+async function replyLeavingDialog(deps: Deps, openId: string, versionId: number, r: FileResult): Promise<CardResponse> {
+  const res = reply(r);
+  if (r.kind === 'refused') return res;
   const d = await getDialog(deps.db, openId, deps.now());
   if (d?.kind !== 'pledge' || d.data.versionId !== versionId) return res;
   await clearDialog(deps.db, openId);
-  return res.toast ? { ...res, toast: { ...res.toast, content: `${res.toast.content}（逐项对话填写已结束，改用卡片）` } } : res;
+  if (r.kind === 'submitted' || !res.toast) return res;
+  return { ...res, toast: { ...res.toast, content: `${res.toast.content}（逐项对话填写已结束，改用卡片）` } };
 }
 
 /**
@@ -49,28 +54,28 @@ export const pledgeSubmit = defineAction({
   async handle(deps, ctx, v) {
     const base = { openId: ctx.openId, versionId: v.pledge, rev: v.rev };
     const r = v.mode === 'preview' ? await previewPledge(deps, { ...base, form: ctx.formValue }) : await submitPledge(deps, { ...base, form: v.mode === 'confirm' ? undefined : ctx.formValue });
-    return leaveDialog(deps, ctx.openId, v.pledge, reply(r));
+    return replyLeavingDialog(deps, ctx.openId, v.pledge, r);
   },
 });
 
 export const pledgeSave = defineAction({
   value: VersionRev,
   async handle(deps, ctx, v) {
-    return leaveDialog(deps, ctx.openId, v.pledge, reply(await savePledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev, form: ctx.formValue })));
+    return replyLeavingDialog(deps, ctx.openId, v.pledge, await savePledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev, form: ctx.formValue }));
   },
 });
 
 export const pledgeAddItem = defineAction({
   value: VersionRev,
   async handle(deps, ctx, v) {
-    return leaveDialog(deps, ctx.openId, v.pledge, reply(await savePledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev, form: ctx.formValue, addSlot: true })));
+    return replyLeavingDialog(deps, ctx.openId, v.pledge, await savePledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev, form: ctx.formValue, addSlot: true }));
   },
 });
 
 export const pledgeEdit = defineAction({
   value: VersionRev,
   async handle(deps, ctx, v) {
-    return leaveDialog(deps, ctx.openId, v.pledge, reply(await editPledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev })));
+    return replyLeavingDialog(deps, ctx.openId, v.pledge, await editPledgeForm(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev }));
   },
 });
 

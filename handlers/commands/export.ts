@@ -41,7 +41,8 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
     const me = await whoIs(deps, ctx.openId);
     const grant = me.grants.find((g) => g.role === 'secretary') ?? me.grants[0];
     code = grant?.orgCode;
-    above = grant?.role === 'leader' || grant?.role === 'admin';
+    // Only in a private chat: which organizations below have a pledge (drafts too) is the asker's to see, not a group's.
+    above = ctx.chatType === 'p2p' && (grant?.role === 'leader' || grant?.role === 'admin');
     if (!code) {
       await answer(deps, ctx, { text: '你还不在组织名录中。请写明组织编码：「导出 承诺书 组织编码」。' });
       return;

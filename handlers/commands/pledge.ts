@@ -11,11 +11,14 @@ export const pledge: CommandHandler = async (deps, ctx) => {
   if (ctx.chatType !== 'p2p') {
     // Only a secretary files a pledge: sending anyone else to the private chat ends in a refusal there.
     const me = await whoIs(deps, ctx.openId);
-    await answer(deps, ctx, {
-      text: me.roles.has('secretary')
-        ? '承诺书请在与我的私聊中填写：点我的头像 → 发消息，然后发送「承诺」。'
-        : '公开承诺书由党组织书记填写，经上级党组织审定后在本组织的群里公示。公示后，你可以在公示卡片上提交「意见和建议」。',
-    });
+    const text = me.roles.has('secretary')
+      ? '承诺书请在与我的私聊中填写：点我的头像 → 发消息，然后发送「承诺」。'
+      : me.roles.has('leader') || me.roles.has('admin')
+        ? '公开承诺书由下级党组织书记填写，提交后会私信请你审定。私聊我发送「审核」查看待审定的，「导出 承诺书」下载已审定的。'
+        : me.grants.length
+          ? '公开承诺书由党组织书记填写，经上级党组织审定后在本组织的群里公示。公示后，你可以在公示卡片上提交「意见和建议」。'
+          : '你还不在组织名录中，请联系创先办。';
+    await answer(deps, ctx, { text });
     return;
   }
   const chat = ctx.args[0] === '对话' || ctx.args[0] === 'chat';

@@ -48,25 +48,22 @@ export function effectiveDeadline(year: number, kind: DeadlineKind, set: SetDead
 }
 
 /**
- * A level may not set a later date than the one its parent is bound by, nor one outside the year.
- * With `rules` the date must fall in that kind's window (deadlineWindow) instead of the calendar
- * year, and with their `today` ('YYYY-MM-DD' in the deployment's time zone — the caller reads the
- * clock) it may not be past either.
+ * A deadline must fall in its kind's window (deadlineWindow); a level may not set a later date
+ * than the one its parent is bound by; and given `today` ('YYYY-MM-DD' in the deployment's time
+ * zone — the caller reads the clock) it may not be past.
  */
 export function checkNewDeadline(
   year: number,
   dueDate: string,
   parentEffective: string | undefined,
-  rules?: { kind: DeadlineKind; today?: string },
+  rules: { kind: DeadlineKind; today?: string },
 ): string | undefined {
-  if (rules) {
-    if (rules.today && dueDate < rules.today) return `${chineseDate(dueDate)}已经过去（今天是 ${chineseDate(rules.today)}），截止日期须是今天或以后的日期。`;
-    const w = deadlineWindow(year, rules.kind);
-    if (dueDate < w.from || dueDate > w.to) {
-      const why = rules.kind === 'pledge' ? '（11 月 1 日起填报下一年度的承诺书）' : '：季度践诺情况在季度结束前上报';
-      return `${year} 年度${DEADLINE_LABELS[rules.kind]}的截止日期须在 ${chineseDate(w.from)} 至 ${chineseDate(w.to)} 之间${why}。`;
-    }
-  } else if (!dueDate.startsWith(`${year}-`)) return `截止日期须在 ${year} 年内`;
+  if (rules.today && dueDate < rules.today) return `${chineseDate(dueDate)}已经过去（今天是 ${chineseDate(rules.today)}），截止日期须是今天或以后的日期。`;
+  const w = deadlineWindow(year, rules.kind);
+  if (dueDate < w.from || dueDate > w.to) {
+    const why = rules.kind === 'pledge' ? '（11 月 1 日起填报下一年度的承诺书）' : '：季度践诺情况在季度结束前上报';
+    return `${year} 年度${DEADLINE_LABELS[rules.kind]}的截止日期须在 ${chineseDate(w.from)} 至 ${chineseDate(w.to)} 之间${why}。`;
+  }
   if (parentEffective && dueDate > parentEffective) return `不能晚于上级规定的截止日期 ${parentEffective}（下级只能提前，不能推后）`;
   return undefined;
 }

@@ -27,6 +27,8 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
     .where('version_id', '=', ctx.version.id)
     .where('author_open_id', '=', input.openId)
     .where('text', '=', text)
+    // The same press run again (cut short, then recovered) goes on, to queue what it may not have.
+    .where('event_id', '!=', input.eventId)
     .executeTakeFirst();
   if (same) return { ok: true, repeat: true };
   const person = await personByOpenId(deps.db, input.openId);
@@ -39,12 +41,12 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
   await appendAudit(deps.db, { actor: input.openId, action: 'pledge.comment', entity: 'pledge', entityId: ctx.pledge.id, before: null, after: { version: ctx.version.version_no, length: text.length } }, now);
   const quoted = `「${text.slice(0, 200).replace(/</g, '＜')}」`;
   const secretary = (await holdersOf(deps.db, ctx.org.id, 'secretary')).find((s) => s.open_id)?.open_id;
-  if (secretary) {
+  if (secretary && secretary !== input.openId) {
     await deps.outbox.enqueue({ key: `opinion:${input.eventId}`, to: { openId: secretary }, text: `你的 ${ctx.pledge.year} 年度公开承诺收到一条意见和建议：${quoted}。在承诺卡片点「历史版本」可查看全部意见。` });
   }
   const { people } = await reviewersOf(deps, ctx.org);
   for (const p of people) {
-    if (p.open_id === secretary) continue;
+    if (p.open_id === secretary || p.open_id === input.openId) continue;
     await deps.outbox.enqueue({ key: `opinion:${input.eventId}:${p.open_id}`, to: { openId: p.open_id! }, text: `「${ctx.org.name}」${ctx.pledge.year} 年度公开承诺收到一条意见和建议：${quoted}。` });
   }
   return { ok: true, repeat: false };

@@ -60,7 +60,9 @@ export async function openPledge(deps: Deps, input: { openId: string; orgCode?: 
   }
   let grant = mine[0]!;
   if (input.orgCode) {
-    const chosen = mine.find((g) => g.orgCode === input.orgCode);
+    // The organization the code names (orgByCode: any case, if unambiguous), then the grant on it.
+    const named = await orgByCode(deps.db, input.orgCode);
+    const chosen = named ? mine.find((g) => g.orgId === named.id) : undefined;
     if (!chosen) return { kind: 'refused', reason: `你不是「${input.orgCode.slice(0, 64)}」的书记，不能为它填写承诺书。` };
     grant = chosen;
   } else if (mine.length > 1) {

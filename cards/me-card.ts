@@ -4,6 +4,8 @@ import { card, markdown, md, type Card } from './card-kit.js';
 export interface MeView {
   name: string | undefined;
   grants: { role: Role; orgCode: string; orgName: string; orgKind: string }[];
+  /** What to do now, one line per role (src/usecases/what-next.ts). */
+  next?: string[];
 }
 
 export function meCard(view: MeView): Card {
@@ -15,5 +17,6 @@ export function meCard(view: MeView): Card {
   const lines = view.grants.map(
     (g) => `· **${ROLE_LABELS[g.role]}**　${md(g.orgName, 60)}（${ORG_KIND_LABELS[g.orgKind as OrgKind] ?? md(g.orgKind, 10)}，编码 ${md(g.orgCode, 64)}）`,
   );
-  return card(`我的身份 · ${view.name}`, 'blue', [markdown(lines.join('\n')), markdown("<font color='grey'>发送「帮助」查看你能用的命令。</font>")]);
+  const next = view.next?.length ? [markdown(`**现在可以做**\n${view.next.map((l) => `· ${md(l, 200)}`).join('\n')}`)] : [];
+  return card(`我的身份 · ${view.name}`, 'blue', [markdown(lines.join('\n')), ...next, markdown("<font color='grey'>发送「帮助」查看你能用的命令。</font>")]);
 }

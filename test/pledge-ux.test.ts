@@ -167,6 +167,15 @@ describe('a leader\'s side', () => {
     expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).not.toContain('HENU-WXY-ZW');
   });
 
+  it('我的 says what each role has to do now', async () => {
+    await say(SEC, '我的');
+    expect(JSON.stringify(lastCard(SEC))).toContain('文学院中文系党支部 2027 年度承诺书：已提交，等待上级审定。');
+    await say(LEADER, '我的');
+    expect(JSON.stringify(lastCard(LEADER))).toContain('有 1 份承诺书等你审定，发送「审核」。');
+    await say('ou_demo_member', '我的');
+    expect(JSON.stringify(lastCard('ou_demo_member'))).toContain('公示卡片上提交「意见和建议」');
+  });
+
   it('承诺 takes its organization code in any case', async () => {
     await say(SEC, '承诺 henu-wxy-zw');
     expect(JSON.stringify(lastCard(SEC))).toContain('2027年度公开承诺书');

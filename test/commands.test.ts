@@ -181,8 +181,8 @@ describe('chat commands', () => {
       expect(await auditCount()).toBe(before);
     });
 
-    it('asks for the code when it is missing, and says when the code is unknown', async () => {
-      expect((await ask('ou_uadmin', 'oc_g_b6', '绑定'))[0]).toContain('组织编码');
+    it('asks which organization when the code is missing (offering theirs), and says when the code is unknown', async () => {
+      expect((await ask('ou_uadmin', 'oc_g_b6', '绑定'))[0]).toContain('请写明把本群绑定到哪个组织');
       h.emu.reset();
       expect((await ask('ou_uadmin', 'oc_g_b6', '绑定 NOPE'))[0]).toContain('NOPE');
       expect(await orgOfChat(h.deps.db, 'oc_g_b6')).toBeUndefined();

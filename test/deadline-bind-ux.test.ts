@@ -102,6 +102,15 @@ describe('期限 and 绑定: what the UX review found', () => {
       expect(reply).toContain('本群已绑定到「文学院研究生党支部」（HENU-WXY-YJS）');
     });
 
+    it('a bare 绑定 lists what this person may bind the group to, each with the command; a member is told who may', async () => {
+      const reply = await inGroup(LEADER, 'oc_g_bare', '绑定');
+      expect(reply).toContain('请写明把本群绑定到哪个组织');
+      expect(reply).toContain('· 文学院党委：发送「@践诺助手 绑定 HENU-WXY」');
+      expect(reply).toContain('· 文学院中文系党支部：发送「@践诺助手 绑定 HENU-WXY-ZW」');
+      expect(reply).not.toContain('HENU-JSJ'); // not theirs
+      expect(await inGroup(MEMBER, 'oc_g_bare', '绑定')).toContain('只有组织的管理员或领导可以绑定群');
+    });
+
     it('other commands taking a code match it too', async () => {
       expect(await say(LEADER, '期限 henu-wxy-zw')).toContain('文学院中文系党支部 2027 年度截止日期');
       expect(await say(ADMIN, '期限 承诺 2027-01-10 henu-wxy')).toContain('已设置：文学院党委');

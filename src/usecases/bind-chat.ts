@@ -1,4 +1,4 @@
-import { orgByCode, orgOfChat } from '../../db/repos/directory.js';
+import { orgByCode, orgOfChat, orgsUnder } from '../../db/repos/directory.js';
 import { appendAudit } from '../../db/repos/audit.js';
 import { canActOn } from '../domain/roles.js';
 import { publishInForceTo } from './pledge/publish-pledge.js';
@@ -14,7 +14,7 @@ export async function bindChat(
   deps: Deps,
   input: { chatId: string; actorOpenId: string; orgCode: string | undefined },
 ): Promise<BindChatResult> {
-  if (!input.orgCode) return { ok: false, reason: '请在命令后写上组织编码，例如：@践诺助手 绑定 HENU-ZXY' };
+  if (!input.orgCode) return { ok: false, reason: await bindChoices(deps, input.actorOpenId) };
   const org = await orgByCode(deps.db, input.orgCode);
   if (!org) return { ok: false, reason: `没有编码为「${input.orgCode.slice(0, 64)}」的组织，请核对编码（可发「我的」查看你所在组织的编码）。` };
   const me = await whoIs(deps, input.actorOpenId);
@@ -42,4 +42,25 @@ export async function bindChat(
   // nowhere to go (or went to the organization's other groups only).
   const published = await publishInForceTo(deps, org.id, input.chatId);
   return { ok: true, orgName: org.name, orgCode: org.code, previous: before?.name, published };
+}
+
+const CHOICES_SHOWN = 8;
+
+/**
+ * A bare 绑定: the organizations this person may bind a group to (those they lead or administer,
+ * and the ones directly below), each with the command to send — nobody has to know a code.
+ */
+async function bindChoices(deps: Deps, openId: string): Promise<string> {
+  const me = await whoIs(deps, openId);
+  const scopes = me.grants.filter((g) => g.role === 'admin' || g.role === 'leader');
+  if (scopes.length === 0) return '只有组织的管理员或领导可以绑定群。发送「@践诺助手 帮助」查看你能用的命令。';
+  const choices = new Map<string, string>();
+  for (const g of scopes) {
+    const below = await orgsUnder(deps.db, g.orgPath);
+    const top = below.find((o) => o.path === g.orgPath);
+    for (const o of below) if (top && o.depth <= top.depth + 1) choices.set(o.code, o.name);
+  }
+  const lines = [...choices].slice(0, CHOICES_SHOWN).map(([code, name]) => `· ${name}：发送「@践诺助手 绑定 ${code}」`);
+  const more = choices.size > CHOICES_SHOWN ? `\n…… 共 ${choices.size} 个，其余的编码可问创先办或看名录。` : '';
+  return `请写明把本群绑定到哪个组织：\n${lines.join('\n')}${more}`;
 }

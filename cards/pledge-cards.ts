@@ -91,7 +91,14 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
   const itemButtons: CardElement[] = markable && v.yearBegun ? v.items.filter((i) => !i.done).map((i) => itemDoneButton(i, v.versionId)) : [];
   const notYet = markable && !v.yearBegun ? markdown(`<font color='grey'>${v.year}年1月1日起可逐项「标记完成」。</font>`) : undefined;
   const actions = compact([
-    v.status === 'approved' && opts.canRevise && !opts.openRevision ? button('修订承诺', { action: 'pledge.revise', pledge: v.versionId }, 'primary') : undefined,
+    v.status === 'approved' && opts.canRevise && !opts.openRevision
+      ? button('修订承诺', { action: 'pledge.revise', pledge: v.versionId }, 'primary', {
+          confirm: {
+            title: { tag: 'plain_text', content: '修订承诺？' },
+            text: { tag: 'plain_text', content: `将起草第 ${v.versionNo + 1} 版，报上级审定；审定前第 ${v.versionNo} 版继续有效，不改了可以放弃修订。` },
+          },
+        })
+      : undefined,
     button('历史版本', { action: 'pledge.versions', pledge: v.versionId }),
     button('下载承诺书', { action: 'pledge.download', pledge: v.versionId }),
   ]);

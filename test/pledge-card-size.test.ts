@@ -42,7 +42,7 @@ function itemsAtLimits(ch = '诺'): PledgeItemDraft[] {
 
 function formView(items: PledgeItemDraft[], errors: FieldErrors = {}): PledgeFormView {
   // A returned pledge: who returned it and the longest opinion a reviewer can write, on top.
-  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, returned: { by: `${'李'.repeat(30)}（${'院'.repeat(50)}）`, opinion: '改'.repeat(500) } };
+  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, returned: { by: `${'李'.repeat(30)}（${'院'.repeat(50)}）`, opinion: '改'.repeat(500) }, revising: { inForceNo: 2 } };
 }
 
 function view(items: PledgeItemDraft[]): PledgeView {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonTexts, buttonValue, cardOf } from './helpers/cards.js';
+import { buttonTexts, buttonValue, cardOf, formSubmitButtons } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
 import { FORM, GROUP, LEADER, privateChat, SEC } from './helpers/pledge.js';
@@ -86,6 +86,49 @@ describe('「标记第 N 项完成」: an action, confirmed, and only once the p
     expect(await h.sqlite.db.selectFrom('item_states').select(['status', 'done_by']).execute()).toEqual([{ status: 'done', done_by: SEC }]);
     expect(await h.sqlite.db.selectFrom('audit_log').select('action').where('action', '=', 'pledge.item_done').execute()).toHaveLength(1);
     expect(buttonTexts(r.card!.data)).not.toContain('标记第 1 项完成');
+  });
+});
+
+describe('回头审诺: a revision asks first, says what it is each time it is opened, and can be abandoned', () => {
+  let h: Harness;
+  const { say, press, lastCard } = privateChat(() => h);
+  beforeAll(async () => {
+    h = await startHarness({ now: () => new Date('2027-01-05T02:00:00Z') });
+    await importExamples(h.deps);
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(lastCard(SEC), '预览并提交'), FORM);
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    await press(LEADER, buttonValue(lastCard(LEADER), '审定通过'), { opinion: '同意' });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('from 修订承诺 (confirmed) to 放弃修订 (confirmed): the approved version stays, as if nothing had been started', async () => {
+    await say(SEC, '承诺');
+    const status = lastCard(SEC);
+    expect((buttonNamed(status, '修订承诺')!.confirm as { title: Json }).title).toEqual({ tag: 'plain_text', content: '修订承诺？' });
+    const form = (await press(SEC, buttonValue(status, '修订承诺'))).card!.data;
+    expect(JSON.stringify(form)).toContain('修订第 2 版：审定前第 1 版继续有效');
+    await say(SEC, '承诺'); // opened again later: still says what it is
+    const reopened = lastCard(SEC);
+    expect(JSON.stringify(reopened)).toContain('修订第 2 版：审定前第 1 版继续有效');
+    expect(formSubmitButtons(reopened)).toContain('放弃修订');
+    expect((buttonNamed(reopened, '放弃修订')!.confirm as { title: Json }).title).toEqual({ tag: 'plain_text', content: '放弃第 2 版修订？' });
+
+    const abandon = buttonValue(reopened, '放弃修订');
+    expect((await press('ou_demo_member', abandon, FORM)).toast?.content).toContain('现任书记'); // not theirs to abandon
+    expect(await h.sqlite.db.selectFrom('pledge_versions').select('id').execute()).toHaveLength(2);
+    const r = await press(SEC, abandon, FORM);
+    expect(r.toast).toEqual({ type: 'success', content: '已放弃第 2 版修订，现行承诺书不变' });
+    expect(buttonTexts(r.card!.data)).toContain('修订承诺');
+    const versions = await h.sqlite.db.selectFrom('pledge_versions').select(['version_no', 'status']).execute();
+    expect(versions).toEqual([{ version_no: 1, status: 'approved' }]);
+    expect(await h.sqlite.db.selectFrom('audit_log').select('action').where('action', '=', 'pledge.revision_abandon').execute()).toHaveLength(1);
+    expect((await press(SEC, abandon, FORM)).toast?.type).toBe('error'); // the same card again: nothing left to abandon
+
+    await say(SEC, '承诺');
+    expect(buttonTexts(lastCard(SEC))).toContain('修订承诺'); // back to the approved pledge's card
   });
 });
 

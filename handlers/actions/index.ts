@@ -1,6 +1,6 @@
 import type { CardActionTable } from '../on-card-action.js';
 import { meShow } from './me-show.js';
-import { pledgeComment, pledgeDownload, pledgeItemDone, pledgeRepledge, pledgeRevise, pledgeVersions } from './pledge-after.js';
+import { pledgeAbandon, pledgeComment, pledgeDownload, pledgeItemDone, pledgeRepledge, pledgeRevise, pledgeVersions } from './pledge-after.js';
 import { pledgeAddItem, pledgeChat, pledgeEdit, pledgeOpen, pledgeSave, pledgeSubmit } from './pledge-filing.js';
 import { pledgeApprove, pledgeReturn, pledgeReviewOpen } from './pledge-review.js';
 
@@ -17,6 +17,7 @@ export const ACTION_TABLE: CardActionTable = {
   'pledge.return': pledgeReturn,
   'pledge.review_open': pledgeReviewOpen,
   'pledge.revise': pledgeRevise,
+  'pledge.abandon': pledgeAbandon,
   'pledge.item_done': pledgeItemDone,
   'pledge.repledge': pledgeRepledge,
   'pledge.versions': pledgeVersions,

@@ -5,13 +5,14 @@ import { pledgeFormCard } from '../../cards/pledge-form-card.js';
 import { versionsOf } from '../../db/repos/pledges.js';
 import { chineseDateTime } from '../../src/domain/dates.js';
 import { canRead } from '../../src/domain/pledge-rules.js';
+import { abandonRevision } from '../../src/usecases/pledge/abandon-revision.js';
 import { commentOnPledge } from '../../src/usecases/pledge/comment-on-pledge.js';
 import { loadPledgeContext } from '../../src/usecases/pledge/pledge-context.js';
 import { pledgeFile } from '../../src/usecases/pledge/pledge-file.js';
 import { markItemDone, revisePledge, type ReviseResult } from '../../src/usecases/pledge/revise-pledge.js';
 import { whoIs } from '../../src/usecases/who-is.js';
 import { defineAction } from '../on-card-action.js';
-import { fieldText, VersionRef } from './pledge-values.js';
+import { fieldText, VersionRef, VersionRev } from './pledge-values.js';
 
 const reviseReply = (r: ReviseResult) => (r.kind === 'refused' ? toast('error', r.reason) : toast('info', r.message, pledgeFormCard(r.form)));
 
@@ -19,6 +20,16 @@ const reviseReply = (r: ReviseResult) => (r.kind === 'refused' ? toast('error', 
 export const pledgeRevise = defineAction({
   value: VersionRef,
   handle: async (deps, ctx, v) => reviseReply(await revisePledge(deps, { openId: ctx.openId, versionId: v.pledge })),
+});
+
+/** 放弃修订: the revision deleted; the card becomes the status of the version in force. */
+export const pledgeAbandon = defineAction({
+  value: VersionRev,
+  async handle(deps, ctx, v) {
+    const r = await abandonRevision(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev });
+    if (r.kind === 'refused') return toast('error', r.reason);
+    return toast('success', `已放弃第 ${r.versionNo} 版修订，现行承诺书不变`, pledgeStatusCard(r.inForce.view, r.inForce.times, { canRevise: true }));
+  },
 });
 
 const ItemRef = VersionRef.extend({ item: z.string().min(1).max(64) });

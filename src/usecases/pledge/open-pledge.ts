@@ -19,8 +19,13 @@ export async function formViewOf(deps: Deps, ctx: PledgeContext, errors: FieldEr
   const reviewOrg = v.status === 'returned' && v.review_org_id ? await orgById(deps.db, v.review_org_id) : undefined;
   // Who sent it back and why, on top of the form: a returned pledge must not look like a fresh one.
   const returned = v.status === 'returned' ? { by: `${v.reviewed_by_name ?? '上级'}${reviewOrg ? `（${reviewOrg.name}）` : ''}`, opinion: (v.opinion ?? '').replace(/[。.！!\s]+$/u, '') } : undefined;
+  // A revision says so every time it is opened, not only when it was started.
+  const inForceId = ctx.pledge.current_version_id;
+  const inForce = inForceId && inForceId !== v.id ? await versionById(deps.db, inForceId) : undefined;
+  const revising = inForce ? { inForceNo: inForce.version_no } : undefined;
   return {
     returned,
+    revising,
     versionId: ctx.version.id,
     revision: ctx.version.revision,
     versionNo: ctx.version.version_no,
@@ -29,7 +34,7 @@ export async function formViewOf(deps: Deps, ctx: PledgeContext, errors: FieldEr
     deadline: ctx.view.deadline,
     draft: extra.draft ?? (await draftOf(deps.db, ctx.version)),
     errors,
-    notice: extra.notice,
+    notice: extra.notice ?? (revising ? `修订第 ${v.version_no} 版：审定前第 ${revising.inForceNo} 版继续有效；不改了可点「放弃修订」。` : undefined),
     emptySlots: extra.emptySlots,
   };
 }

@@ -49,7 +49,7 @@ export async function revisePledge(deps: Deps, input: { openId: string; versionI
   const vctx = (await loadPledgeContext(deps, version.id))!;
   return {
     kind: 'form',
-    form: await formViewOf(deps, vctx, {}, { notice: input.followsKey ? '再承诺：在最后一项填写接续已完成事项的新承诺，提交后报上级审定。' : `修订第 ${version.version_no} 版：审定前第 ${inForce.version.version_no} 版继续有效。` }),
+    form: await formViewOf(deps, vctx, {}, input.followsKey ? { notice: '再承诺：在最后一项填写接续已完成事项的新承诺，提交后报上级审定。' } : {}),
     message: '已创建修订版本',
   };
 }

@@ -16,8 +16,8 @@ export interface PledgeFormView {
   notice?: string;
   /** A returned pledge: who sent it back, and their opinion. */
   returned?: { by: string; opinion: string };
-  /** A revision of the approved version `inForceNo` (which stays in force): it may be abandoned. */
-  revising?: { inForceNo: number };
+  /** A revision of the approved version `inForceNo` (which stays in force), abandonable if never submitted. */
+  revising?: { inForceNo: number; abandonable: boolean };
   /** Extra empty item slots to show (after "添加一项"). */
   emptySlots?: number;
 }
@@ -104,7 +104,7 @@ function formCard(v: PledgeFormView, cap?: number): Card {
     // Inside the form, so what was typed comes with the press and is saved before the dialog
     // starts (a button outside the form sends no values: typed text was lost).
     submitButton('改用对话填写', { action: 'pledge.chat', ...ref }, 'chat', 'default'),
-    v.revising ? abandonButton(v, ref) : undefined,
+    v.revising?.abandonable ? abandonButton(v, ref) : undefined,
   ].filter((b): b is CardElement => !!b);
   fields.push({ tag: 'column_set', flex_mode: 'flow', columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [b] })) });
   const intro = [
@@ -127,10 +127,9 @@ function formCard(v: PledgeFormView, cap?: number): Card {
 }
 
 /** 「放弃修订」: deletes what was changed, so Feishu asks first (a named submit: it sits in the form). */
-function abandonButton(v: PledgeFormView, ref: { pledge: number; rev: number }): CardElement {
+function abandonButton(v: PledgeFormView, ref: { pledge: number; rev: number }, inForm = true): CardElement {
   return button('放弃修订', { action: 'pledge.abandon', ...ref }, 'danger', {
-    form_action_type: 'submit',
-    name: 'abandon',
+    ...(inForm ? { form_action_type: 'submit', name: 'abandon' } : {}),
     confirm: {
       title: { tag: 'plain_text', content: `放弃第 ${v.versionNo} 版修订？` },
       text: { tag: 'plain_text', content: `这一版的修改将删除，第 ${v.revising!.inForceNo} 版继续有效。` },
@@ -149,5 +148,6 @@ function tooLongCard(v: PledgeFormView): Card {
       ].join('\n'),
     ),
     button('改用对话填写', { action: 'pledge.chat', pledge: v.versionId, rev: v.revision }),
+    ...(v.revising?.abandonable ? [abandonButton(v, { pledge: v.versionId, rev: v.revision }, false)] : []),
   ]);
 }

@@ -41,8 +41,9 @@ function itemsAtLimits(ch = '诺'): PledgeItemDraft[] {
 }
 
 function formView(items: PledgeItemDraft[], errors: FieldErrors = {}): PledgeFormView {
-  // A returned pledge: who returned it and the longest opinion a reviewer can write, on top.
-  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, returned: { by: `${'李'.repeat(30)}（${'院'.repeat(50)}）`, opinion: '改'.repeat(500) }, revising: { inForceNo: 2 } };
+  // More than any one form shows (an upper bound): a returned revision's header with the longest
+  // opinion, the revision notice and the 放弃修订 button of a revision never submitted.
+  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, returned: { by: `${'李'.repeat(30)}（${'院'.repeat(50)}）`, opinion: '改'.repeat(500) }, revising: { inForceNo: 2, abandonable: true }, notice: '修订第 3 版：审定前第 2 版继续有效；不改了可点「放弃修订」。' };
 }
 
 function view(items: PledgeItemDraft[]): PledgeView {
@@ -173,7 +174,7 @@ describe('older, longer pledges (filed under the old limits) still reach their r
     const c = pledgeFormCard(formView(old(25))) as unknown as Record<string, unknown>;
     expectSendable('form of 25', c);
     expect(cardText(c)).toContain('改用对话填写');
-    expect(buttonTexts(c)).toEqual(['改用对话填写']);
+    expect(buttonTexts(c)).toEqual(['改用对话填写', '放弃修订']); // (the view is a revision never submitted)
   });
 
   it('the history card shows fewer member opinions, newest first, rather than go over the size', () => {

@@ -130,6 +130,37 @@ describe('回头审诺: a revision asks first, says what it is each time it is o
     await say(SEC, '承诺');
     expect(buttonTexts(lastCard(SEC))).toContain('修订承诺'); // back to the approved pledge's card
   });
+
+  it('a revision once submitted (then returned) is kept: no 放弃修订, and a press of an old one is refused', async () => {
+    await say(SEC, '承诺');
+    const form = (await press(SEC, buttonValue(lastCard(SEC), '修订承诺'))).card!.data;
+    const abandonDraft = buttonValue(form, '放弃修订');
+    const preview = await press(SEC, buttonValue(form, '预览并提交'), { ...FORM, item_1_standard: '全年不少于15次' });
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    await press(LEADER, buttonValue(lastCard(LEADER), '退回修改'), { opinion: '请写明每次的主题' });
+    await say(SEC, '承诺');
+    const returned = lastCard(SEC);
+    expect(JSON.stringify(returned)).toContain('修订第 2 版：审定前第 1 版继续有效。');
+    expect(buttonTexts(returned)).not.toContain('放弃修订');
+    const r = await press(SEC, { ...abandonDraft, rev: buttonValue(returned, '保存草稿').rev }, FORM);
+    expect(r.toast?.content).toContain('已经提交过、经上级审过，不能放弃');
+    expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').where('version_no', '=', 2).executeTakeFirstOrThrow()).status).toBe('returned');
+  });
+
+  it('a 放弃修订 cut short (left abandoning) is finished before the next revision is numbered', async () => {
+    // The returned revision, approved at last; then a draft revision whose abandonment was cut short.
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(lastCard(SEC), '预览并提交'), FORM);
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    await press(LEADER, buttonValue(lastCard(LEADER), '审定通过'), { opinion: '同意' });
+    await say(SEC, '承诺');
+    await press(SEC, buttonValue(lastCard(SEC), '修订承诺'));
+    await h.sqlite.db.updateTable('pledge_versions').set({ status: 'abandoning' }).where('version_no', '=', 3).execute();
+    await say(SEC, '承诺');
+    const again = (await press(SEC, buttonValue(lastCard(SEC), '修订承诺'))).card!.data;
+    expect(JSON.stringify(again)).toContain('修订第 3 版');
+    expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').orderBy('version_no').execute()).map((v) => v.status)).toEqual(['superseded', 'approved', 'draft']);
+  });
 });
 
 describe('「@践诺助手 承诺」 in a group', () => {
@@ -217,6 +248,13 @@ describe('a leader\'s side', () => {
     expect(JSON.stringify(lastCard(LEADER))).toContain('有 1 份承诺书等你审定，发送「审核」。');
     await say('ou_demo_member', '我的');
     expect(JSON.stringify(lastCard('ou_demo_member'))).toContain('公示卡片上提交「意见和建议」');
+    // In a group the roles are shown, not what each has to do (a draft, reviews waiting).
+    await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 我的', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
+    await h.settle();
+    await h.drain();
+    const inGroup = JSON.stringify(cardOf(h.emu.inChat(GROUP).at(-1)!));
+    expect(inGroup).toContain('我的身份');
+    expect(inGroup).not.toContain('等你审定');
   });
 
   it('承诺 takes its organization code in any case', async () => {

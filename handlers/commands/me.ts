@@ -6,5 +6,7 @@ import type { CommandHandler } from './registry.js';
 
 export const me: CommandHandler = async (deps, ctx) => {
   const who = await whoIs(deps, ctx.openId);
-  await answer(deps, ctx, { card: meCard({ name: who.person?.name, grants: who.grants, next: await whatNext(deps, who) }) });
+  // What each role has to do (a draft, reviews waiting) is the asker's, not a group's to read.
+  const next = ctx.chatType === 'p2p' ? await whatNext(deps, who) : undefined;
+  await answer(deps, ctx, { card: meCard({ name: who.person?.name, grants: who.grants, next }) });
 };

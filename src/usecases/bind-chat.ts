@@ -1,4 +1,4 @@
-import { orgByCode, orgOfChat, orgsUnder } from '../../db/repos/directory.js';
+import { orgByCode, orgOfChat } from '../../db/repos/directory.js';
 import { appendAudit } from '../../db/repos/audit.js';
 import { canActOn } from '../domain/roles.js';
 import { publishInForceTo } from './pledge/publish-pledge.js';
@@ -56,11 +56,17 @@ async function bindChoices(deps: Deps, openId: string): Promise<string> {
   if (scopes.length === 0) return '只有组织的管理员或领导可以绑定群。发送「@践诺助手 帮助」查看你能用的命令。';
   const choices = new Map<string, string>();
   for (const g of scopes) {
-    const below = await orgsUnder(deps.db, g.orgPath);
-    const top = below.find((o) => o.path === g.orgPath);
-    for (const o of below) if (top && o.depth <= top.depth + 1) choices.set(o.code, o.name);
+    // The organization and the ones directly below it, no more than are shown (not a whole province).
+    const near = await deps.db
+      .selectFrom('organizations')
+      .select(['code', 'name'])
+      .where((eb) => eb.or([eb('id', '=', g.orgId), eb('parent_id', '=', g.orgId)]))
+      .orderBy('path')
+      .limit(CHOICES_SHOWN + 1)
+      .execute();
+    for (const o of near) choices.set(o.code, o.name);
   }
   const lines = [...choices].slice(0, CHOICES_SHOWN).map(([code, name]) => `· ${name}：发送「@践诺助手 绑定 ${code}」`);
-  const more = choices.size > CHOICES_SHOWN ? `\n…… 共 ${choices.size} 个，其余的编码可问创先办或看名录。` : '';
+  const more = choices.size > CHOICES_SHOWN ? '\n……（只列出前几个；其他组织的编码见组织名录）' : '';
   return `请写明把本群绑定到哪个组织：\n${lines.join('\n')}${more}`;
 }

@@ -8,11 +8,12 @@ import { loadPledgeContext, type PledgeContext } from './pledge-context.js';
 export type AbandonResult = { kind: 'refused'; reason: string } | { kind: 'abandoned'; inForce: PledgeContext; versionNo: number };
 
 /**
- * 放弃修订: a revision not yet submitted is deleted, and the approved version stays in force as
- * if it had never been started. The version is first taken by a compare-and-set on its status
- * and revision (a save or a submission from an older card then fails as stale), its items are
- * deleted, then the version itself (D1 has no transactions: a cut between leaves an empty draft,
- * which 放弃修订 removes again).
+ * 放弃修订: a revision never submitted is deleted, and the approved version stays in force as if
+ * it had never been started. A version once submitted (returned ones too) was signed and reviewed:
+ * it is kept. The version is first taken by a compare-and-set that moves it to 'abandoning' (every
+ * writer of a draft requires draft or returned, so nothing writes to it after), audited with what
+ * it held, then its items and itself are deleted. D1 has no transactions: a row left 'abandoning'
+ * by a cut is invisible to openVersionOf and is finished by the next revision (finishAbandoned).
  */
 export async function abandonRevision(deps: Deps, input: { openId: string; versionId: number; rev: number }): Promise<AbandonResult> {
   const ctx = await loadPledgeContext(deps, input.versionId);
@@ -20,22 +21,35 @@ export async function abandonRevision(deps: Deps, input: { openId: string; versi
   const me = await whoIs(deps, input.openId);
   if (!canFile(me.grants, ctx.orgRef)) return { kind: 'refused', reason: `只有「${ctx.org.name}」的现任书记可以放弃修订。` };
   const inForceId = ctx.pledge.current_version_id;
-  if (!inForceId || inForceId === ctx.version.id) return { kind: 'refused', reason: '这是首次填写的承诺书，没有可放弃的修订。' };
-  if (ctx.version.status === 'submitted') return { kind: 'refused', reason: `第 ${ctx.version.version_no} 版修订已提交、正在审定，不能放弃。` };
-  if (ctx.version.status !== 'draft' && ctx.version.status !== 'returned') return { kind: 'refused', reason: '这一版已经审定，不能放弃。' };
+  if (!inForceId) return { kind: 'refused', reason: '这是首次填写的承诺书，没有可放弃的修订。' };
+  if (inForceId === ctx.version.id) return { kind: 'refused', reason: '现行的审定版本不能放弃；能放弃的是还没提交的修订版本。' };
+  if (ctx.version.status !== 'draft' || ctx.version.submitted_at) {
+    return { kind: 'refused', reason: `第 ${ctx.version.version_no} 版修订已经提交过、经上级审过，不能放弃；请按意见修改后重新提交。` };
+  }
   const taken = await deps.db
     .updateTable('pledge_versions')
-    .set((eb) => ({ revision: eb('revision', '+', 1) }))
+    .set({ status: 'abandoning' })
     .where('id', '=', ctx.version.id)
     .where('revision', '=', input.rev)
-    .where('status', 'in', ['draft', 'returned'])
+    .where('status', '=', 'draft')
     .executeTakeFirst();
   if (Number(taken.numUpdatedRows) !== 1) return { kind: 'refused', reason: '这张卡片已过期（内容已在别处更新），请发送「承诺」获取最新卡片。' };
-  await deps.db.deleteFrom('pledge_items').where('version_id', '=', ctx.version.id).execute();
-  await deps.db.deleteFrom('pledge_versions').where('id', '=', ctx.version.id).execute();
   const now = deps.now();
-  await appendAudit(deps.db, { actor: input.openId, action: 'pledge.revision_abandon', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no, status: ctx.version.status }, after: null }, now);
+  const items = ctx.view.items.map((i) => ({ content: i.content, standard: i.standard, due: i.due }));
+  await appendAudit(deps.db, { actor: input.openId, action: 'pledge.revision_abandon', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no, profile: ctx.view.profile, items }, after: null }, now);
+  await deleteVersion(deps, ctx.version.id);
   const dialog = await getDialog(deps.db, input.openId, now);
   if (dialog?.kind === 'pledge' && dialog.data.versionId === ctx.version.id) await clearDialog(deps.db, input.openId);
   return { kind: 'abandoned', inForce: (await loadPledgeContext(deps, inForceId))!, versionNo: ctx.version.version_no };
+}
+
+async function deleteVersion(deps: Pick<Deps, 'db'>, versionId: number): Promise<void> {
+  await deps.db.deleteFrom('pledge_items').where('version_id', '=', versionId).execute();
+  await deps.db.deleteFrom('pledge_versions').where('id', '=', versionId).where('status', '=', 'abandoning').execute();
+}
+
+/** Finishes what an abandonment cut short (its audit row is written): before numbering a new version. */
+export async function finishAbandoned(deps: Pick<Deps, 'db'>, pledgeId: number): Promise<void> {
+  const left = await deps.db.selectFrom('pledge_versions').select('id').where('pledge_id', '=', pledgeId).where('status', '=', 'abandoning').execute();
+  for (const v of left) await deleteVersion(deps, v.id);
 }

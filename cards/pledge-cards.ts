@@ -143,6 +143,14 @@ export function pledgeDecidedCard(whole: PledgeView, t: Times, decision: { appro
   ])));
 }
 
+/** A publication whose version a revision replaced (PATCHed over it in each group). */
+export function pledgeReplacedCard(v: PledgeView, by: { versionNo: number }): Card {
+  return card(`公示：${v.orgName} 书记 ${v.year}年度公开承诺（已修订）`, 'grey', [
+    markdown(`这是第 ${v.versionNo} 版，已被回头审诺后的第 ${by.versionNo} 版取代；新版已在本群公示，请以新版为准。`),
+    button('下载本版承诺书', { action: 'pledge.download', pledge: v.versionId }),
+  ]);
+}
+
 /** 公示: posted to the organization's group chats; members may give opinions on it. */
 export function pledgePublicationCard(whole: PledgeView, t: Times): Card {
   return fitted(whole, true, (v, note) => card(`公示：${v.orgName} 书记 ${v.year}年度公开承诺`, 'red', compact([

@@ -184,9 +184,17 @@ describe('the annual pledge, through the door', () => {
     const pledge = await h.sqlite.db.selectFrom('pledges').selectAll().executeTakeFirstOrThrow();
     const v1 = await h.sqlite.db.selectFrom('pledge_versions').selectAll().where('version_no', '=', 1).executeTakeFirstOrThrow();
     expect(pledge.current_version_id).toBe(v1.id);
+    const firstPublication = h.emu.inChat(GROUP).find((m) => textOf(m.content).includes('经上一级党组织审定，现予公示'))!;
     await press(LEADER, buttonValue(lastCard(P2P(LEADER)), '审定通过'), { opinion: '同意修订' });
     const after = await h.sqlite.db.selectFrom('pledge_versions').select(['version_no', 'status']).orderBy('version_no').execute();
     expect(after).toEqual([{ version_no: 1, status: 'superseded' }, { version_no: 2, status: 'approved' }]);
+    // The first publication in the group now says it was replaced, and takes no more opinions there.
+    await h.drain();
+    const patched = h.emu.requests.filter((r) => r.method === 'PATCH' && r.path === `/open-apis/im/v1/messages/${firstPublication.messageId}`);
+    expect(patched).toHaveLength(1);
+    const replaced = JSON.stringify(patched[0]!.body);
+    expect(replaced).toContain('已被回头审诺后的第 2 版取代');
+    expect(replaced).not.toContain('提交意见');
   });
 
   it('a completed item invites a re-pledge linked to it', async () => {

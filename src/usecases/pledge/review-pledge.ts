@@ -1,9 +1,8 @@
 import { holdersOf, orgById, personByOpenId } from '../../../db/repos/directory.js';
 import { appendAudit, auditedSince } from '../../../db/repos/audit.js';
-import { sentWithKeyPrefix } from '../../../db/repos/outbox.js';
 import { transition } from '../../../db/repos/pledges.js';
 import type { Card } from '../../../cards/card-kit.js';
-import { pledgeDecidedCard, pledgeStatusCard } from '../../../cards/pledge-cards.js';
+import { pledgeDecidedCard, pledgeReplacedCard, pledgeStatusCard } from '../../../cards/pledge-cards.js';
 import { pledgeFormCard } from '../../../cards/pledge-form-card.js';
 import { chineseDateTime } from '../../domain/dates.js';
 import { canFile, reviewingOrgId } from '../../domain/pledge-rules.js';
@@ -12,6 +11,7 @@ import { whoIs } from '../who-is.js';
 import { formViewOf } from './open-pledge.js';
 import { loadPledgeContext, type PledgeContext } from './pledge-context.js';
 import { publishPledge } from './publish-pledge.js';
+import { replaceSent } from './replace-sent.js';
 import { reviewCardFor } from './review-card.js';
 
 /** `again`: this reviewer had made this decision already; it stands as first made (its follow-up finished now if it was cut short). */
@@ -20,15 +20,6 @@ export type ReviewResult = { kind: 'refused'; reason: string; card?: Card } | { 
 
 export const MAX_OPINION = 500;
 
-/** Every reviewer's copy of the review card shows the decision (PATCH; cards are update_multi). */
-async function closeReviewCards(deps: Deps, versionId: number, card: Card): Promise<void> {
-  const sent = await sentWithKeyPrefix(deps.db, `review:${versionId}:`);
-  for (const s of sent) {
-    if (!s.result_message_id || !s.receive_id) continue;
-    const to = s.receive_id_type === 'open_id' ? { openId: s.receive_id } : { chatId: s.receive_id };
-    await deps.outbox.enqueue({ key: `decided:${versionId}:${s.result_message_id}`, patch: { messageId: s.result_message_id, to }, card });
-  }
-}
 
 /**
  * 审定: approve (the digital 盖章: who, when, which organization) or return with an opinion.
@@ -100,13 +91,17 @@ async function followUp(deps: Deps, ctx: PledgeContext, d: { approve: boolean; r
   }
   const fresh = (await loadPledgeContext(deps, ctx.version.id))!;
   const decided = pledgeDecidedCard(fresh.view, fresh.times, { approved: d.approve, by: `${d.reviewer}（${d.reviewOrgName}）`, opinion: fresh.version.opinion ?? '', at: chineseDateTime(d.at, deps.timeZone) });
-  await closeReviewCards(deps, ctx.version.id, decided);
+  // Every reviewer's copy of the review card shows the decision.
+  await replaceSent(deps, `review:${ctx.version.id}:`, decided, (m) => `decided:${ctx.version.id}:${m}`);
   // The organization's current secretary carries the pledge on (it may have changed hands).
   const current = (await holdersOf(deps.db, ctx.org.id, 'secretary')).find((p) => p.open_id)?.open_id;
   const secretary = current ?? ctx.version.submitted_by;
   let published = 0;
   if (d.approve) {
     published = await publishPledge(deps, fresh);
+    // The version it replaces: its publications say so, instead of still taking opinions as if in force.
+    const replaced = ctx.version.based_on_version_id ? await loadPledgeContext(deps, ctx.version.based_on_version_id) : undefined;
+    if (replaced) await replaceSent(deps, `publish:${replaced.version.id}:`, pledgeReplacedCard(replaced.view, { versionNo: fresh.version.version_no }), (m) => `replaced:${replaced.version.id}:${m}`);
     if (secretary) await deps.outbox.enqueue({ key: `approved:${ctx.version.id}`, to: { openId: secretary }, card: pledgeStatusCard(fresh.view, fresh.times, { canRevise: true }) });
   } else if (secretary) {
     // Keyed by the decision's time, which a resumed follow-up shares (the revision may have moved on).

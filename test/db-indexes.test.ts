@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BetterSqliteDialect } from '../db/better-sqlite-dialect.js';
 import { migrateSqlite } from '../db/migrate-sqlite.js';
 import { nextPendingInChat, pendingDeliveries, releaseInboundLeases } from '../db/repos/inbound.js';
+import { dueOutbox } from '../db/repos/outbox.js';
 import { triedSince } from '../db/repos/outbox-drainer.js';
 import type { Database } from '../db/schema.js';
 
@@ -46,6 +47,13 @@ describe('the hot lookups use their indexes', () => {
   it('a chat\'s next pending message comes from its chat index', async () => {
     await nextPendingInChat(db, 'oc_x', now);
     expect(planOfLast()).toContain('USING INDEX inbound_events_chat_pending (chat_id=?)');
+  });
+
+  it('due sends (every drain, and a shared drain\'s look for rows newer than its start) come from the due index', async () => {
+    await dueOutbox(db, now, 200);
+    expect(planOfLast()).toContain('USING INDEX outbox_due');
+    await dueOutbox(db, now, 1, 42);
+    expect(planOfLast()).toContain('USING INDEX outbox_due');
   });
 
   it('the tries of the last minute (Workers\' shared limits) come from the tried index', async () => {

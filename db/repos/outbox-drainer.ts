@@ -55,21 +55,3 @@ export async function lastOutboxId(db: Db): Promise<number> {
   const r = await db.selectFrom('outbox').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
   return Number(r?.id ?? 0);
 }
-
-/** Whether a row newer than `id` is due now (queued after a drain began). */
-export async function dueAfter(db: Db, id: number, now: Date): Promise<boolean> {
-  const iso = now.toISOString();
-  const r = await db
-    .selectFrom('outbox')
-    .select('id')
-    .where('id', '>', id)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', iso)]),
-        eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', iso)]),
-      ]),
-    )
-    .limit(1)
-    .executeTakeFirst();
-  return r !== undefined;
-}

@@ -26,12 +26,16 @@ export function sentWithKeyPrefix(db: Db, prefix: string) {
     .execute();
 }
 
-/** Due rows: pending and due, or stuck 'sending' past their lease (a crash mid-send). */
-export function dueOutbox(db: Db, now: Date, limit: number): Promise<OutboxRow[]> {
+/**
+ * Due rows: pending and due, or stuck 'sending' past their lease (a crash mid-send). `afterId`:
+ * only rows newer than it (queued after a drain began, shared-drain.ts).
+ */
+export function dueOutbox(db: Db, now: Date, limit: number, afterId = 0): Promise<OutboxRow[]> {
   const iso = now.toISOString();
   return db
     .selectFrom('outbox')
     .selectAll()
+    .where('id', '>', afterId)
     .where((eb) =>
       eb.or([
         eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', iso)]),

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { dueOutbox } from '../../db/repos/outbox.js';
-import { dueAfter, lastOutboxId, releaseDrainer, takeDrainer, triedSince } from '../../db/repos/outbox-drainer.js';
+import { lastOutboxId, releaseDrainer, takeDrainer, triedSince } from '../../db/repos/outbox-drainer.js';
 import type { Database } from '../../db/schema.js';
 import { recipientScope, type RateLimiter } from '../domain/rate-limiter.js';
 import type { Logger } from '../logger.js';
@@ -82,7 +82,7 @@ export async function drainShared(deps: SharedDrainDeps, budget: Budget, round: 
     total.failed += r.failed;
     total.deferred = r.deferred;
     sendsLeft -= r.sent + r.retried + r.failed;
-    if (!(await dueAfter(db, upTo, now()))) break;
+    if ((await dueOutbox(db, now(), 1, upTo)).length === 0) break;
   }
   return total;
 }

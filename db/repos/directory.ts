@@ -84,6 +84,11 @@ export function holdersOf(db: Db, orgId: number, role: Role): Promise<Person[]> 
     .execute();
 }
 
+/** The organization's secretary as Feishu knows them (the first with an open_id), if any. */
+export async function secretaryOf(db: Db, orgId: number): Promise<string | undefined> {
+  return (await holdersOf(db, orgId, 'secretary')).find((p) => p.open_id)?.open_id ?? undefined;
+}
+
 export function chatsOf(db: Db, orgId: number): Promise<{ chat_id: string }[]> {
   return db.selectFrom('chat_bindings').select('chat_id').where('org_id', '=', orgId).execute();
 }

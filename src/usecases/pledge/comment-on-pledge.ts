@@ -1,4 +1,4 @@
-import { holdersOf, personByOpenId } from '../../../db/repos/directory.js';
+import { personByOpenId, secretaryOf } from '../../../db/repos/directory.js';
 import { appendAudit } from '../../../db/repos/audit.js';
 import { canComment } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
@@ -40,7 +40,7 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
     .execute();
   await appendAudit(deps.db, { actor: input.openId, action: 'pledge.comment', entity: 'pledge', entityId: ctx.pledge.id, before: null, after: { version: ctx.version.version_no, length: text.length } }, now);
   const quoted = `「${text.slice(0, 200).replace(/</g, '＜')}」`;
-  const secretary = (await holdersOf(deps.db, ctx.org.id, 'secretary')).find((s) => s.open_id)?.open_id;
+  const secretary = await secretaryOf(deps.db, ctx.org.id);
   if (secretary && secretary !== input.openId) {
     await deps.outbox.enqueue({ key: `opinion:${input.eventId}`, to: { openId: secretary }, text: `你的 ${ctx.pledge.year} 年度公开承诺收到一条意见和建议：${quoted}。在承诺卡片点「历史版本」可查看全部意见。` });
   }

@@ -1,4 +1,4 @@
-import { holdersOf, orgById, personByOpenId } from '../../../db/repos/directory.js';
+import { orgById, personByOpenId, secretaryOf } from '../../../db/repos/directory.js';
 import { appendAudit, auditedSince } from '../../../db/repos/audit.js';
 import { transition } from '../../../db/repos/pledges.js';
 import type { Card } from '../../../cards/card-kit.js';
@@ -94,7 +94,7 @@ async function followUp(deps: Deps, ctx: PledgeContext, d: { approve: boolean; r
   // Every reviewer's copy of the review card shows the decision.
   await replaceSent(deps, `review:${ctx.version.id}:`, decided, (m) => `decided:${ctx.version.id}:${m}`);
   // The organization's current secretary carries the pledge on (it may have changed hands).
-  const current = (await holdersOf(deps.db, ctx.org.id, 'secretary')).find((p) => p.open_id)?.open_id;
+  const current = await secretaryOf(deps.db, ctx.org.id);
   const secretary = current ?? ctx.version.submitted_by;
   let published = 0;
   if (d.approve) {

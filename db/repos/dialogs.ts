@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 
 export interface DialogState {
@@ -31,6 +31,18 @@ export async function saveDialog(db: Kysely<Database>, openId: string, state: Di
 
 export async function clearDialog(db: Kysely<Database>, openId: string): Promise<void> {
   await db.deleteFrom('dialogs').where('open_id', '=', openId).execute();
+}
+
+/** Ends the person's open dialog of `kind` on `versionId` (its data.versionId), if that is the one open; true if it was. */
+export async function clearDialogOn(db: Kysely<Database>, openId: string, kind: string, versionId: number, now: Date): Promise<boolean> {
+  const r = await db
+    .deleteFrom('dialogs')
+    .where('open_id', '=', openId)
+    .where('kind', '=', kind)
+    .where(sql`json_extract(data, '$.versionId')`, '=', versionId)
+    .where('expires_at', '>', now.toISOString())
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }
 
 /**

@@ -4,7 +4,7 @@ import { pledgePreviewCard, pledgeStatusCard } from '../../cards/pledge-cards.js
 import { pledgeFormCard } from '../../cards/pledge-form-card.js';
 import { editPledgeForm, previewPledge, savePledgeForm, submitPledge, type FileResult } from '../../src/usecases/pledge/file-pledge.js';
 import { openPledge } from '../../src/usecases/pledge/open-pledge.js';
-import { clearDialog, getDialog } from '../../db/repos/dialogs.js';
+import { clearDialogOn } from '../../db/repos/dialogs.js';
 import type { Deps } from '../../src/usecases/deps.js';
 import { defineAction } from '../on-card-action.js';
 import { openPledgeReply } from '../pledge-replies.js';
@@ -38,9 +38,7 @@ function reply(r: FileResult): CardResponse {
 async function replyLeavingDialog(deps: Deps, openId: string, versionId: number, r: FileResult): Promise<CardResponse> {
   const res = reply(r);
   if (r.kind === 'refused') return res;
-  const d = await getDialog(deps.db, openId, deps.now());
-  if (d?.kind !== 'pledge' || d.data.versionId !== versionId) return res;
-  await clearDialog(deps.db, openId);
+  if (!(await clearDialogOn(deps.db, openId, 'pledge', versionId, deps.now()))) return res;
   if (r.kind === 'submitted' || !res.toast) return res;
   return { ...res, toast: { ...res.toast, content: `${res.toast.content}（逐项对话填写已结束，改用卡片）` } };
 }

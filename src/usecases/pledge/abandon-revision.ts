@@ -1,5 +1,5 @@
 import { appendAudit } from '../../../db/repos/audit.js';
-import { clearDialog, getDialog } from '../../../db/repos/dialogs.js';
+import { clearDialogOn } from '../../../db/repos/dialogs.js';
 import { canFile } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
@@ -38,8 +38,7 @@ export async function abandonRevision(deps: Deps, input: { openId: string; versi
   const items = ctx.view.items.map((i) => ({ content: i.content, standard: i.standard, due: i.due }));
   await appendAudit(deps.db, { actor: input.openId, action: 'pledge.revision_abandon', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no, profile: ctx.view.profile, items }, after: null }, now);
   await deleteVersion(deps, ctx.version.id);
-  const dialog = await getDialog(deps.db, input.openId, now);
-  if (dialog?.kind === 'pledge' && dialog.data.versionId === ctx.version.id) await clearDialog(deps.db, input.openId);
+  await clearDialogOn(deps.db, input.openId, 'pledge', ctx.version.id, now);
   return { kind: 'abandoned', inForce: (await loadPledgeContext(deps, inForceId))!, versionNo: ctx.version.version_no };
 }
 

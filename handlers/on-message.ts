@@ -1,4 +1,4 @@
-import { clearDialog, getDialog, takeExpiredDialog, type DialogState } from '../db/repos/dialogs.js';
+import { clearDialog, readDialog, takeExpiredDialog, type DialogState } from '../db/repos/dialogs.js';
 import { COMMANDS, parseCommand, suggestCommand, type CommandName } from '../src/domain/commands.js';
 import { MessageReceived, TextContent } from '../src/lark/envelopes.js';
 import type { Deps } from '../src/usecases/deps.js';
@@ -85,8 +85,11 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
   let expired: DialogState | undefined;
   // "取消。", "退出": the words people use to leave, with the punctuation they type.
   const leaving = cmd.name === 'cancel' ? bare : LEAVE.test(raw.trim());
+  const cancelling = cmd.name === 'cancel' || leaving;
+  // Read once: the dialog decides a private message, and a cancel says whether there was one.
+  const found = chatType === 'p2p' || cancelling ? await readDialog(deps.db, ctx.openId, deps.now()) : undefined;
+  const dialog = found?.open ? found.state : undefined;
   if (chatType === 'p2p') {
-    const dialog = await getDialog(deps.db, ctx.openId, deps.now());
     const dialogHandler = dialog ? routes.dialogs[dialog.kind] : undefined;
     if (dialog && dialogHandler && !leaving) {
       if (bare && cmd.name && cmd.name !== 'help') {
@@ -100,14 +103,14 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
       await dialogHandler(deps, { ...ctx, text: raw.trim().replace(/^[/／]\s*/, '') }, dialog);
       return;
     }
-    // A dialog that ran out is told once, at the next message (below); then its row is gone.
-    if (!dialog) expired = await takeExpiredDialog(deps.db, ctx.openId, deps.now());
+    // A dialog that ran out is told once, at the next message (below); then its row is gone. Taken
+    // (a delete) only when the read found one: not a write on every private message.
+    if (found && !found.open) expired = await takeExpiredDialog(deps.db, ctx.openId, deps.now());
   }
 
-  if (cmd.name === 'cancel' || leaving) {
-    const had = await getDialog(deps.db, ctx.openId, deps.now());
+  if (cancelling) {
     await clearDialog(deps.db, ctx.openId);
-    await answer(deps, ctx, { text: had ? '已退出当前填写，已填内容保存在草稿中。发送「帮助」查看可用命令。' : '当前没有进行中的填写。发送「帮助」查看可用命令。' });
+    await answer(deps, ctx, { text: dialog ? '已退出当前填写，已填内容保存在草稿中。发送「帮助」查看可用命令。' : '当前没有进行中的填写。发送「帮助」查看可用命令。' });
     return;
   }
   if (cmd.name) {

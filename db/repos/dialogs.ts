@@ -7,11 +7,17 @@ export interface DialogState {
   data: Record<string, unknown>;
 }
 
+/** A person's dialog row, open or run out (an expired row stays until takeExpiredDialog). */
+export async function readDialog(db: Kysely<Database>, openId: string, now: Date): Promise<{ state: DialogState; open: boolean } | undefined> {
+  const row = await db.selectFrom('dialogs').selectAll().where('open_id', '=', openId).executeTakeFirst();
+  if (!row) return undefined;
+  return { state: { kind: row.kind, step: row.step, data: JSON.parse(row.data) as Record<string, unknown> }, open: row.expires_at > now.toISOString() };
+}
+
 /** A person's open multi-step dialog, or undefined when none or expired. */
 export async function getDialog(db: Kysely<Database>, openId: string, now: Date): Promise<DialogState | undefined> {
-  const row = await db.selectFrom('dialogs').selectAll().where('open_id', '=', openId).executeTakeFirst();
-  if (!row || row.expires_at <= now.toISOString()) return undefined;
-  return { kind: row.kind, step: row.step, data: JSON.parse(row.data) as Record<string, unknown> };
+  const found = await readDialog(db, openId, now);
+  return found?.open ? found.state : undefined;
 }
 
 export async function saveDialog(db: Kysely<Database>, openId: string, state: DialogState, now: Date, ttlMs: number): Promise<void> {

@@ -54,12 +54,7 @@ export class RateLimiter {
   /** Takes from every key if all may take now; returns whether it did. */
   tryTake(keys: string[], nowMs: number): boolean {
     if (this.waitMs(keys, nowMs) > 0) return false;
-    for (const key of keys) {
-      const s = this.scope(key);
-      s.takes.push(nowMs);
-      const keep = Math.max(...windowsOf(this.specFor(key)).map((w) => w.limit));
-      if (s.takes.length > keep) s.takes.splice(0, s.takes.length - keep);
-    }
+    this.record(keys, nowMs);
     if (this.scopes.size > 10_000) this.evictIdle(nowMs);
     return true;
   }
@@ -79,7 +74,7 @@ export class RateLimiter {
     }
   }
 
-  /** A take made elsewhere (another process's send, read back from the database) at `atMs`. */
+  /** A take at `atMs`, without asking (tryTake's own, or another process's read back from the database). */
   record(keys: string[], atMs: number): void {
     for (const key of keys) {
       const takes = this.scope(key).takes;

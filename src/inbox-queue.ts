@@ -1,4 +1,4 @@
-import { nextPendingInChat, pendingDeliveries } from '../db/repos/inbound.js';
+import { pendingDeliveries } from '../db/repos/inbound.js';
 import type { DoorGate } from './door-gate.js';
 import { processDelivery, type DeliveryOutcome, type DeliveryRoutes } from './process-delivery.js';
 import type { Deps, OneCommit } from './usecases/deps.js';
@@ -183,7 +183,7 @@ export function createInboxQueue(opts: InboxQueueOptions): InboxQueue {
   /** A chat's lane is free: its next message, wherever it was stored, comes next. */
   async function follow(chatId: string): Promise<void> {
     try {
-      const next = await nextPendingInChat(deps.db, chatId, deps.now());
+      const [next] = await pendingDeliveries(deps.db, deps.now(), 1, { chatId });
       if (next && !known.has(next.key) && followsLeft > 0) {
         followsLeft--;
         push(next.key, chatId);

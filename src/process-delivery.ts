@@ -83,7 +83,7 @@ export const RECOVER_AFTER_MS = 30_000;
 /** What recovery would take now: pending rows nobody holds, older than `olderThanMs`, oldest first. */
 export function recoverable(deps: Pick<Deps, 'db' | 'now'>, olderThanMs = RECOVER_AFTER_MS) {
   const now = deps.now();
-  return pendingDeliveries(deps.db, now, 500, new Date(now.getTime() - olderThanMs));
+  return pendingDeliveries(deps.db, now, 500, { receivedBefore: new Date(now.getTime() - olderThanMs) });
 }
 
 /**

@@ -3,7 +3,7 @@ import { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BetterSqliteDialect } from '../db/better-sqlite-dialect.js';
 import { migrateSqlite } from '../db/migrate-sqlite.js';
-import { nextPendingInChat, pendingDeliveries, releaseInboundLeases } from '../db/repos/inbound.js';
+import { pendingDeliveries, releaseInboundLeases } from '../db/repos/inbound.js';
 import { dueOutbox } from '../db/repos/outbox.js';
 import { triedSince } from '../db/repos/outbox-drainer.js';
 import type { Database } from '../db/schema.js';
@@ -38,14 +38,14 @@ describe('the hot lookups use their indexes', () => {
   it('pending deliveries (the queue, recovery, a restart) come from the pending-only index', async () => {
     await pendingDeliveries(db, now, 100);
     expect(planOfLast()).toContain('USING INDEX inbound_events_pending');
-    await pendingDeliveries(db, now, 100, now);
+    await pendingDeliveries(db, now, 100, { receivedBefore: now });
     expect(planOfLast()).toContain('USING INDEX inbound_events_pending');
     await releaseInboundLeases(db, now);
     expect(planOfLast()).toContain('USING INDEX inbound_events_pending');
   });
 
   it('a chat\'s next pending message comes from its chat index', async () => {
-    await nextPendingInChat(db, 'oc_x', now);
+    await pendingDeliveries(db, now, 1, { chatId: 'oc_x' });
     expect(planOfLast()).toContain('USING INDEX inbound_events_chat_pending (chat_id=?)');
   });
 

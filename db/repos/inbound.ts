@@ -128,34 +128,20 @@ export function deliveryByKey(db: Db, key: string) {
 /**
  * Pending deliveries nobody holds, oldest first (in arrival order: received_at, then rowid, which
  * the status index carries): acknowledged but not yet handled, or due for another try.
- * `receivedBefore` leaves out the newest (recovery leaves them to the live queue).
+ * `receivedBefore` leaves out the newest (recovery leaves them to the live queue); `chatId`
+ * keeps one chat's.
  */
-export function pendingDeliveries(db: Db, now: Date, limit: number, receivedBefore?: Date) {
+export function pendingDeliveries(db: Db, now: Date, limit: number, only: { receivedBefore?: Date; chatId?: string } = {}) {
   const at = now.toISOString();
   let q = db
     .selectFrom('inbound_events')
     .select(['key', 'chat_id'])
     .where('status', '=', 'pending')
     .where((eb) => free(eb, at));
-  if (receivedBefore) q = q.where('received_at', '<', receivedBefore.toISOString());
+  if (only.receivedBefore) q = q.where('received_at', '<', only.receivedBefore.toISOString());
+  // One chat's: the message that waited behind one just handled (inbound_events_chat_pending).
+  if (only.chatId) q = q.where('chat_id', '=', only.chatId);
   return q.orderBy('received_at').orderBy(sql`rowid`).limit(limit).execute();
-}
-
-/**
- * The oldest message of `chatId` still pending that nobody holds: the one that waited behind a
- * message just handled (inbound_events_chat_pending answers it).
- */
-export function nextPendingInChat(db: Db, chatId: string, now: Date) {
-  return db
-    .selectFrom('inbound_events')
-    .select('key')
-    .where('chat_id', '=', chatId)
-    .where('status', '=', 'pending')
-    .where((eb) => free(eb, now.toISOString()))
-    .orderBy('received_at')
-    .orderBy(sql`rowid`)
-    .limit(1)
-    .executeTakeFirst();
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importExamples, P2P } from './helpers/directory.js';
-import { startHarness, textOf, type Harness } from './helpers/harness.js';
-import { NOW, privateChat, SEC } from './helpers/pledge.js';
+import { P2P } from './helpers/directory.js';
+import { textOf, type Harness } from './helpers/harness.js';
+import { privateChat, SEC, startOnPledgeDay } from './helpers/pledge.js';
 
 /**
  * `承诺 对话` keeps its place for 2 hours after the last reply (handlers/dialogs/pledge-dialog.ts,
@@ -21,10 +21,7 @@ describe('the conversational pledge expires 2 hours after the last reply', () =>
   const gender = async () => JSON.parse((await h.sqlite.db.selectFrom('pledge_versions').select('profile').executeTakeFirstOrThrow()).profile).gender as string;
 
   beforeEach(async () => {
-    h = await startHarness();
-    // The harness clock (real time + advance), moved to the pledge tests' day.
-    h.clock.advance(NOW.getTime() - h.clock.now().getTime());
-    await importExamples(h.deps);
+    h = await startOnPledgeDay();
   });
   afterEach(async () => {
     await h.close();

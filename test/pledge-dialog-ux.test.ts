@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cardOf, cardText } from './helpers/cards.js';
-import { importExamples, P2P } from './helpers/directory.js';
-import { startHarness, textOf, type Harness } from './helpers/harness.js';
-import { NOW, privateChat, SEC } from './helpers/pledge.js';
+import { P2P } from './helpers/directory.js';
+import { textOf, type Harness } from './helpers/harness.js';
+import { privateChat, SEC, startOnPledgeDay } from './helpers/pledge.js';
 
 /**
  * `承诺 对话` as a secretary meets it (handlers/on-message.ts, handlers/dialogs/pledge-dialog.ts):
@@ -47,9 +47,7 @@ describe('the conversational pledge, as a secretary types it', () => {
   };
 
   beforeEach(async () => {
-    h = await startHarness();
-    h.clock.advance(NOW.getTime() - h.clock.now().getTime());
-    await importExamples(h.deps);
+    h = await startOnPledgeDay();
   });
   afterEach(async () => {
     await h.close();

@@ -1,25 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonTexts, buttonValue, cardOf, formSubmitButtons } from './helpers/cards.js';
+import { buttonNamed, buttonTexts, buttonValue, cardOf, formSubmitButtons } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
 import { FORM, GROUP, LEADER, privateChat, SEC } from './helpers/pledge.js';
 
 type Json = Record<string, unknown>;
-
-/** The button whose text is `text`, whole (with its confirm dialog). */
-function buttonNamed(card: Json, text: string): Json | undefined {
-  let found: Json | undefined;
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Json;
-      if (o.tag === 'button' && (o.text as Json | undefined)?.content === text) found = o;
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(card);
-  return found;
-}
 
 const ITEM_1 = '每月组织一次主题党日，围绕学院中心工作开展专题学习研讨和志愿服务活动，并形成书面记录在支部公示栏和群里公布';
 

@@ -12,16 +12,19 @@ function walk(v: unknown, visit: (o: Json) => void): void {
 
 export const cardOf = (m: EmulatedMessage): Json => JSON.parse(m.content) as Json;
 
+/** The (last) button whose text is `text`, whole (its confirm dialog, its form action). */
+export function buttonNamed(card: Json, text: string): Json | undefined {
+  let found: Json | undefined;
+  walk(card, (o) => {
+    if (o.tag === 'button' && (o.text as Json | undefined)?.content === text) found = o;
+  });
+  return found;
+}
+
 /** The callback value of the button whose text is `text`. */
 export function buttonValue(card: Json, text: string): Record<string, unknown> {
-  let found: Record<string, unknown> | undefined;
-  walk(card, (o) => {
-    const t = o.text as Json | undefined;
-    if (o.tag === 'button' && t?.content === text) {
-      const b = (o.behaviors as Json[] | undefined)?.find((x) => x.type === 'callback');
-      found = b?.value as Record<string, unknown>;
-    }
-  });
+  const b = (buttonNamed(card, text)?.behaviors as Json[] | undefined)?.find((x) => x.type === 'callback');
+  const found = b?.value as Record<string, unknown> | undefined;
   if (!found) throw new Error(`no button「${text}」in card: ${JSON.stringify(card).slice(0, 400)}`);
   return found;
 }

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { cardOf } from './cards.js';
-import { P2P } from './directory.js';
-import type { Harness } from './harness.js';
+import { importExamples, P2P } from './directory.js';
+import { startHarness, type Harness } from './harness.js';
 
 /** The demo directory's cast (examples/*.csv) and the moment the pledge tests run at. */
 export const SEC = 'ou_demo_sec_zw'; // 文学院中文系党支部 secretary
@@ -10,6 +10,17 @@ export const OTHER_LEADER = 'ou_demo_leader2'; // 计算机学院 leader: must n
 export const OTHER_SEC = 'ou_demo_sec_yjs';
 export const GROUP = 'oc_demo_wxy_zw';
 export const NOW = new Date('2027-01-05T02:00:00Z');
+
+/**
+ * A harness on the pledge tests' day whose clock goes on in real time (a dialog's expiry can be
+ * reached with `clock.advance`), with the demo directory.
+ */
+export async function startOnPledgeDay(): Promise<Harness> {
+  const h = await startHarness();
+  h.clock.advance(NOW.getTime() - h.clock.now().getTime());
+  await importExamples(h.deps);
+  return h;
+}
 
 /** A complete, valid one-item pledge form (the contract's field names). */
 export const FORM = {

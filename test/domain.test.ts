@@ -4,7 +4,7 @@ import { md } from '../cards/card-kit.js';
 import { backoffMs, MAX_ATTEMPTS } from '../src/domain/backoff.js';
 import { aesKeyOf, decryptEvent, encryptEvent, eventDecrypter, signBody } from '../src/lark/crypto.js';
 import { parseCsv, parseCsvWithLines, tableToRecords } from '../src/domain/csv.js';
-import { parseInstant } from '../src/domain/dates.js';
+import { chineseDateTime, localDate, parseInstant, zoneOffsetMinutes } from '../src/domain/dates.js';
 import { validateDirectory } from '../src/domain/directory-rows.js';
 import { childPath, depthOf, subtreeUpperBound } from '../src/domain/org-path.js';
 import { feishuLimits, RateLimiter } from '../src/domain/rate-limiter.js';
@@ -256,6 +256,20 @@ describe('parseInstant (tick --at)', () => {
     expect(parseInstant('2027-01-19T09:00:00+08:00', 'UTC')?.toISOString()).toBe('2027-01-19T01:00:00.000Z');
     expect(parseInstant('2027-01-19T01:00:00.5Z', 'Asia/Shanghai')?.toISOString()).toBe('2027-01-19T01:00:00.500Z');
     for (const bad of ['2027-02-30T09:00:00+08:00', '2027-01-19T24:00', '2027-13-01', '1', 'Jan 5', '明天', '2027-01-19T09:00+15:00']) expect(parseInstant(bad, 'Asia/Shanghai'), bad).toBeUndefined();
+  });
+});
+
+describe('the calendar and clock in a time zone', () => {
+  it('reads the date and time where the bot is, across midnight, the year and a DST change, whichever zone was asked first', () => {
+    const at = new Date('2026-12-31T16:00:00Z'); // midnight in Shanghai, still the 31st in London
+    expect(localDate(at, 'Asia/Shanghai')).toBe('2027-01-01');
+    expect(localDate(at, 'Europe/London')).toBe('2026-12-31');
+    expect(chineseDateTime(at, 'Asia/Shanghai')).toBe('2027年1月1日 00:00');
+    expect(chineseDateTime(new Date('2027-03-05T07:09:00Z'), 'Asia/Shanghai')).toBe('2027年3月5日 15:09');
+    expect(zoneOffsetMinutes(at, 'Asia/Shanghai')).toBe(480);
+    expect(zoneOffsetMinutes(new Date('2027-01-15T12:00:00Z'), 'America/New_York')).toBe(-300);
+    expect(zoneOffsetMinutes(new Date('2027-07-15T12:00:00Z'), 'America/New_York')).toBe(-240);
+    expect(localDate(new Date('2027-07-01T03:59:00Z'), 'America/New_York')).toBe('2027-06-30');
   });
 });
 

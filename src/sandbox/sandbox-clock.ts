@@ -1,3 +1,4 @@
+import { zoneOffsetMinutes } from '../domain/dates.js';
 import type { SandboxStore } from './sandbox-store.js';
 
 /**
@@ -26,23 +27,6 @@ export async function createSandboxClock(store: SandboxStore, realNow: () => num
       await store.setSetting(KEY, String(offset));
     },
   };
-}
-
-/** The zone's UTC offset at `at` in minutes (Asia/Shanghai: 480). */
-export function zoneOffsetMinutes(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(at);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
 }
 
 /** "+0800": how Feishu's date picker suffixes the dates it sends. */

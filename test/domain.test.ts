@@ -270,6 +270,10 @@ describe('the calendar and clock in a time zone', () => {
     expect(zoneOffsetMinutes(new Date('2027-01-15T12:00:00Z'), 'America/New_York')).toBe(-300);
     expect(zoneOffsetMinutes(new Date('2027-07-15T12:00:00Z'), 'America/New_York')).toBe(-240);
     expect(localDate(new Date('2027-07-01T03:59:00Z'), 'America/New_York')).toBe('2027-06-30');
+    // The offset is kept per minute: the minute before a DST change, then the one after it.
+    expect(chineseDateTime(new Date('2027-03-14T06:59:59Z'), 'America/New_York')).toBe('2027年3月14日 01:59');
+    expect(chineseDateTime(new Date('2027-03-14T07:00:00Z'), 'America/New_York')).toBe('2027年3月14日 03:00');
+    expect(chineseDateTime(new Date('2027-03-14T06:59:00Z'), 'America/New_York')).toBe('2027年3月14日 01:59');
   });
 });
 

@@ -1,38 +1,50 @@
 /** Calendar helpers. Dates are 'YYYY-MM-DD' strings in the deployment's time zone. */
 
-interface WallClock {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
+interface Zone {
+  format: Intl.DateTimeFormat;
+  /** The UTC minute `offsetMs` was read for (NaN: not yet). */
   minute: number;
-  second: number;
+  offsetMs: number;
 }
 
-const wallClocks = new Map<string, Intl.DateTimeFormat>();
+const zones = new Map<string, Zone>();
 
 /**
- * The calendar and clock `at` reads in `timeZone`. The formatter is made once per zone: making an
- * Intl.DateTimeFormat costs ~100 µs (it loads the zone's rules), using one ~2 µs, and the card
- * presses that show what to do next read the date every time (the bench's profile: a quarter of
- * the bot thread's CPU went to making formatters). Zones are few (the deployment's, a sandbox's).
+ * How far `timeZone`'s clocks are ahead of UTC at `at`, in ms. Intl is slow here: making a
+ * formatter costs ~100 µs (it loads the zone's rules) and formatToParts ~6 µs, and a card press
+ * that says what to do next reads today's date every time (the bench's profile: a quarter of the
+ * bot thread's CPU went to making formatters). So one formatter per zone (zones are few: the
+ * deployment's, a sandbox's), and its offset is kept for the UTC minute it was read in: every
+ * offset change since 1973 falls on a whole minute.
  */
-function wallClock(at: Date, timeZone: string): WallClock {
-  let format = wallClocks.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    wallClocks.set(timeZone, format);
+function offsetMs(at: Date, timeZone: string): number {
+  const ms = at.getTime();
+  const minute = Math.floor(ms / 60_000);
+  let zone = zones.get(timeZone);
+  if (!zone) {
+    const format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    zones.set(timeZone, (zone = { format, minute: NaN, offsetMs: 0 }));
   }
-  const w: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-  for (const p of format.formatToParts(at)) if (p.type in w) w[p.type as keyof WallClock] = Number(p.value);
-  return w;
+  if (zone.minute !== minute) {
+    const w: Record<string, number> = {};
+    for (const p of zone.format.formatToParts(at)) w[p.type] = Number(p.value);
+    const wall = Date.UTC(w.year!, w.month! - 1, w.day!, w.hour!, w.minute!, w.second!);
+    zone.offsetMs = wall - Math.floor(ms / 1000) * 1000;
+    zone.minute = minute;
+  }
+  return zone.offsetMs;
+}
+
+/** `at` as `timeZone`'s clocks read it, to be read with the getUTC… methods. */
+function wallClock(at: Date, timeZone: string): Date {
+  return new Date(at.getTime() + offsetMs(at, timeZone));
 }
 
 const two = (n: number) => String(n).padStart(2, '0');
 
 export function localDate(at: Date, timeZone: string): string {
   const w = wallClock(at, timeZone);
-  return `${String(w.year).padStart(4, '0')}-${two(w.month)}-${two(w.day)}`;
+  return `${String(w.getUTCFullYear()).padStart(4, '0')}-${two(w.getUTCMonth() + 1)}-${two(w.getUTCDate())}`;
 }
 
 export function localYear(at: Date, timeZone: string): number {
@@ -84,16 +96,14 @@ export function chineseDate(s: string): string {
 
 export function chineseDateTime(at: Date, timeZone: string): string {
   const w = wallClock(at, timeZone);
-  return `${w.year}年${w.month}月${w.day}日 ${two(w.hour)}:${two(w.minute)}`;
+  return `${w.getUTCFullYear()}年${w.getUTCMonth() + 1}月${w.getUTCDate()}日 ${two(w.getUTCHours())}:${two(w.getUTCMinutes())}`;
 }
 
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** How far `timeZone` is ahead of UTC at `at`, in minutes (Asia/Shanghai: 480). */
 export function zoneOffsetMinutes(at: Date, timeZone: string): number {
-  const w = wallClock(at, timeZone);
-  const wall = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return Math.round((wall - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+  return Math.round(offsetMs(at, timeZone) / 60_000);
 }
 
 /**

@@ -19,8 +19,8 @@ export interface PairOptions {
   rounds: number;
   seconds: number;
   connections: number;
-  /** The bot, and what is stopped with it while the adapter runs (its Open API emulator). */
-  bot: { child: Child; with: Child[]; shots: Shot[] };
+  /** The bot, and what is stopped with it while the adapter runs (its Open API emulator); new events for each round. */
+  bot: { child: Child; with: Child[]; shots: () => Shot[] };
   adapter: { child: Child; shots: Shot[] };
   log: (s: string) => void;
 }
@@ -39,7 +39,6 @@ const resume = (c: Child) => process.kill(c.pid, 'SIGCONT');
 export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
   const botGroup = [o.bot.child, ...o.bot.with];
   const rounds: PairRound[] = [];
-  let next = 0;
   const drive = async (child: Child, shots: Shot[], cycle: boolean) => {
     const sender = createSender(child.port, o.connections);
     const before = child.cpuMs();
@@ -52,7 +51,7 @@ export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
       // The generator's work per request is the same for both, so the ratio cancels the drift of
       // this VM's speed that moves throughput by 10–20% within minutes.
       const genUs = r.ok > 0 ? (genUsed.user + genUsed.system) / r.ok : 0;
-      return { thr: achieved(r), sent: r.sent, cpuUs, perGen: cpuUs !== undefined && genUs > 0 ? cpuUs / genUs : undefined };
+      return { thr: achieved(r), cpuUs, perGen: cpuUs !== undefined && genUs > 0 ? cpuUs / genUs : undefined };
     } finally {
       sender.close();
     }
@@ -66,11 +65,7 @@ export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
       group.forEach(stop);
     }
   };
-  const runBot = async () => {
-    const r = await turn(botGroup, o.bot.shots.slice(next), false);
-    next += r.sent;
-    return r;
-  };
+  const runBot = () => turn(botGroup, o.bot.shots(), false);
   const runAdapter = () => turn([o.adapter.child], o.adapter.shots, true);
   try {
     botGroup.forEach(stop);

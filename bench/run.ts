@@ -162,11 +162,20 @@ async function startBot(config: ServerConfig, children: Child[]): Promise<{ emul
 
 /** `--pairs N`: only the max-throughput comparison of the bot and the SDK adapter, in alternating rounds. */
 async function pairsMain(workload: WorkloadOptions): Promise<void> {
-  // The bot needs new events for every round: enough for about 25,000/s.
-  const events = Math.min(400_000, Math.max(flags['max-events'], flags.pairs * flags['max-seconds'] * 25_000));
   // Warmed up as long as the usual phases warm it (warm-up and fixed rate), each.
   const warm = buildSlice(secrets, 0, Math.round(flags.rate * (flags.warmup + flags.seconds)), workload);
-  const closed = buildSlice(secrets, warm.deliveries.length, events, workload);
+  // The bot needs new events in every round, sealed just before it (their timestamps must be
+  // within Feishu's 5 minutes, and all rounds' at once would not fit in memory): enough for
+  // 40,000/s (it reached 24,000/s here); a round that used them all up ends early, its rate
+  // still right. The adapter keeps no state and is sent one slice again and again.
+  let from = warm.deliveries.length;
+  const perRound = Math.min(flags['max-events'], Math.ceil(flags['max-seconds'] * 40_000));
+  const botShots = () => {
+    const slice = buildSlice(secrets, from, perRound, workload);
+    from += perRound;
+    return shots(slice, 'pledge-bot');
+  };
+  const adapterShots = shots(buildSlice(secrets, 0, Math.min(perRound, 50_000), workload), 'sdk-adapter');
   const config: ServerConfig = { ...secrets };
   const children: Child[] = [];
   try {
@@ -190,8 +199,8 @@ async function pairsMain(workload: WorkloadOptions): Promise<void> {
       rounds: flags.pairs,
       seconds: flags['max-seconds'],
       connections: flags.connections,
-      bot: { child: server, with: [emulator], shots: shots(closed, 'pledge-bot') },
-      adapter: { child: adapter, shots: shots(closed, 'sdk-adapter') },
+      bot: { child: server, with: [emulator], shots: botShots },
+      adapter: { child: adapter, shots: adapterShots },
       log,
     });
     const out = [

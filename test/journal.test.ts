@@ -8,7 +8,8 @@ import { silentLogger, type Logger } from '../src/logger.js';
 import { decodeLine, encodeLine, segmentName } from '../src/node/journal-format.js';
 import { createJournalIngest } from '../src/node/journal-ingest.js';
 import { listSegments, readChunk } from '../src/node/journal-reader.js';
-import { openJournalWriter } from '../src/node/journal-writer.js';
+import { journalSignal, JOURNAL_SIGNAL_BYTES } from '../src/node/journal-signal.js';
+import { openJournalWriter, type JournalWriter } from '../src/node/journal-writer.js';
 
 const at = new Date('2026-11-27T01:00:00.000Z');
 const message = (n: number, chat = `oc_${n % 3}`, messageId = `om_${n}`): DoorDelivery => ({
@@ -127,15 +128,15 @@ describe("the door's journal", () => {
     });
     afterEach(async () => sqlite.close());
 
-    const ingestOf = (journalDir: string) =>
-      createJournalIngest({ dir: journalDir, deps: { db: sqlite.db, logger }, inbox: { push: (key, lane) => pushed.push([key, lane]) }, chunkBytes: 300 });
+    const ingestOf = (journalDir: string, w?: JournalWriter) =>
+      createJournalIngest({ dir: journalDir, position: () => w?.position(), deps: { db: sqlite.db, logger }, inbox: { push: (key, lane) => pushed.push([key, lane]) }, chunkBytes: 300 });
     const rows = () => sqlite.db.selectFrom('inbound_events').select(['key', 'status', 'chat_id']).orderBy('key').execute();
 
     it('stores every delivery once, hands the new ones to the queue in order, and drops repeats', async () => {
       const jdir = join(dir, 'inbox');
       const w = openJournalWriter({ dir: jdir });
-      const ingest = ingestOf(jdir);
-      const p = () => ingest.written(w.position());
+      const ingest = ingestOf(jdir, w);
+      const p = () => ingest.wake();
       for (const n of [1, 2, 3]) await w.append(message(n));
       await w.append(message(1)); // Feishu delivered event 1 again
       await w.append({ ...message(9), keys: ['ev_9', 'msg:om_2'] }); // message 2 again, under a new event id
@@ -156,6 +157,46 @@ describe("the door's journal", () => {
       w.close();
     });
 
+    it('told through shared memory as the two threads are: reads while awake without being told, is woken once asleep, and misses no write made as it falls asleep', async () => {
+      const jdir = join(dir, 'inbox');
+      const signal = journalSignal(new SharedArrayBuffer(JOURNAL_SIGNAL_BYTES));
+      let wakes = 0;
+      let ingest: ReturnType<typeof createJournalIngest> | undefined;
+      // The door's side, as start-node-bot.ts wires it.
+      const w = openJournalWriter({ dir: jdir, onWritten: (p) => signal.publish(p) && (wakes++, ingest?.wake()) });
+      signal.publish(w.position());
+      let writeAsItSleeps: number | undefined;
+      const asleep = () => {
+        // The door writes after the ingest's last look and before it says it sleeps: no wake-up is sent.
+        if (writeAsItSleeps !== undefined) {
+          void w.append(message(writeAsItSleeps));
+          writeAsItSleeps = undefined;
+          expect(signal.publish(w.position())).toBe(false);
+        }
+        signal.sleep();
+      };
+      ingest = createJournalIngest({ dir: jdir, position: signal.read, asleep, deps: { db: sqlite.db, logger }, inbox: { push: (key, lane) => pushed.push([key, lane]) }, chunkBytes: 300 });
+      ingest.wake(); // the thread has started
+      await ingest.idle();
+      expect(pushed).toEqual([]);
+
+      for (const n of [1, 2]) await w.append(message(n));
+      await new Promise((r) => setImmediate(r)); // the door's turn ends: it publishes and wakes the sleeper
+      expect(wakes).toBe(1);
+      writeAsItSleeps = 3;
+      await ingest.idle();
+      expect(pushed.map(([k]) => k)).toEqual(['ev_1', 'ev_2', 'ev_3']);
+      // Asleep again: the next write wakes it, once for the turn.
+      await new Promise((r) => setImmediate(r));
+      const before = wakes;
+      for (const n of [4, 5]) await w.append(message(n));
+      await new Promise((r) => setImmediate(r));
+      expect(wakes - before).toBe(1);
+      await ingest.idle();
+      expect(pushed.map(([k]) => k)).toEqual(['ev_1', 'ev_2', 'ev_3', 'ev_4', 'ev_5']);
+      w.close();
+    });
+
     it('after a crash reads what earlier runs left first, then deletes it; the segment being written stays', async () => {
       const jdir = join(dir, 'inbox');
       // An earlier run acknowledged 1–3 and died before they reached the database; a run before
@@ -172,15 +213,15 @@ describe("the door's journal", () => {
       const w = openJournalWriter({ dir: jdir });
       expect(w.position().segment).toBe(3);
       await w.append(message(5));
-      const ingest = ingestOf(jdir);
-      ingest.written(w.position());
+      const ingest = ingestOf(jdir, w);
+      ingest.wake();
       await ingest.idle();
       expect(pushed.map(([k]) => k)).toEqual(['ev_4', 'ev_1', 'ev_2', 'ev_3', 'ev_5']);
       expect(listSegments(jdir)).toEqual([3]);
       expect(warnings).toContain('journal: a cut-short last line skipped');
       // Started again on the same journal (the bot thread restarted): claims are not repeated.
-      const restarted = ingestOf(jdir);
-      restarted.written(w.position());
+      const restarted = ingestOf(jdir, w);
+      restarted.wake();
       await restarted.idle();
       expect(pushed).toHaveLength(5);
       expect((await rows()).filter((r) => r.status === 'pending')).toHaveLength(5);
@@ -195,8 +236,8 @@ describe("the door's journal", () => {
       const failing: Logger = { ...silentLogger, error: (_o, msg) => errors.push(msg ?? ''), child: () => failing };
       // A database without the table: every claim fails.
       const broken = openSqlite(join(dir, 'empty.sqlite'), { migrate: false });
-      const ingest = createJournalIngest({ dir: jdir, deps: { db: broken.db, logger: failing }, inbox: { push: (k, l) => pushed.push([k, l]) }, retryMs: 10 });
-      ingest.written(w.position());
+      const ingest = createJournalIngest({ dir: jdir, position: () => w.position(), deps: { db: broken.db, logger: failing }, inbox: { push: (k, l) => pushed.push([k, l]) }, retryMs: 10 });
+      ingest.wake();
       await new Promise((r) => setTimeout(r, 30));
       expect(errors[0]).toBe('journal: moving deliveries into the database failed');
       expect(pushed).toEqual([]);
@@ -204,8 +245,8 @@ describe("the door's journal", () => {
       ingest.stop();
       await ingest.idle();
       await broken.close();
-      const healthy = ingestOf(jdir);
-      healthy.written(w.position());
+      const healthy = ingestOf(jdir, w);
+      healthy.wake();
       await healthy.idle();
       expect(pushed).toEqual([['ev_1', 'oc_1']]);
       w.close();

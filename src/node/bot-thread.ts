@@ -12,6 +12,7 @@ import { createInboxQueue } from '../inbox-queue.js';
 import { drainSoon } from '../lark/drain-soon.js';
 import { tick } from '../tick.js';
 import { createJournalIngest } from './journal-ingest.js';
+import { journalSignal } from './journal-signal.js';
 import { nodeLogger } from './node-logger.js';
 import type { BotThreadData, ForwardedRequest, FromBot, ToBot } from './thread-messages.js';
 
@@ -88,7 +89,8 @@ const answerCard = createCardAnswerer(deps, {
   afterHandled: kick,
   oneCommit,
 });
-const ingest = createJournalIngest({ dir: data.journalDir, deps, inbox, gate });
+const signal = journalSignal(data.journalSignal);
+const ingest = createJournalIngest({ dir: data.journalDir, position: signal.read, asleep: signal.sleep, deps, inbox, gate });
 
 async function forward(r: ForwardedRequest) {
   const res = await app.fetch(new Request(r.url, { method: r.method, headers: r.headers, body: r.body }));
@@ -147,8 +149,8 @@ port.on('message', (m: ToBot) => {
     case 'card':
       gate.first(() => answerCard(m.eventId, m.event, m.payload)).then((answer) => send({ type: 'card-answer', id: m.id, answer }), fail(m.id));
       break;
-    case 'written':
-      ingest.written(m.position);
+    case 'wake':
+      ingest.wake();
       break;
     case 'listening':
       void onListening?.(m.port);

@@ -8,8 +8,8 @@ import { segmentName, type JournalPosition } from './journal-format.js';
 import { listSegments, readChunk } from './journal-reader.js';
 
 export interface JournalIngest {
-  /** The door wrote up to `p` (it writes nothing before `p.segment` any more). */
-  written(p: JournalPosition): void;
+  /** The door wrote more: read up to `position()`. */
+  wake(): void;
   /** Resolves when everything written so far is in the database (or after `stop`, when it stopped). */
   idle(): Promise<void>;
   /** No more reading or retrying (what is left stays in the journal for the next start). */
@@ -18,6 +18,10 @@ export interface JournalIngest {
 
 export interface JournalIngestOptions {
   dir: string;
+  /** How far the door has written (it writes nothing before its segment any more); undefined: not yet known. */
+  position: () => JournalPosition | undefined;
+  /** Called when everything written is read, before one last look: the next write should wake this (journal-signal.ts). */
+  asleep?: () => void;
   deps: Pick<Deps, 'db' | 'logger'>;
   inbox: Pick<InboxQueue, 'push'>;
   /** Each chunk waits for a slot: while the door is busy, this goes at the gate's pace. */
@@ -39,7 +43,6 @@ export function createJournalIngest(opts: JournalIngestOptions): JournalIngest {
   const { dir, deps, inbox } = opts;
   const chunkBytes = opts.chunkBytes ?? 64 * 1024;
   const retryMs = opts.retryMs ?? 1000;
-  let known: JournalPosition | undefined;
   let cursor: { segment: number; offset: number } | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -54,7 +57,9 @@ export function createJournalIngest(opts: JournalIngestOptions): JournalIngest {
   }
 
   /** One step; false when there is nothing more to do for now. */
-  async function step(k: JournalPosition): Promise<boolean> {
+  async function step(): Promise<boolean> {
+    const k = opts.position();
+    if (!k) return false;
     if (!cursor) {
       const first = listSegments(dir)[0];
       if (first === undefined) return false;
@@ -81,7 +86,11 @@ export function createJournalIngest(opts: JournalIngestOptions): JournalIngest {
     for (;;) {
       again = false;
       try {
-        while (!stopped && known && (await step(known)));
+        while (!stopped && (await step()));
+        // Caught up: ask to be woken by the next write, then look once more, for a write made
+        // after the last look and before the ask.
+        opts.asleep?.();
+        if (!stopped && (await step())) again = true;
       } catch (err) {
         if (stopped) return;
         // Left in the journal: tried again after a pause (the door keeps writing meanwhile).
@@ -105,10 +114,7 @@ export function createJournalIngest(opts: JournalIngestOptions): JournalIngest {
   }
 
   return {
-    written(p) {
-      known = p;
-      kick();
-    },
+    wake: kick,
     async idle() {
       while (running) await running;
     },

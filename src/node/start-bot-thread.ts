@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { CardResponse } from '../../cards/card-kit.js';
 import type { Logger } from '../logger.js';
-import type { JournalPosition } from './journal-format.js';
 import type { BotThreadData, ForwardedRequest, ForwardedResponse, FromBot, ToBot } from './thread-messages.js';
 
 export interface BotThread {
@@ -9,7 +8,8 @@ export interface BotThread {
   ready: Promise<{ encryptKey: string; verificationToken: string }>;
   fetch(request: ForwardedRequest, timeoutMs: number): Promise<ForwardedResponse>;
   card(eventId: string, event: unknown, payload: string, timeoutMs: number): Promise<CardResponse>;
-  written(position: JournalPosition): void;
+  /** The bot thread slept and the door wrote more to the journal. */
+  wake(): void;
   listening(port: number): void;
   /** Lets the bot finish what it holds and close the database. */
   stop(): Promise<void>;
@@ -33,7 +33,7 @@ const RESTART_MS = 1000;
  * (what it held waits in the journal and the database); requests in flight then fail, and the
  * door answers them as unavailable.
  */
-export function startBotThread(data: BotThreadData, logger: Logger, onPosition: () => JournalPosition): BotThread {
+export function startBotThread(data: BotThreadData, logger: Logger): BotThread {
   let worker: Worker;
   let nextId = 1;
   const waiting = new Map<number, Answer>();
@@ -55,7 +55,7 @@ export function startBotThread(data: BotThreadData, logger: Logger, onPosition: 
         started = true;
         resolveReady(m.secrets);
         // What the door has written so far (and, on a restart, what the last thread left).
-        post({ type: 'written', position: onPosition() });
+        post({ type: 'wake' });
         if (port !== undefined) post({ type: 'listening', port });
         return;
       }
@@ -115,7 +115,7 @@ export function startBotThread(data: BotThreadData, logger: Logger, onPosition: 
       if (m.type !== 'card-answer') throw new Error(`unexpected ${m.type}`);
       return m.answer;
     },
-    written: (position) => post({ type: 'written', position }),
+    wake: () => post({ type: 'wake' }),
     listening(p) {
       port = p;
       post({ type: 'listening', port: p });

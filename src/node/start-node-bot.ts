@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { sqlitePath } from '../../db/open-sqlite.js';
 import { createDoorGate, DOOR_LOAD_BYTES } from '../door-gate.js';
 import { createDoorApp } from './door-app.js';
+import { JOURNAL_SIGNAL_BYTES, journalSignal } from './journal-signal.js';
 import { openJournalWriter } from './journal-writer.js';
 import { startBotThread } from './start-bot-thread.js';
 
@@ -58,9 +59,20 @@ export async function startNodeBot(opts: NodeBotOptions): Promise<NodeBot> {
   const doorLoad = new SharedArrayBuffer(DOOR_LOAD_BYTES);
   const meter = createDoorGate({ publish: new Float64Array(doorLoad) });
   const offset = new Float64Array(clockOffset);
+  const signalBuffer = new SharedArrayBuffer(JOURNAL_SIGNAL_BYTES);
+  const signal = journalSignal(signalBuffer);
   let bot: ReturnType<typeof startBotThread> | undefined;
-  const journal = openJournalWriter({ dir: journalDir, onWritten: (p) => bot?.written(p) });
-  bot = startBotThread({ config, journalDir, clockOffset, doorLoad, busyRate: opts.busyRate ?? BOT_BUSY_RATE, niceness: opts.niceness ?? BOT_NICENESS, appSendsPerSecond: opts.appSendsPerSecond }, logger, () => journal.position());
+  const journal = openJournalWriter({
+    dir: journalDir,
+    onWritten: (p) => {
+      if (signal.publish(p)) bot?.wake();
+    },
+  });
+  signal.publish(journal.position());
+  bot = startBotThread(
+    { config, journalDir, journalSignal: signalBuffer, clockOffset, doorLoad, busyRate: opts.busyRate ?? BOT_BUSY_RATE, niceness: opts.niceness ?? BOT_NICENESS, appSendsPerSecond: opts.appSendsPerSecond },
+    logger,
+  );
   const secrets = await bot.ready;
   const app = createDoorApp({ secrets, journal, bot, logger, now: () => new Date(Date.now() + offset[0]!), knock: () => meter.knock() });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {

@@ -1,6 +1,5 @@
 import type { CardResponse } from '../../cards/card-kit.js';
 import type { Config } from '../config.js';
-import type { JournalPosition } from './journal-format.js';
 
 /**
  * What the door thread (src/node.ts) and the bot thread (bot-thread.ts) say to each other.
@@ -9,6 +8,8 @@ import type { JournalPosition } from './journal-format.js';
 export interface BotThreadData {
   config: Config;
   journalDir: string;
+  /** How far the door has written the journal, and whether this thread sleeps (journal-signal.ts). */
+  journalSignal: SharedArrayBuffer;
   /** [0]: the bot's clock minus real time, ms (the sandbox clock moves; the door checks timestamps by it). */
   clockOffset: SharedArrayBuffer;
   /** How busy the door is (door-gate.ts `publish`): background work yields to it. */
@@ -37,7 +38,8 @@ export interface ForwardedResponse {
 export type ToBot =
   | { type: 'fetch'; id: number; request: ForwardedRequest }
   | { type: 'card'; id: number; eventId: string; event: unknown; payload: string }
-  | { type: 'written'; position: JournalPosition }
+  /** The door wrote to the journal while this thread slept (or it just started): read it. */
+  | { type: 'wake' }
   | { type: 'listening'; port: number }
   | { type: 'stop' };
 

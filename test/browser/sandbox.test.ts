@@ -208,6 +208,11 @@ describe('the sandbox, in a browser', () => {
       const overflow = (await p.page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
       expect(overflow).toBeLessThanOrEqual(0);
       await p.screenshot('phone-help');
+      // The sidebar that names who you are is off screen: the chat header says it, and switches.
+      await p.page.locator('#me-chip', { hasText: '我：孙丽（党员）' }).waitFor();
+      await p.page.click('#me-chip');
+      await p.pickUser('张明');
+      await p.page.locator('#me-chip', { hasText: '我：张明（书记）' }).waitFor();
       await p.page.click('#back');
       await p.page.locator('.chat-item[data-chat-name="中文系教工党支部群"]').waitFor();
       await p.screenshot('phone-chat-list');

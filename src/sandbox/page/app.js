@@ -93,6 +93,9 @@ function drawMe() {
   $('who-name').textContent = S.me.name;
   const roles = [...new Set(S.me.grants.map((g) => ROLE_LABELS[g.role] || g.role))];
   $('who-roles').textContent = roles.join(' · ') || '不在名录中';
+  const chip = $('me-chip');
+  chip.textContent = `我：${S.me.name}${roles.length ? `（${roles.join('、')}）` : ''}`;
+  chip.hidden = false;
 }
 function drawClock() {
   const tz = S.clock.timeZone;
@@ -276,6 +279,7 @@ async function loop() {
 
 async function start() {
   $('who').onclick = openPicker;
+  $('me-chip').onclick = openPicker;
   $('picker-search').oninput = drawPicker;
   $('back').onclick = () => {
     document.body.classList.remove('show-chat');

@@ -9,10 +9,10 @@ import { LIMITS } from '../src/domain/pledge-form.js';
 import { importDirectory } from '../src/usecases/import-directory.js';
 import { submitPledge } from '../src/usecases/pledge/file-pledge.js';
 import { reviewPledge } from '../src/usecases/pledge/review-pledge.js';
-import { buttonValue, cardOf, cardText } from './helpers/cards.js';
+import { buttonNamed, buttonValue, cardOf, cardText } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
-import { FORM, GROUP, LEADER, NOW, privateChat, SEC } from './helpers/pledge.js';
+import { FORM, GROUP, LEADER, NOW, OTHER_SEC, privateChat, SEC } from './helpers/pledge.js';
 
 
 describe('pledge: dialogs, deadlines, handover, CLI', () => {
@@ -158,6 +158,18 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(cardText(cardOf(lastMsg(LEADER)))).toContain('文学院中文系党支部');
     expect(await say('ou_demo_leader2', '审核')).toContain('没有等你审定');
     expect(await say('ou_demo_member', '审核')).toContain('只有上级');
+    // A second branch files too; each decision says how many are left (the list above is not current).
+    await say(OTHER_SEC, '承诺');
+    const other = await press(OTHER_SEC, buttonValue(cardOf(lastMsg(OTHER_SEC)), '预览并提交'), { ...FORM, name: '刘芳', gender: '女' });
+    await press(OTHER_SEC, buttonValue(other.card!.data, '确认提交'));
+    const second = cardOf(lastMsg(LEADER));
+    await say(LEADER, '审核');
+    expect(cardText(cardOf(lastMsg(LEADER)))).toContain('待审定的承诺书（2）');
+    const first = await press(LEADER, buttonValue(second, '审定通过'), { opinion: '同意' });
+    expect(first.toast?.content).toMatch(/^已审定通过.*；还有 1 份等你审定，发送「审核」查看$/);
+    const zw = h.emu.inChat(P2P(LEADER)).filter((m) => m.msgType === 'interactive').map(cardOf).filter((c) => buttonNamed(c, '退回修改') && cardText(c).includes('中文系'));
+    const last = await press(LEADER, buttonValue(zw.at(-1)!, '退回修改'), { opinion: '请补充第二项' });
+    expect(last.toast?.content).toBe('已退回，书记会收到你的意见');
   });
 
   it('deadlines: a lower level may only tighten its parent\'s date; the form shows the one in force', async () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { toast } from '../../cards/card-kit.js';
 import { canReview } from '../../src/domain/pledge-rules.js';
+import { pendingReviews } from '../../src/usecases/pledge/pending-reviews.js';
 import { loadPledgeContext } from '../../src/usecases/pledge/pledge-context.js';
 import { reviewCardFor } from '../../src/usecases/pledge/review-card.js';
 import { reviewPledge } from '../../src/usecases/pledge/review-pledge.js';
@@ -14,7 +15,9 @@ async function decide(deps: Deps, ctx: CardActionContext, v: { pledge: number; r
   if (r.kind === 'refused') return toast('error', r.reason, r.card);
   if (r.again) return toast('info', `你已${r.approved ? '审定通过' : '退回'}这份承诺书，以第一次的意见为准。`, r.card);
   const note = r.approved ? (r.published ? `已审定通过，已在 ${r.published} 个群公示` : '已审定通过（该组织尚未绑定群，未公示）') : '已退回，书记会收到你的意见';
-  return toast('success', note, r.card);
+  // What to do next: the reviewer's 审核 list is a message above and no longer current.
+  const { total } = await pendingReviews(deps, ctx.openId);
+  return toast('success', total ? `${note}；还有 ${total} 份等你审定，发送「审核」查看` : note, r.card);
 }
 
 /** `rev` is the submission the card showed: a card from an earlier submission is stale. */

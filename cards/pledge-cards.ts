@@ -1,4 +1,5 @@
 import { chineseDate } from '../src/domain/dates.js';
+import type { PledgeChange } from '../src/domain/pledge-changes.js';
 import { button, card, fitsFeishu, form, head, input, markdown, md, submitButton, type Card, type CardElement } from './card-kit.js';
 import { pledgeBody, reviewLine, signatureLine } from './pledge-body.js';
 import { STATUS_LABELS, type PledgeView } from './pledge-view.js';
@@ -115,9 +116,24 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
 }
 
 /** 审定: the superior's card, with the opinion field and the two decisions. */
-export function pledgeReviewCard(whole: PledgeView, t: Times, previous?: { versionNo: number }, opinionError?: string): Card {
+/** At most this many changes are listed on a review card; the rest are counted. */
+const SHOWN_CHANGES = 8;
+
+/** 修订要点: what a revision changed against the version it replaces. */
+function changesBlock(previous: { versionNo: number; changes: PledgeChange[] }): CardElement {
+  if (previous.changes.length === 0) return markdown(`<font color='grey'>与第 ${previous.versionNo} 版相比，内容没有改动。</font>`);
+  const line = (c: PledgeChange) =>
+    c.what === 'added' ? `· 新增${c.where}：${md(c.text, 60)}` : c.what === 'removed' ? `· 删去${c.where}：${md(c.text, 60)}` : `· ${c.where} 改为：${md(c.text, 60)}`;
+  const rest = previous.changes.length - SHOWN_CHANGES;
+  return markdown(
+    [`**修订要点**（与第 ${previous.versionNo} 版相比）：`, ...previous.changes.slice(0, SHOWN_CHANGES).map(line), ...(rest > 0 ? [`<font color='grey'>另有 ${rest} 处改动，见下方全文。</font>`] : [])].join('\n'),
+  );
+}
+
+export function pledgeReviewCard(whole: PledgeView, t: Times, previous?: { versionNo: number; changes: PledgeChange[] }, opinionError?: string): Card {
   return fitted(whole, false, (v, note) => card(`待审定：${v.orgName} ${v.year}年度公开承诺书`, 'purple', compact([
     markdown(`第 ${v.versionNo} 版${previous ? `（修订，替换第 ${previous.versionNo} 版）` : ''}　提交：${md(v.signedBy ?? '', 30)} ${t.signedAt ?? ''}`),
+    previous ? changesBlock(previous) : undefined,
     v.previousReturn ? markdown(`**上次退回意见**：${md(v.previousReturn, 500)}\n<font color='grey'>这是退回后重新提交的版本，请核对是否已按意见修改。</font>`) : undefined,
     ...pledgeBody(v),
     ...note,

@@ -66,7 +66,8 @@ function readOnlyCards(v: PledgeView): [string, unknown][] {
   return [
     ['preview', pledgePreviewCard(v)],
     ['status', pledgeStatusCard(v, TIMES, { canRevise: true })],
-    ['review', pledgeReviewCard(v, TIMES, { versionNo: 2 })],
+    // A revision that changed everything: its 修订要点 are capped too.
+    ['review', pledgeReviewCard(v, TIMES, { versionNo: 2, changes: Array.from({ length: 60 }, (_, i) => ({ where: `第 ${i + 1} 项标准`, what: 'changed' as const, text: '改'.repeat(500) })) })],
     ['decided', pledgeDecidedCard(v, TIMES, { approved: true, by: `${'李'.repeat(30)}（${ORG}）`, opinion: '审'.repeat(500), at: '2027年1月6日 10:00' })],
     ['publication', pledgePublicationCard(v, TIMES)],
   ];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkNewDeadline, defaultDeadline, demoPledgeDeadline, effectiveDeadline, parseDeadlineKind, pledgeYearFor } from '../src/domain/cycle.js';
 import { chineseDate, isValidDate, normalizeDate, normalizeMonth } from '../src/domain/dates.js';
+import { pledgeChanges } from '../src/domain/pledge-changes.js';
 import { errorSummary, readPledgeForm, validatePledge } from '../src/domain/pledge-form.js';
 import { canComment, canFile, canRead, canReview } from '../src/domain/pledge-rules.js';
 import type { Grant } from '../src/domain/roles.js';
@@ -72,6 +73,22 @@ describe('pledge form', () => {
   it('sums up where the problems are, by the form\'s labels', () => {
     expect(errorSummary({ position: 'x', item_1_due: 'y' })).toBe('请修改：职务、第 1 项完成时限');
     expect(errorSummary({ name: 'x', item_2: 'y', item_2_standard: 'z', items_size: 'w', contact: 'v' })).toBe('请修改：姓名、第 2 项承诺内容、第 2 项标准、总字数 等 5 处');
+  });
+});
+
+describe('what a revision changed', () => {
+  const profile = { name: '张明', gender: '男', birth_month: '1978-05', position: '党支部书记', term_start: '2020-09-01', contact: '138' };
+  const item = (key: string, content: string, standard = '标准', due = '2027-12-31') => ({ key, content, standard, due });
+  it('matches items by key: a moved item is the same item; added, removed and changed parts are named by the new numbering', () => {
+    const before = { profile, items: [item('a', '主题党日'), item('b', '党课'), item('c', '谈心谈话')] };
+    const after = { profile: { ...profile, position: '党总支书记' }, items: [item('c', '谈心谈话', '每月一次'), item('a', '主题党日'), item('d', '志愿服务', '标准', '2027-06-30')] };
+    expect(pledgeChanges(before, after)).toEqual([
+      { where: '职务', what: 'changed', text: '党总支书记' },
+      { where: '第 1 项标准', what: 'changed', text: '每月一次' },
+      { where: '第 3 项', what: 'added', text: '志愿服务' },
+      { where: '原第 2 项', what: 'removed', text: '党课' },
+    ]);
+    expect(pledgeChanges(before, before)).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonNamed, buttonTexts, buttonValue, cardOf, formSubmitButtons } from './helpers/cards.js';
+import { buttonNamed, buttonTexts, buttonValue, cardOf, cardText, formSubmitButtons } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
 import { FORM, GROUP, LEADER, privateChat, SEC } from './helpers/pledge.js';
@@ -253,8 +253,15 @@ describe('a leader\'s side', () => {
     await press(LEADER, buttonValue(lastCard(LEADER), '审定通过'), { opinion: '同意' });
     await say(SEC, '承诺');
     const revising = await press(SEC, buttonValue(lastCard(SEC), '修订承诺'));
-    await file(revising.card!.data);
+    // The revision tightens the item's standard, adds a second item and changes the phone number.
+    const revised = { ...FORM, contact: '13800000002', item_1_standard: '全年不少于15次', item_2: '每季度讲一次党课', item_2_standard: '全年4次', item_2_due: '2027-12-31' };
+    const preview = await press(SEC, buttonValue(revising.card!.data, '预览并提交'), revised);
+    expect((await press(SEC, buttonValue(preview.card!.data, '确认提交'))).toast?.type).toBe('success');
     expect(JSON.stringify(lastCard(LEADER))).toContain('（修订，替换第 1 版）');
+    // The reviewer is told what changed, not left to compare two cards by eye.
+    expect(cardText(lastCard(LEADER))).toContain(
+      ['**修订要点**（与第 1 版相比）：', '· 联系方式 改为：13800000002', '· 第 1 项标准 改为：全年不少于15次', '· 新增第 2 项：每季度讲一次党课'].join('\n'),
+    );
     await say(LEADER, '审核');
     await press(LEADER, buttonValue(lastCard(LEADER), '审定'));
     expect(JSON.stringify(lastCard(LEADER))).toContain('第 2 版（修订，替换第 1 版）');

@@ -1,4 +1,5 @@
-import { versionById } from '../../../db/repos/pledges.js';
+import { itemsOf, profileOf, versionById } from '../../../db/repos/pledges.js';
+import { pledgeChanges } from '../../domain/pledge-changes.js';
 import type { Card } from '../../../cards/card-kit.js';
 import { pledgeReviewCard } from '../../../cards/pledge-cards.js';
 import type { Deps } from '../deps.js';
@@ -6,11 +7,15 @@ import type { PledgeContext } from './pledge-context.js';
 
 /**
  * The review card of a submitted version, wherever it is sent from (the submission, the 审核
- * list, a refused decision): a revision names the version it replaces; `opinionError` is shown
+ * list, a refused decision): a revision names the version it replaces and what it changed;
+ * `opinionError` is shown
  * under the opinion field.
  */
 export async function reviewCardFor(deps: Deps, ctx: PledgeContext, opinionError?: string): Promise<Card> {
   const inForce = ctx.pledge.current_version_id;
   const previous = inForce && inForce !== ctx.version.id ? await versionById(deps.db, inForce) : undefined;
-  return pledgeReviewCard(ctx.view, ctx.times, previous ? { versionNo: previous.version_no } : undefined, opinionError);
+  if (!previous) return pledgeReviewCard(ctx.view, ctx.times, undefined, opinionError);
+  const before = { profile: profileOf(previous), items: (await itemsOf(deps.db, previous.id)).map((i) => ({ key: i.item_key, content: i.content, standard: i.standard, due: i.due_date })) };
+  const changes = pledgeChanges(before, { profile: ctx.view.profile, items: ctx.view.items });
+  return pledgeReviewCard(ctx.view, ctx.times, { versionNo: previous.version_no, changes }, opinionError);
 }

@@ -9,6 +9,7 @@ import { LIMITS } from '../src/domain/pledge-form.js';
 import { importDirectory } from '../src/usecases/import-directory.js';
 import { submitPledge } from '../src/usecases/pledge/file-pledge.js';
 import { reviewPledge } from '../src/usecases/pledge/review-pledge.js';
+import { pledgeApprove } from '../handlers/actions/pledge-review.js';
 import { buttonNamed, buttonValue, cardOf, cardText } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
@@ -146,7 +147,30 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     const self = await press(SEC, approve, { opinion: '同意' });
     expect(self.toast).toMatchObject({ type: 'error', content: expect.stringContaining('不能审定自己') });
     expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').executeTakeFirstOrThrow()).status).toBe('submitted');
+    // Nor is it offered to them, by 审核 or 我的.
+    expect(await say(SEC, '审核')).toContain('没有等你审定');
+    await say(SEC, '我的');
+    expect(cardText(cardOf(lastMsg(SEC)))).toContain('暂无等你审定的承诺书');
     expect((await press(LEADER, approve, { opinion: '同意' })).toast?.type).toBe('success');
+  });
+
+  it('a decision saved is answered as saved even if counting the reviews left fails', async () => {
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    const approve = buttonValue(cardOf(lastMsg(LEADER)), '审定通过');
+    // The database refuses the count's query (a lost D1 request), after the decision's writes.
+    const db = h.deps.db.withPlugin({
+      transformQuery: (a) => {
+        if (a.node.kind === 'SelectQueryNode' && JSON.stringify(a.node).includes('"submitted_by_name"')) throw new Error('D1_ERROR: network lost');
+        return a.node;
+      },
+      transformResult: (a) => Promise.resolve(a.result),
+    });
+    const ctx = { openId: LEADER, messageId: undefined, chatId: undefined, value: approve, formValue: { opinion: '同意' }, eventId: 'ev_count_fails' };
+    const res = await pledgeApprove.handle({ ...h.deps, db }, ctx, approve);
+    expect(res.toast).toMatchObject({ type: 'success', content: expect.stringContaining('已审定通过') });
+    expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').executeTakeFirstOrThrow()).status).toBe('approved');
   });
 
   it('审核 lists what awaits the leader, and only them', async () => {

@@ -15,8 +15,15 @@ async function decide(deps: Deps, ctx: CardActionContext, v: { pledge: number; r
   if (r.kind === 'refused') return toast('error', r.reason, r.card);
   if (r.again) return toast('info', `你已${r.approved ? '审定通过' : '退回'}这份承诺书，以第一次的意见为准。`, r.card);
   const note = r.approved ? (r.published ? `已审定通过，已在 ${r.published} 个群公示` : '已审定通过（该组织尚未绑定群，未公示）') : '已退回，书记会收到你的意见';
-  // What to do next: the reviewer's 审核 list is a message above and no longer current.
-  const { total } = await pendingReviews(deps, ctx.openId);
+  // What to do next: the reviewer's 审核 list is a message above and no longer current. Only a
+  // nicety: the decision is saved, and a failure here must not answer it as failed.
+  const total = await pendingReviews(deps, ctx.openId).then(
+    (p) => p.total,
+    (err: unknown) => {
+      deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'counting the reviews left failed');
+      return 0;
+    },
+  );
   return toast('success', total ? `${note}；还有 ${total} 份等你审定，发送「审核」查看` : note, r.card);
 }
 

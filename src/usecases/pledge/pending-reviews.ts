@@ -1,5 +1,5 @@
 import { subtreeUpperBound } from '../../domain/org-path.js';
-import { canReview } from '../../domain/pledge-rules.js';
+import { canFile, canReview } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 
@@ -23,13 +23,15 @@ export async function pendingReviews(deps: Deps, openId: string, limit = 20): Pr
       .selectFrom('pledge_versions')
       .innerJoin('pledges', 'pledges.id', 'pledge_versions.pledge_id')
       .innerJoin('organizations', 'organizations.id', 'pledges.org_id')
-      .select(['pledge_versions.id', 'pledge_versions.version_no', 'pledge_versions.submitted_by_name', 'pledge_versions.submitted_at', 'pledges.year', 'organizations.id as orgId', 'organizations.name', 'organizations.code', 'organizations.path', 'organizations.parent_id'])
+      .select(['pledge_versions.id', 'pledge_versions.version_no', 'pledge_versions.submitted_by', 'pledge_versions.submitted_by_name', 'pledge_versions.submitted_at', 'pledges.year', 'organizations.id as orgId', 'organizations.name', 'organizations.code', 'organizations.path', 'organizations.parent_id'])
       .where('pledge_versions.status', '=', 'submitted')
       .where('organizations.path', '>=', g.orgPath)
       .where('organizations.path', '<', subtreeUpperBound(g.orgPath))
       .execute();
     for (const r of rows) {
-      if (seen.has(r.id) || !canReview(me.grants, { id: r.orgId, path: r.path, parentId: r.parent_id })) continue;
+      const org = { id: r.orgId, path: r.path, parentId: r.parent_id };
+      // As reviewPledge decides: nobody reviews what they filed or their own organization's pledge.
+      if (seen.has(r.id) || !canReview(me.grants, org) || canFile(me.grants, org) || r.submitted_by === openId) continue;
       seen.set(r.id, { versionId: r.id, versionNo: r.version_no, orgName: r.name, orgCode: r.code, year: r.year, submittedBy: r.submitted_by_name, submittedAt: r.submitted_at, at: r.submitted_at ?? '' });
     }
   }

@@ -274,6 +274,10 @@ describe('the calendar and clock in a time zone', () => {
     expect(chineseDateTime(new Date('2027-03-14T06:59:59Z'), 'America/New_York')).toBe('2027年3月14日 01:59');
     expect(chineseDateTime(new Date('2027-03-14T07:00:00Z'), 'America/New_York')).toBe('2027年3月14日 03:00');
     expect(chineseDateTime(new Date('2027-03-14T06:59:00Z'), 'America/New_York')).toBe('2027年3月14日 01:59');
+    // Shanghai left local mean time (+08:05:43) at 1900-12-31T15:54:17Z, in the middle of a minute.
+    expect(chineseDateTime(new Date('1900-12-31T15:54:10Z'), 'Asia/Shanghai')).toBe('1900年12月31日 23:59');
+    expect(chineseDateTime(new Date('1900-12-31T15:54:30Z'), 'Asia/Shanghai')).toBe('1900年12月31日 23:54');
+    expect(localDate(new Date('0005-06-15T12:00:00Z'), 'Asia/Shanghai')).toBe('0005-06-15');
   });
 });
 

@@ -15,7 +15,7 @@ const zones = new Map<string, Zone>();
  * that says what to do next reads today's date every time (the bench's profile: a quarter of the
  * bot thread's CPU went to making formatters). So one formatter per zone (zones are few: the
  * deployment's, a sandbox's), and its offset is kept for the UTC minute it was read in: every
- * offset change since 1973 falls on a whole minute.
+ * offset change since 1973 falls on a whole minute (checked against every zone to 2040).
  */
 function offsetMs(at: Date, timeZone: string): number {
   const ms = at.getTime();
@@ -25,14 +25,23 @@ function offsetMs(at: Date, timeZone: string): number {
     const format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
     zones.set(timeZone, (zone = { format, minute: NaN, offsetMs: 0 }));
   }
-  if (zone.minute !== minute) {
-    const w: Record<string, number> = {};
-    for (const p of zone.format.formatToParts(at)) w[p.type] = Number(p.value);
-    const wall = Date.UTC(w.year!, w.month! - 1, w.day!, w.hour!, w.minute!, w.second!);
-    zone.offsetMs = wall - Math.floor(ms / 1000) * 1000;
-    zone.minute = minute;
-  }
-  return zone.offsetMs;
+  if (zone.minute === minute) return zone.offsetMs;
+  const w: Record<string, number> = {};
+  for (const p of zone.format.formatToParts(at)) w[p.type] = Number(p.value);
+  const offset = utc(w.year!, w.month! - 1, w.day!, w.hour!, w.minute!, w.second!) - Math.floor(ms / 1000) * 1000;
+  // Before 1973 local mean times (offsets with seconds) changed in the middle of a minute.
+  if (ms >= SINCE_1973) Object.assign(zone, { minute, offsetMs: offset });
+  return offset;
+}
+
+const SINCE_1973 = Date.UTC(1973, 0, 1);
+
+/** Date.UTC, but years 0–99 are those years (Date.UTC reads them as 1900–1999). */
+function utc(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const t = new Date(0);
+  t.setUTCFullYear(year, month, day);
+  t.setUTCHours(hour, minute, second, 0);
+  return t.getTime();
 }
 
 /** `at` as `timeZone`'s clocks read it, to be read with the getUTC… methods. */

@@ -30,10 +30,13 @@ export function journalSignal(buffer: SharedArrayBuffer): JournalSignal {
   const asleep = new Int32Array(buffer, 8, 1);
   return {
     publish(p) {
-      if (!Number.isSafeInteger(p.segment) || p.segment < 1 || p.segment > 0x7fffffff || p.end < 0 || p.end > 0xffffffff) {
-        throw new RangeError(`journal position out of range: ${p.segment}:${p.end}`);
-      }
-      Atomics.store(position, 0, (BigInt(p.segment) << 32n) | BigInt(p.end));
+      // Segments are 8 MB and numbered from 1: neither limit is reached unless the disk refuses
+      // new segments for 4 GB of one. This runs at the end of the door's turn, where a throw
+      // would end the process: past the limit the bot thread reads up to it, and the rest waits
+      // in the file for the next start.
+      const segment = Math.min(Math.max(1, Math.trunc(p.segment)), 0x7fffffff);
+      const end = Math.min(Math.max(0, Math.trunc(p.end)), 0xffffffff);
+      Atomics.store(position, 0, (BigInt(segment) << 32n) | BigInt(end));
       return Atomics.exchange(asleep, 0, 0) === 1;
     },
     read() {

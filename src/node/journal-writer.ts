@@ -15,7 +15,7 @@ export interface JournalWriterOptions {
   dir: string;
   /** A segment this big is closed and the next one started. */
   maxSegmentBytes?: number;
-  /** How far the journal is written: once a turn while it is written to, and on a new segment. */
+  /** How far the journal is written: at the end of each turn in which it was written to (a new segment's start included). */
   onWritten?: (p: JournalPosition) => void;
   /** Runs `fn` at the end of this event-loop turn (setImmediate). */
   endOfTurn?: (fn: () => void) => void;

@@ -65,12 +65,19 @@ export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
       group.forEach(stop);
     }
   };
-  const runBot = () => turn(botGroup, o.bot.shots(), false);
+  let botShots: Shot[] = [];
+  const runBot = () => turn(botGroup, botShots, false);
   const runAdapter = () => turn([o.adapter.child], o.adapter.shots, true);
   try {
     botGroup.forEach(stop);
     stop(o.adapter.child);
     for (let i = 0; i < o.rounds; i++) {
+      // Sealed between rounds, not between the two turns of one (which should see the same
+      // machine), and the garbage of sealing (and of the last round's events) collected before
+      // either turn, so that neither turn's generator pays for it (npm run bench has --expose-gc).
+      botShots = [];
+      botShots = o.bot.shots();
+      (globalThis as { gc?: () => void }).gc?.();
       o.log(`  round ${i + 1} of ${o.rounds} …`);
       let bot;
       let adapter;

@@ -166,10 +166,11 @@ async function pairsMain(workload: WorkloadOptions): Promise<void> {
   const warm = buildSlice(secrets, 0, Math.round(flags.rate * (flags.warmup + flags.seconds)), workload);
   // The bot needs new events in every round, sealed just before it (their timestamps must be
   // within Feishu's 5 minutes, and all rounds' at once would not fit in memory): enough for
-  // 40,000/s (it reached 24,000/s here); a round that used them all up ends early, its rate
-  // still right. The adapter keeps no state and is sent one slice again and again.
+  // 40,000/s (it reached 24,000/s here), whatever --max-events says; a round that used them all
+  // up would end early, its rate still right. The adapter keeps no state and is sent one slice
+  // again and again.
   let from = warm.deliveries.length;
-  const perRound = Math.min(flags['max-events'], Math.ceil(flags['max-seconds'] * 40_000));
+  const perRound = Math.min(400_000, Math.ceil(flags['max-seconds'] * 40_000));
   const botShots = () => {
     const slice = buildSlice(secrets, from, perRound, workload);
     from += perRound;

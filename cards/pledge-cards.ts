@@ -115,7 +115,6 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
   ]));
 }
 
-/** 审定: the superior's card, with the opinion field and the two decisions. */
 /** At most this many changes are listed on a review card; the rest are counted. */
 const SHOWN_CHANGES = 8;
 
@@ -130,6 +129,7 @@ function changesBlock(previous: { versionNo: number; changes: PledgeChange[] }):
   );
 }
 
+/** 审定: the superior's card, with the opinion field and the two decisions (and a revision's changes). */
 export function pledgeReviewCard(whole: PledgeView, t: Times, previous?: { versionNo: number; changes: PledgeChange[] }, opinionError?: string): Card {
   return fitted(whole, false, (v, note) => card(`待审定：${v.orgName} ${v.year}年度公开承诺书`, 'purple', compact([
     markdown(`第 ${v.versionNo} 版${previous ? `（修订，替换第 ${previous.versionNo} 版）` : ''}　提交：${md(v.signedBy ?? '', 30)} ${t.signedAt ?? ''}`),

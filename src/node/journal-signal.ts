@@ -6,8 +6,8 @@ export const JOURNAL_SIGNAL_BYTES = 16;
 /**
  * How far the door has written its journal, in memory both threads share, and whether the bot
  * thread is asleep waiting for more. Under load the door writes in every turn of its event loop
- * (2,000–3,000 a second in the bench): a message to the bot thread each time cost both threads a
- * wake-up and more CPU than the card presses it was handling. Now the door stores the position,
+ * (2,000–3,000 a second in the bench): a message to the bot thread each time was a wake-up of
+ * that thread, more of them than it had card presses to answer. Now the door stores the position,
  * and the bot thread reads it when it wants more; only a bot thread that has read everything and
  * gone to sleep is woken, by one message.
  *

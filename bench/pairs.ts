@@ -75,7 +75,7 @@ export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
       // Sealed between rounds, not between the two turns of one (which should see the same
       // machine), and the garbage of sealing (and of the last round's events) collected before
       // either turn, so that neither turn's generator pays for it (npm run bench has --expose-gc).
-      botShots = [];
+      botShots = []; // the last round's events can go while the next ones are sealed
       botShots = o.bot.shots();
       (globalThis as { gc?: () => void }).gc?.();
       o.log(`  round ${i + 1} of ${o.rounds} …`);

@@ -16,8 +16,8 @@ export interface PledgeFormView {
   notice?: string;
   /** A returned pledge: who sent it back, and their opinion. */
   returned?: { by: string; opinion: string };
-  /** A revision of the approved version `inForceNo` (which stays in force), abandonable if never submitted. */
-  revising?: { inForceNo: number; abandonable: boolean };
+  /** A revision of the approved version `inForceNo` (which stays in force): deleted if given up before it was ever submitted, withdrawn (kept) after. */
+  revising?: { inForceNo: number; abandon: 'delete' | 'withdraw' };
   /** Extra empty item slots to show (after "添加一项"). */
   emptySlots?: number;
 }
@@ -104,7 +104,7 @@ function formCard(v: PledgeFormView, cap?: number): Card {
     // Inside the form, so what was typed comes with the press and is saved before the dialog
     // starts (a button outside the form sends no values: typed text was lost).
     submitButton('改用对话填写', { action: 'pledge.chat', ...ref }, 'chat', 'default'),
-    v.revising?.abandonable ? abandonButton(v, ref) : undefined,
+    v.revising ? abandonButton(v, ref) : undefined,
   ].filter((b): b is CardElement => !!b);
   fields.push({ tag: 'column_set', flex_mode: 'flow', columns: buttons.map((b) => ({ tag: 'column', width: 'auto', elements: [b] })) });
   const intro = [
@@ -126,13 +126,18 @@ function formCard(v: PledgeFormView, cap?: number): Card {
   ]);
 }
 
-/** 「放弃修订」: deletes what was changed, so Feishu asks first (a named submit: it sits in the form). */
+/**
+ * 「放弃修订」 deletes a revision never submitted; 「撤回修订」 ends one that was submitted and sent
+ * back, keeping its record. Either way Feishu asks first (a named submit: it sits in the form).
+ */
 function abandonButton(v: PledgeFormView, ref: { pledge: number; rev: number }, inForm = true): CardElement {
-  return button('放弃修订', { action: 'pledge.abandon', ...ref }, 'danger', {
+  const { inForceNo, abandon } = v.revising!;
+  const [label, outcome] = abandon === 'delete' ? ['放弃', '这一版的修改将删除'] : ['撤回', '这一版不再修改和提交（已提交和审定的记录保留）'];
+  return button(`${label}修订`, { action: 'pledge.abandon', ...ref }, 'danger', {
     ...(inForm ? { form_action_type: 'submit', name: 'abandon' } : {}),
     confirm: {
-      title: { tag: 'plain_text', content: `放弃第 ${v.versionNo} 版修订？` },
-      text: { tag: 'plain_text', content: `这一版的修改将删除，第 ${v.revising!.inForceNo} 版继续有效。` },
+      title: { tag: 'plain_text', content: `${label}第 ${v.versionNo} 版修订？` },
+      text: { tag: 'plain_text', content: `${outcome}，第 ${inForceNo} 版继续有效。` },
     },
   });
 }
@@ -148,6 +153,6 @@ function tooLongCard(v: PledgeFormView): Card {
       ].join('\n'),
     ),
     button('改用对话填写', { action: 'pledge.chat', pledge: v.versionId, rev: v.revision }),
-    ...(v.revising?.abandonable ? [abandonButton(v, { pledge: v.versionId, rev: v.revision }, false)] : []),
+    ...(v.revising ? [abandonButton(v, { pledge: v.versionId, rev: v.revision }, false)] : []),
   ]);
 }

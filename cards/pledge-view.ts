@@ -6,7 +6,7 @@ export interface PledgeView {
   versionId: number;
   versionNo: number;
   revision: number;
-  status: 'draft' | 'submitted' | 'returned' | 'approved' | 'superseded';
+  status: 'draft' | 'submitted' | 'returned' | 'approved' | 'superseded' | 'withdrawn';
   year: number;
   orgName: string;
   orgCode: string;
@@ -31,4 +31,5 @@ export const STATUS_LABELS: Record<PledgeView['status'], string> = {
   returned: '已退回',
   approved: '已审定',
   superseded: '已被新版本取代',
+  withdrawn: '已撤回',
 };

@@ -43,7 +43,7 @@ function itemsAtLimits(ch = '诺'): PledgeItemDraft[] {
 function formView(items: PledgeItemDraft[], errors: FieldErrors = {}): PledgeFormView {
   // More than any one form shows (an upper bound): a returned revision's header with the longest
   // opinion, the revision notice and the 放弃修订 button of a revision never submitted.
-  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, returned: { by: `${'李'.repeat(30)}（${'院'.repeat(50)}）`, opinion: '改'.repeat(500) }, revising: { inForceNo: 2, abandonable: true }, notice: '修订第 3 版：审定前第 2 版继续有效；不改了可点「放弃修订」。' };
+  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, returned: { by: `${'李'.repeat(30)}（${'院'.repeat(50)}）`, opinion: '改'.repeat(500) }, revising: { inForceNo: 2, abandon: 'delete' }, notice: '修订第 3 版：审定前第 2 版继续有效；不改了可点「放弃修订」。' };
 }
 
 function view(items: PledgeItemDraft[]): PledgeView {

@@ -116,35 +116,55 @@ describe('回头审诺: a revision asks first, says what it is each time it is o
     expect(buttonTexts(lastCard(SEC))).toContain('修订承诺'); // back to the approved pledge's card
   });
 
-  it('a revision once submitted (then returned) is kept: no 放弃修订, and a press of an old one is refused', async () => {
+  it('a revision once submitted and returned is withdrawn, not deleted: 撤回修订 keeps its record, the approved version stays', async () => {
     await say(SEC, '承诺');
     const form = (await press(SEC, buttonValue(lastCard(SEC), '修订承诺'))).card!.data;
-    const abandonDraft = buttonValue(form, '放弃修订');
     const preview = await press(SEC, buttonValue(form, '预览并提交'), { ...FORM, item_1_standard: '全年不少于15次' });
     await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    // Waiting for review it can be neither changed nor withdrawn.
+    const waiting = await press(SEC, { ...buttonValue(form, '放弃修订'), rev: 2 });
+    expect(waiting.toast?.content).toContain('正在等待上级审定，审定前不能撤回');
     await press(LEADER, buttonValue(lastCard(LEADER), '退回修改'), { opinion: '请写明每次的主题' });
     await say(SEC, '承诺');
     const returned = lastCard(SEC);
-    expect(JSON.stringify(returned)).toContain('修订第 2 版：审定前第 1 版继续有效。');
+    expect(JSON.stringify(returned)).toContain('修订第 2 版：审定前第 1 版继续有效；不改了可点「撤回修订」。');
     expect(buttonTexts(returned)).not.toContain('放弃修订');
-    const r = await press(SEC, { ...abandonDraft, rev: buttonValue(returned, '保存草稿').rev }, FORM);
-    expect(r.toast?.content).toContain('已经提交过、经上级审过，不能放弃');
-    expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').where('version_no', '=', 2).executeTakeFirstOrThrow()).status).toBe('returned');
+    expect((buttonNamed(returned, '撤回修订')!.confirm as { text: Json }).text).toEqual({ tag: 'plain_text', content: '这一版不再修改和提交（已提交和审定的记录保留），第 1 版继续有效。' });
+    const withdraw = buttonValue(returned, '撤回修订');
+    const r = await press(SEC, withdraw, FORM);
+    expect(r.toast).toEqual({ type: 'success', content: '已撤回第 2 版修订，现行承诺书不变' });
+    expect(buttonTexts(r.card!.data)).toContain('修订承诺'); // the approved version's card again
+    const versions = await h.sqlite.db.selectFrom('pledge_versions').select(['version_no', 'status', 'opinion']).orderBy('version_no').execute();
+    expect(versions).toEqual([
+      { version_no: 1, status: 'approved', opinion: '同意' },
+      { version_no: 2, status: 'withdrawn', opinion: '请写明每次的主题' },
+    ]);
+    const audit = await h.sqlite.db.selectFrom('audit_log').select(['action', 'before', 'after']).where('action', '=', 'pledge.revision_withdraw').execute();
+    expect(audit).toHaveLength(1);
+    // The old form is closed: saving, submitting and withdrawing again change nothing more.
+    expect((await press(SEC, buttonValue(returned, '预览并提交'), FORM)).toast?.content).toContain('第 2 版修订已经撤回');
+    expect((await press(SEC, withdraw, FORM)).toast?.content).toBe('已撤回第 2 版修订，现行承诺书不变');
+    expect(await h.sqlite.db.selectFrom('audit_log').select('id').where('action', '=', 'pledge.revision_withdraw').execute()).toHaveLength(1);
+    // 我的 no longer asks for it; a new revision is the third version.
+    await say(SEC, '我的');
+    expect(JSON.stringify(lastCard(SEC))).toContain('已审定公示');
+    await say(SEC, '承诺');
+    expect(JSON.stringify((await press(SEC, buttonValue(lastCard(SEC), '修订承诺'))).card!.data)).toContain('修订第 3 版');
   });
 
   it('a 放弃修订 cut short (left abandoning) is finished before the next revision is numbered', async () => {
-    // The returned revision, approved at last; then a draft revision whose abandonment was cut short.
+    // The third version (after the withdrawn second), approved; then a draft revision whose abandonment was cut short.
     await say(SEC, '承诺');
     const preview = await press(SEC, buttonValue(lastCard(SEC), '预览并提交'), FORM);
     await press(SEC, buttonValue(preview.card!.data, '确认提交'));
     await press(LEADER, buttonValue(lastCard(LEADER), '审定通过'), { opinion: '同意' });
     await say(SEC, '承诺');
     await press(SEC, buttonValue(lastCard(SEC), '修订承诺'));
-    await h.sqlite.db.updateTable('pledge_versions').set({ status: 'abandoning' }).where('version_no', '=', 3).execute();
+    await h.sqlite.db.updateTable('pledge_versions').set({ status: 'abandoning' }).where('version_no', '=', 4).execute();
     await say(SEC, '承诺');
     const again = (await press(SEC, buttonValue(lastCard(SEC), '修订承诺'))).card!.data;
-    expect(JSON.stringify(again)).toContain('修订第 3 版');
-    expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').orderBy('version_no').execute()).map((v) => v.status)).toEqual(['superseded', 'approved', 'draft']);
+    expect(JSON.stringify(again)).toContain('修订第 4 版');
+    expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').orderBy('version_no').execute()).map((v) => v.status)).toEqual(['superseded', 'withdrawn', 'approved', 'draft']);
   });
 });
 

@@ -5,7 +5,7 @@ import type { Database, PledgeItemRow, PledgeRow, PledgeVersionRow } from '../sc
 
 type Db = Kysely<Database>;
 
-export type VersionStatus = 'draft' | 'submitted' | 'returned' | 'approved' | 'superseded';
+export type VersionStatus = 'draft' | 'submitted' | 'returned' | 'approved' | 'superseded' | 'withdrawn';
 export const OPEN_STATUSES: VersionStatus[] = ['draft', 'submitted', 'returned'];
 
 export async function ensurePledge(db: Db, orgId: number, year: number, now: Date): Promise<PledgeRow> {

@@ -22,13 +22,13 @@ export const pledgeRevise = defineAction({
   handle: async (deps, ctx, v) => reviseReply(await revisePledge(deps, { openId: ctx.openId, versionId: v.pledge })),
 });
 
-/** 放弃修订: the revision deleted; the card becomes the status of the version in force. */
+/** 放弃修订 / 撤回修订: the revision deleted or withdrawn; the card becomes the status of the version in force. */
 export const pledgeAbandon = defineAction({
   value: VersionRev,
   async handle(deps, ctx, v) {
     const r = await abandonRevision(deps, { openId: ctx.openId, versionId: v.pledge, rev: v.rev });
     if (r.kind === 'refused') return toast('error', r.reason);
-    return toast('success', `已放弃第 ${r.versionNo} 版修订，现行承诺书不变`, pledgeStatusCard(r.inForce.view, r.inForce.times, { canRevise: true }));
+    return toast('success', `已${r.withdrawn ? '撤回' : '放弃'}第 ${r.versionNo} 版修订，现行承诺书不变`, pledgeStatusCard(r.inForce.view, r.inForce.times, { canRevise: true }));
   },
 });
 

@@ -3,7 +3,7 @@ import { PassThrough, type Writable } from 'node:stream';
 import { localDate } from '../domain/dates.js';
 import type { LedgerRow } from '../usecases/ledger/ledger-rows.js';
 
-const STATUS: Record<string, string> = { draft: '草稿', submitted: '待审定', returned: '已退回', approved: '已审定', superseded: '已取代' };
+const STATUS: Record<string, string> = { draft: '草稿', submitted: '待审定', returned: '已退回', approved: '已审定', superseded: '已取代', withdrawn: '已撤回' };
 
 const COLUMNS = [
   { header: '组织编码', key: 'orgCode', width: 16 },

@@ -1,16 +1,19 @@
-import { appendAudit } from '../../../db/repos/audit.js';
+import { appendAudit, auditedSince } from '../../../db/repos/audit.js';
+import { transition } from '../../../db/repos/pledges.js';
 import { clearDialogOn } from '../../../db/repos/dialogs.js';
 import { canFile } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { loadPledgeContext, type PledgeContext } from './pledge-context.js';
 
-export type AbandonResult = { kind: 'refused'; reason: string } | { kind: 'abandoned'; inForce: PledgeContext; versionNo: number };
+/** `withdrawn`: it had been submitted, so it is kept (as 已撤回), not deleted. */
+export type AbandonResult = { kind: 'refused'; reason: string } | { kind: 'abandoned'; inForce: PledgeContext; versionNo: number; withdrawn: boolean };
 
 /**
  * 放弃修订: a revision never submitted is deleted, and the approved version stays in force as if
- * it had never been started. A version once submitted (returned ones too) was signed and reviewed:
- * it is kept. The version is first taken by a compare-and-set that moves it to 'abandoning' (every
+ * it had never been started. 撤回修订: a revision once submitted and sent back was signed and
+ * reviewed, so it is kept, as 已撤回 (withdrawRevision), and the approved version stays in force.
+ * A revision never submitted is first taken by a compare-and-set that moves it to 'abandoning' (every
  * writer of a draft requires draft or returned, so nothing writes to it after), audited with what
  * it held, then its items and itself are deleted. D1 has no transactions: a row left 'abandoning'
  * by a cut is invisible to openVersionOf and is finished by the next revision (finishAbandoned).
@@ -23,9 +26,11 @@ export async function abandonRevision(deps: Deps, input: { openId: string; versi
   const inForceId = ctx.pledge.current_version_id;
   if (!inForceId) return { kind: 'refused', reason: '这是首次填写的承诺书，没有可放弃的修订。' };
   if (inForceId === ctx.version.id) return { kind: 'refused', reason: '现行的审定版本不能放弃；能放弃的是还没提交的修订版本。' };
-  if (ctx.version.status !== 'draft' || ctx.version.submitted_at) {
-    return { kind: 'refused', reason: `第 ${ctx.version.version_no} 版修订已经提交过、经上级审过，不能放弃；请按意见修改后重新提交。` };
-  }
+  // Withdrawn already (this press again, or a withdrawal cut short before its audit row): finished, and said so.
+  if (ctx.version.status === 'withdrawn') return finishWithdrawal(deps, ctx, input.openId, inForceId);
+  if (ctx.version.status === 'submitted') return { kind: 'refused', reason: `第 ${ctx.version.version_no} 版修订正在等待上级审定，审定前不能撤回。` };
+  if (ctx.version.status !== 'draft' && ctx.version.status !== 'returned') return { kind: 'refused', reason: '这份修订已经放弃或审定，不能再放弃。发送「承诺」查看现行承诺书。' };
+  if (ctx.version.submitted_at) return withdrawRevision(deps, ctx, input, inForceId);
   const taken = await deps.db
     .updateTable('pledge_versions')
     .set({ status: 'abandoning' })
@@ -39,7 +44,26 @@ export async function abandonRevision(deps: Deps, input: { openId: string; versi
   await appendAudit(deps.db, { actor: input.openId, action: 'pledge.revision_abandon', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no, profile: ctx.view.profile, items }, after: null }, now);
   await deleteVersion(deps, ctx.version.id);
   await clearDialogOn(deps.db, input.openId, 'pledge', ctx.version.id, now);
-  return { kind: 'abandoned', inForce: (await loadPledgeContext(deps, inForceId))!, versionNo: ctx.version.version_no };
+  return { kind: 'abandoned', inForce: (await loadPledgeContext(deps, inForceId))!, versionNo: ctx.version.version_no, withdrawn: false };
+}
+
+/** 撤回修订: a revision submitted before (now returned, or being edited after a return) is kept as 已撤回. */
+async function withdrawRevision(deps: Deps, ctx: PledgeContext, input: { openId: string; rev: number }, inForceId: number): Promise<AbandonResult> {
+  if (!(await transition(deps.db, ctx.version.id, ['draft', 'returned'], 'withdrawn', {}, deps.now(), input.rev))) {
+    return { kind: 'refused', reason: '这张卡片已过期（内容已在别处更新），请发送「承诺」获取最新卡片。' };
+  }
+  return finishWithdrawal(deps, (await loadPledgeContext(deps, ctx.version.id))!, input.openId, inForceId);
+}
+
+/**
+ * What follows the status change, safe to run again: the audit row (D1 has no transactions, so a
+ * cut may have left the status changed without it) and the end of the secretary's dialog on it.
+ */
+async function finishWithdrawal(deps: Deps, ctx: PledgeContext, openId: string, inForceId: number): Promise<AbandonResult> {
+  const entry = { actor: openId, action: 'pledge.revision_withdraw', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no }, after: { status: 'withdrawn' } };
+  if (!(await auditedSince(deps.db, { ...entry, since: ctx.version.updated_at }))) await appendAudit(deps.db, entry, new Date(ctx.version.updated_at));
+  await clearDialogOn(deps.db, openId, 'pledge', ctx.version.id, deps.now());
+  return { kind: 'abandoned', inForce: (await loadPledgeContext(deps, inForceId))!, versionNo: ctx.version.version_no, withdrawn: true };
 }
 
 async function deleteVersion(deps: Pick<Deps, 'db'>, versionId: number): Promise<void> {

@@ -22,8 +22,8 @@ export async function formViewOf(deps: Deps, ctx: PledgeContext, errors: FieldEr
   // A revision says so every time it is opened, not only when it was started.
   const inForceId = ctx.pledge.current_version_id;
   const inForce = inForceId && inForceId !== v.id ? await versionById(deps.db, inForceId) : undefined;
-  // Only a revision never submitted may be abandoned (abandon-revision.ts).
-  const revising = inForce ? { inForceNo: inForce.version_no, abandonable: v.status === 'draft' && !v.submitted_at } : undefined;
+  // A revision never submitted may be abandoned (deleted); one submitted and sent back, withdrawn (kept) (abandon-revision.ts).
+  const revising = inForce ? { inForceNo: inForce.version_no, abandon: v.submitted_at ? ('withdraw' as const) : ('delete' as const) } : undefined;
   return {
     returned,
     revising,
@@ -35,7 +35,7 @@ export async function formViewOf(deps: Deps, ctx: PledgeContext, errors: FieldEr
     deadline: ctx.view.deadline,
     draft: extra.draft ?? (await draftOf(deps.db, ctx.version)),
     errors,
-    notice: extra.notice ?? (revising ? `修订第 ${v.version_no} 版：审定前第 ${revising.inForceNo} 版继续有效${revising.abandonable ? '；不改了可点「放弃修订」' : ''}。` : undefined),
+    notice: extra.notice ?? (revising ? `修订第 ${v.version_no} 版：审定前第 ${revising.inForceNo} 版继续有效；不改了可点「${revising.abandon === 'delete' ? '放弃修订' : '撤回修订'}」。` : undefined),
     emptySlots: extra.emptySlots,
   };
 }

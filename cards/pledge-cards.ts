@@ -115,17 +115,32 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
   ]));
 }
 
-/** At most this many changes are listed on a review card; the rest are counted. */
+/** At most this many changes besides removals are listed on a review card; the rest are counted. */
 const SHOWN_CHANGES = 8;
 
-/** 修订要点: what a revision changed against the version it replaces. */
+/** One line of text from a multi-line field, for a bullet. */
+const oneLine = (text: string, max: number) => md(text.replace(/\s+/g, ' ').trim(), max);
+
+/** 修订要点: what a revision changed against the version it replaces; every removal is listed (the text below is the new version's). */
 function changesBlock(previous: { versionNo: number; changes: PledgeChange[] }): CardElement {
   if (previous.changes.length === 0) return markdown(`<font color='grey'>与第 ${previous.versionNo} 版相比，内容没有改动。</font>`);
-  const line = (c: PledgeChange) =>
-    c.what === 'added' ? `· 新增${c.where}：${md(c.text, 60)}` : c.what === 'removed' ? `· 删去${c.where}：${md(c.text, 60)}` : `· ${c.where} 改为：${md(c.text, 60)}`;
-  const rest = previous.changes.length - SHOWN_CHANGES;
+  const line = (c: PledgeChange): string => {
+    switch (c.kind) {
+      case 'removed':
+        return `· **删去**原第 ${c.n} 项：${oneLine(c.content, 60)}`;
+      case 'added':
+        return `· 新增第 ${c.n} 项：${oneLine(c.content, 60)}`;
+      case 'changed':
+        return `· 第 ${c.n} 项改了${c.parts.join('、')}`;
+      case 'field':
+        return `· ${c.label} 改为：${oneLine(c.value, 60)}`;
+    }
+  };
+  const removals = previous.changes.filter((c) => c.kind === 'removed');
+  const others = previous.changes.filter((c) => c.kind !== 'removed');
+  const rest = others.length - SHOWN_CHANGES;
   return markdown(
-    [`**修订要点**（与第 ${previous.versionNo} 版相比）：`, ...previous.changes.slice(0, SHOWN_CHANGES).map(line), ...(rest > 0 ? [`<font color='grey'>另有 ${rest} 处改动，见下方全文。</font>`] : [])].join('\n'),
+    [`**修订要点**（与第 ${previous.versionNo} 版相比）：`, ...removals.map(line), ...others.slice(0, SHOWN_CHANGES).map(line), ...(rest > 0 ? [`<font color='grey'>另有 ${rest} 处改动，见下方全文。</font>`] : [])].join('\n'),
   );
 }
 

@@ -42,8 +42,8 @@ function itemsAtLimits(ch = '诺'): PledgeItemDraft[] {
 
 function formView(items: PledgeItemDraft[], errors: FieldErrors = {}): PledgeFormView {
   // More than any one form shows (an upper bound): a returned revision's header with the longest
-  // opinion, the revision notice and the 放弃修订 button of a revision never submitted.
-  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, returned: { by: `${'李'.repeat(30)}（${'院'.repeat(50)}）`, opinion: '改'.repeat(500) }, revising: { inForceNo: 2, abandon: 'delete' }, notice: '修订第 3 版：审定前第 2 版继续有效；不改了可点「放弃修订」。' };
+  // opinion, the revision notice and the 撤回修订 button of a returned revision.
+  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, returned: { by: `${'李'.repeat(30)}（${'院'.repeat(50)}）`, opinion: '改'.repeat(500) }, revising: { inForceNo: 2, abandon: 'withdraw' }, notice: '修订第 3 版：审定前第 2 版继续有效；不改了可点「撤回修订」。' };
 }
 
 function view(items: PledgeItemDraft[]): PledgeView {
@@ -66,8 +66,8 @@ function readOnlyCards(v: PledgeView): [string, unknown][] {
   return [
     ['preview', pledgePreviewCard(v)],
     ['status', pledgeStatusCard(v, TIMES, { canRevise: true })],
-    // A revision that changed everything: its 修订要点 are capped too.
-    ['review', pledgeReviewCard(v, TIMES, { versionNo: 2, changes: Array.from({ length: 60 }, (_, i) => ({ where: `第 ${i + 1} 项标准`, what: 'changed' as const, text: '改'.repeat(500) })) })],
+    // A revision that removed every item of the last version and changed everything else: its 修订要点 are capped too.
+    ['review', pledgeReviewCard(v, TIMES, { versionNo: 2, changes: [...Array.from({ length: LIMITS.items }, (_, i) => ({ kind: 'removed' as const, n: i + 1, content: '&'.repeat(500) })), ...Array.from({ length: 60 }, (_, i) => ({ kind: 'field' as const, label: '联系方式', value: `${i}${'&'.repeat(500)}` }))] })],
     ['decided', pledgeDecidedCard(v, TIMES, { approved: true, by: `${'李'.repeat(30)}（${ORG}）`, opinion: '审'.repeat(500), at: '2027年1月6日 10:00' })],
     ['publication', pledgePublicationCard(v, TIMES)],
   ];
@@ -92,6 +92,15 @@ describe('a pledge at the limits fits every card it is shown on', () => {
       expect(d[`item_${i + 1}`]).toBe(it.content);
       expect(d[`item_${i + 1}_standard`]).toBe(it.standard);
     });
+  });
+
+  it("a revision's 修订要点 list every removal, however many other changes are cut to the first 8", () => {
+    const changed = Array.from({ length: 9 }, (_, i) => ({ kind: 'changed' as const, n: i + 1, parts: ['标准'] }));
+    const text = cardText(pledgeReviewCard(view(items), TIMES, { versionNo: 1, changes: [{ kind: 'removed', n: 10, content: '每月走访\n困难党员' }, ...changed] }) as unknown as Record<string, unknown>);
+    expect(text).toContain('· **删去**原第 10 项：每月走访 困难党员\n· 第 1 项改了标准');
+    expect(text).toContain('· 第 8 项改了标准\n');
+    expect(text).not.toContain('第 9 项改了');
+    expect(text).toContain('另有 1 处改动');
   });
 
   it('the read-only cards, whole', () => {
@@ -175,7 +184,7 @@ describe('older, longer pledges (filed under the old limits) still reach their r
     const c = pledgeFormCard(formView(old(25))) as unknown as Record<string, unknown>;
     expectSendable('form of 25', c);
     expect(cardText(c)).toContain('改用对话填写');
-    expect(buttonTexts(c)).toEqual(['改用对话填写', '放弃修订']); // (the view is a revision never submitted)
+    expect(buttonTexts(c)).toEqual(['改用对话填写', '撤回修订']); // (the view is a returned revision)
   });
 
   it('the history card shows fewer member opinions, newest first, rather than go over the size', () => {

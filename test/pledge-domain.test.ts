@@ -79,14 +79,15 @@ describe('pledge form', () => {
 describe('what a revision changed', () => {
   const profile = { name: '张明', gender: '男', birth_month: '1978-05', position: '党支部书记', term_start: '2020-09-01', contact: '138' };
   const item = (key: string, content: string, standard = '标准', due = '2027-12-31') => ({ key, content, standard, due });
-  it('matches items by key: a moved item is the same item; added, removed and changed parts are named by the new numbering', () => {
+  it('matches items by key; removals first (old numbers), then items (new numbers, one line each), then the profile', () => {
     const before = { profile, items: [item('a', '主题党日'), item('b', '党课'), item('c', '谈心谈话')] };
-    const after = { profile: { ...profile, position: '党总支书记' }, items: [item('c', '谈心谈话', '每月一次'), item('a', '主题党日'), item('d', '志愿服务', '标准', '2027-06-30')] };
+    // The second item deleted: the third keeps its key and becomes the second.
+    const after = { profile: { ...profile, position: '党总支书记' }, items: [item('a', '主题党日'), item('c', '谈心谈话（每月）', '每月一次'), item('d', '志愿服务', '标准', '2027-06-30')] };
     expect(pledgeChanges(before, after)).toEqual([
-      { where: '职务', what: 'changed', text: '党总支书记' },
-      { where: '第 1 项标准', what: 'changed', text: '每月一次' },
-      { where: '第 3 项', what: 'added', text: '志愿服务' },
-      { where: '原第 2 项', what: 'removed', text: '党课' },
+      { kind: 'removed', n: 2, content: '党课' },
+      { kind: 'changed', n: 2, parts: ['承诺内容', '标准'] },
+      { kind: 'added', n: 3, content: '志愿服务' },
+      { kind: 'field', label: '职务', value: '党总支书记' },
     ]);
     expect(pledgeChanges(before, before)).toEqual([]);
   });

@@ -6,12 +6,13 @@ export interface PledgeContent {
   items: { key: string; content: string; standard: string; due: string }[];
 }
 
-/** One difference, for a reviewer: where, and the new text (or the removed one). */
-export interface PledgeChange {
-  where: string;
-  what: 'changed' | 'added' | 'removed';
-  text: string;
-}
+/** One difference, for a reviewer. Item numbers are the new version's (a removed item's, the old one's). */
+export type PledgeChange =
+  | { kind: 'removed'; n: number; content: string }
+  | { kind: 'added'; n: number; content: string }
+  /** `parts`: which of the item's fields changed (承诺内容, 标准, 完成时限); the new text is in the card below. */
+  | { kind: 'changed'; n: number; parts: string[] }
+  | { kind: 'field'; label: string; value: string };
 
 const ITEM_PARTS = [
   { part: 'content', label: '承诺内容' },
@@ -21,24 +22,21 @@ const ITEM_PARTS = [
 
 /**
  * What a revision changed against the version in force, for the review card: a reviewer of a
- * revised pledge should not have to compare two long cards by eye. Items are matched by their
- * key (kept across versions), so an item moved up a place is "the same item", not a removal and
- * an addition; the numbers are the new version's (a removed item's, the old one's).
+ * revised pledge should not have to compare two long cards by eye. Removed items come first: the
+ * card below shows the new version, so a dropped promise is seen only here. Items are matched by
+ * their key (kept across versions; the form fills keys by position, so deleting an earlier item
+ * keeps the later ones' keys).
  */
 export function pledgeChanges(before: PledgeContent, after: PledgeContent): PledgeChange[] {
-  const changes: PledgeChange[] = [];
-  for (const f of PROFILE_FIELDS) {
-    if (before.profile[f.name] !== after.profile[f.name]) changes.push({ where: f.label, what: 'changed', text: after.profile[f.name] });
-  }
-  const old = new Map(before.items.map((i, n) => [i.key, { ...i, n: n + 1 }]));
-  after.items.forEach((item, n) => {
-    const was = old.get(item.key);
-    if (!was) return changes.push({ where: `第 ${n + 1} 项`, what: 'added', text: item.content });
-    for (const p of ITEM_PARTS) {
-      if (was[p.part] !== item[p.part]) changes.push({ where: `第 ${n + 1} 项${p.label}`, what: 'changed', text: item[p.part] });
-    }
-  });
   const kept = new Set(after.items.map((i) => i.key));
-  for (const [key, was] of old) if (!kept.has(key)) changes.push({ where: `原第 ${was.n} 项`, what: 'removed', text: was.content });
-  return changes;
+  const removed: PledgeChange[] = before.items.flatMap((i, n) => (kept.has(i.key) ? [] : [{ kind: 'removed' as const, n: n + 1, content: i.content }]));
+  const old = new Map(before.items.map((i) => [i.key, i]));
+  const items = after.items.flatMap((item, n): PledgeChange[] => {
+    const was = old.get(item.key);
+    if (!was) return [{ kind: 'added' as const, n: n + 1, content: item.content }];
+    const parts = ITEM_PARTS.filter((p) => was[p.part] !== item[p.part]).map((p) => p.label);
+    return parts.length ? [{ kind: 'changed' as const, n: n + 1, parts }] : [];
+  });
+  const fields: PledgeChange[] = PROFILE_FIELDS.filter((f) => before.profile[f.name] !== after.profile[f.name]).map((f) => ({ kind: 'field' as const, label: f.label, value: after.profile[f.name] }));
+  return [...removed, ...items, ...fields];
 }

@@ -132,7 +132,7 @@ function formCard(v: PledgeFormView, cap?: number): Card {
  */
 function abandonButton(v: PledgeFormView, ref: { pledge: number; rev: number }, inForm = true): CardElement {
   const { inForceNo, abandon } = v.revising!;
-  const [label, outcome] = abandon === 'delete' ? ['放弃', '这一版的修改将删除'] : ['撤回', '这一版不再修改和提交（已提交和审定的记录保留）'];
+  const [label, outcome] = abandon === 'delete' ? ['放弃', '这一版的修改将删除'] : ['撤回', '这一版不再修改和提交（提交和退回的记录保留）'];
   return button(`${label}修订`, { action: 'pledge.abandon', ...ref }, 'danger', {
     ...(inForm ? { form_action_type: 'submit', name: 'abandon' } : {}),
     confirm: {

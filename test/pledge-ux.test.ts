@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buttonNamed, buttonTexts, buttonValue, cardOf, cardText, formSubmitButtons } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
+import { loadPledgeContext } from '../src/usecases/pledge/pledge-context.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
 import { FORM, GROUP, LEADER, privateChat, SEC } from './helpers/pledge.js';
 
@@ -129,7 +130,7 @@ describe('回头审诺: a revision asks first, says what it is each time it is o
     const returned = lastCard(SEC);
     expect(JSON.stringify(returned)).toContain('修订第 2 版：审定前第 1 版继续有效；不改了可点「撤回修订」。');
     expect(buttonTexts(returned)).not.toContain('放弃修订');
-    expect((buttonNamed(returned, '撤回修订')!.confirm as { text: Json }).text).toEqual({ tag: 'plain_text', content: '这一版不再修改和提交（已提交和审定的记录保留），第 1 版继续有效。' });
+    expect((buttonNamed(returned, '撤回修订')!.confirm as { text: Json }).text).toEqual({ tag: 'plain_text', content: '这一版不再修改和提交（提交和退回的记录保留），第 1 版继续有效。' });
     const withdraw = buttonValue(returned, '撤回修订');
     const r = await press(SEC, withdraw, FORM);
     expect(r.toast).toEqual({ type: 'success', content: '已撤回第 2 版修订，现行承诺书不变' });
@@ -141,6 +142,12 @@ describe('回头审诺: a revision asks first, says what it is each time it is o
     ]);
     const audit = await h.sqlite.db.selectFrom('audit_log').select(['action', 'before', 'after']).where('action', '=', 'pledge.revision_withdraw').execute();
     expect(audit).toHaveLength(1);
+    expect(audit[0]!.before).toContain('全年不少于15次'); // what the row holds, kept with the record
+    // Its history says it was returned and withdrawn; its return is not a 审定意见 (the Word file's box).
+    await press(SEC, buttonValue(r.card!.data, '历史版本'));
+    expect(cardText(lastCard(SEC))).toMatch(/\*\*第 2 版\*\* · 已撤回\n<font color='grey'>提交 [^　]+　退回 [^<]+<\/font>\n退回意见：请写明每次的主题/);
+    const v2 = await h.sqlite.db.selectFrom('pledge_versions').select('id').where('version_no', '=', 2).executeTakeFirstOrThrow();
+    expect((await loadPledgeContext(h.deps, v2.id))!.view.review).toBeNull();
     // The old form is closed: saving, submitting and withdrawing again change nothing more.
     expect((await press(SEC, buttonValue(returned, '预览并提交'), FORM)).toast?.content).toContain('第 2 版修订已经撤回');
     expect((await press(SEC, withdraw, FORM)).toast?.content).toBe('已撤回第 2 版修订，现行承诺书不变');

@@ -60,8 +60,11 @@ async function withdrawRevision(deps: Deps, ctx: PledgeContext, input: { openId:
  * cut may have left the status changed without it) and the end of the secretary's dialog on it.
  */
 async function finishWithdrawal(deps: Deps, ctx: PledgeContext, openId: string, inForceId: number): Promise<AbandonResult> {
-  const entry = { actor: openId, action: 'pledge.revision_withdraw', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no }, after: { status: 'withdrawn' } };
-  if (!(await auditedSince(deps.db, { ...entry, since: ctx.version.updated_at }))) await appendAudit(deps.db, entry, new Date(ctx.version.updated_at));
+  // What the row holds is kept with the record: after a return it may have been edited, unsigned, before the withdrawal.
+  const items = ctx.view.items.map((i) => ({ content: i.content, standard: i.standard, due: i.due }));
+  const entry = { actor: openId, action: 'pledge.revision_withdraw', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no, profile: ctx.view.profile, items }, after: { status: 'withdrawn' } };
+  // Withdrawal is final: one row for the version, whenever written.
+  if (!(await auditedSince(deps.db, { ...entry, since: '' }))) await appendAudit(deps.db, entry, new Date(ctx.version.updated_at));
   await clearDialogOn(deps.db, openId, 'pledge', ctx.version.id, deps.now());
   return { kind: 'abandoned', inForce: (await loadPledgeContext(deps, inForceId))!, versionNo: ctx.version.version_no, withdrawn: true };
 }

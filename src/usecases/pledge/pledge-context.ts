@@ -46,6 +46,8 @@ export async function loadPledgeContext(deps: Deps, versionId: number): Promise<
       .innerJoin('pledge_versions', 'pledge_versions.id', 'pledge_items.version_id')
       .select(['pledge_items.item_key', 'pledge_items.position', 'pledge_versions.version_no'])
       .where('pledge_versions.pledge_id', '=', pledge.id)
+      // Versions that never took effect do not number the items (a withdrawn one sorts after the one in force).
+      .where('pledge_versions.status', 'not in', ['withdrawn', 'abandoning'])
       .orderBy('pledge_versions.version_no')
       .execute();
     for (const p of prior) followed.set(p.item_key, p.position);
@@ -65,7 +67,8 @@ export async function loadPledgeContext(deps: Deps, versionId: number): Promise<
     signedBy: version.submitted_by_name,
     signedAt: version.submitted_at,
     review:
-      version.reviewed_at && version.status !== 'returned'
+      // Only a decision that approved it: a returned (or then withdrawn) version's opinion is a return, not a 审定意见.
+      version.reviewed_at && (version.status === 'approved' || version.status === 'superseded')
         ? { opinion: version.opinion ?? '', reviewerName: version.reviewed_by_name ?? '', reviewOrgName: reviewOrg?.name ?? '', reviewedAt: version.reviewed_at }
         : null,
     // A resubmission keeps the opinion it was returned with until it is decided again.

@@ -51,6 +51,7 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
     if (!(await auditedSince(deps.db, { ...entry, since: ctx.version.reviewed_at }))) await appendAudit(deps.db, entry, at);
     return { ...(await followUp(deps, ctx, { approve: input.approve, reviewer: ctx.version.reviewed_by_name ?? '上级', reviewOrgName: reviewOrg.name, at })), again: true };
   }
+  if (ctx.version.status === 'withdrawn') return { kind: 'refused', reason: '这份修订已退回，书记已撤回，无需再审定。' };
   if (ctx.version.status !== 'submitted') {
     const who = ctx.version.reviewed_by_name ? `（${ctx.version.reviewed_by_name} 已处理）` : '';
     return { kind: 'refused', reason: `这份承诺书已经${ctx.version.status === 'returned' ? '退回' : '审定'}过了${who}，无需再操作。` };

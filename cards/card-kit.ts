@@ -24,10 +24,14 @@ export function head(text: string, max: number): string {
   return text.slice(0, /[\ud800-\udbff]/.test(text[max - 1] ?? '') ? max - 1 : max);
 }
 
+/** At most `max` characters, an ellipsis marking a cut. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${head(text, max)}…` : text;
+}
+
 /** User text placed into card markdown: entity-escaped (no injected links or styling), capped. */
 export function md(text: string, max = 500): string {
-  const capped = text.length > max ? `${head(text, max)}…` : text;
-  return capped.replace(/[&<>*_~`[\]()#\\|]/g, (c) => MD_SPECIAL[c] ?? c);
+  return clip(text, max).replace(/[&<>*_~`[\]()#\\|]/g, (c) => MD_SPECIAL[c] ?? c);
 }
 
 /**

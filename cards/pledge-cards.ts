@@ -1,6 +1,6 @@
 import { chineseDate } from '../src/domain/dates.js';
 import type { PledgeChange } from '../src/domain/pledge-changes.js';
-import { button, card, fitsFeishu, form, head, input, markdown, md, submitButton, type Card, type CardElement } from './card-kit.js';
+import { button, card, clip, fitsFeishu, form, input, markdown, md, submitButton, type Card, type CardElement } from './card-kit.js';
 import { pledgeBody, reviewLine, signatureLine } from './pledge-body.js';
 import { STATUS_LABELS, type PledgeView } from './pledge-view.js';
 
@@ -33,9 +33,8 @@ function* shortenings(items: number): Generator<{ cap: number; shown: number }> 
 function fitted(v: PledgeView, hasDownload: boolean, build: (v: PledgeView, note: CardElement[]) => Card): Card {
   let built = build(v, []);
   if (fitsFeishu(built)) return built;
-  const cut = (t: string, cap: number) => (t.length > cap ? `${head(t, cap)}…` : t);
   for (const { cap, shown } of shortenings(v.items.length)) {
-    const short: PledgeView = { ...v, items: v.items.slice(0, shown).map((i) => ({ ...i, content: cut(i.content, cap), standard: cut(i.standard, cap) })) };
+    const short: PledgeView = { ...v, items: v.items.slice(0, shown).map((i) => ({ ...i, content: clip(i.content, cap), standard: clip(i.standard, cap) })) };
     const note = markdown(
       `<font color='grey'>承诺书较长，卡片中每项只显示前 ${cap} 字${shown < v.items.length ? `，只列出前 ${shown} 项（共 ${v.items.length} 项）` : ''}；完整内容请点「下载承诺书」查看 Word 文件。</font>`,
     );
@@ -50,11 +49,10 @@ function fitted(v: PledgeView, hasDownload: boolean, build: (v: PledgeView, note
  * (是否完成), so Feishu asks first (the button's confirm dialog, plain text only).
  */
 function itemDoneButton(i: PledgeView['items'][number], versionId: number): CardElement {
-  const content = i.content.length > 40 ? `${head(i.content, 40)}…` : i.content;
   return button(`标记第 ${i.n} 项完成`, { action: 'pledge.item_done', item: i.key, pledge: versionId }, 'default', {
     confirm: {
       title: { tag: 'plain_text', content: `标记第 ${i.n} 项完成？` },
-      text: { tag: 'plain_text', content: `「${content}」将在承诺台账中显示为已完成。` },
+      text: { tag: 'plain_text', content: `「${clip(i.content, 40)}」将在承诺台账中显示为已完成。` },
     },
   });
 }

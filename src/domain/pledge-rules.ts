@@ -12,6 +12,14 @@ export function canFile(grants: Grant[], org: OrgRef): boolean {
   return grants.some((g) => g.role === 'secretary' && g.orgId === org.id);
 }
 
+/**
+ * Nobody reviews what they filed or their own organization's pledge, even holding a role above
+ * (a secretary who also leads the parent committee, an office admin who is also a branch secretary).
+ */
+export function isOwnPledge(grants: Grant[], org: OrgRef, submittedBy: string | null, openId: string): boolean {
+  return submittedBy === openId || canFile(grants, org);
+}
+
 /** Leaders and admins of the organization or of one above it: they supervise it. */
 const supervises = (grants: Grant[], org: OrgRef): boolean =>
   grants.some((g) => (g.role === 'leader' || g.role === 'admin') && org.path.startsWith(g.orgPath));

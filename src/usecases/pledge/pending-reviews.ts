@@ -1,5 +1,5 @@
 import { subtreeUpperBound } from '../../domain/org-path.js';
-import { canFile, canReview } from '../../domain/pledge-rules.js';
+import { canReview, isOwnPledge } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 
@@ -30,8 +30,8 @@ export async function pendingReviews(deps: Deps, openId: string, limit = 20): Pr
       .execute();
     for (const r of rows) {
       const org = { id: r.orgId, path: r.path, parentId: r.parent_id };
-      // As reviewPledge decides: nobody reviews what they filed or their own organization's pledge.
-      if (seen.has(r.id) || !canReview(me.grants, org) || canFile(me.grants, org) || r.submitted_by === openId) continue;
+      // As reviewPledge decides: not one's own.
+      if (seen.has(r.id) || !canReview(me.grants, org) || isOwnPledge(me.grants, org, r.submitted_by, openId)) continue;
       seen.set(r.id, { versionId: r.id, versionNo: r.version_no, orgName: r.name, orgCode: r.code, year: r.year, submittedBy: r.submitted_by_name, submittedAt: r.submitted_at, at: r.submitted_at ?? '' });
     }
   }

@@ -5,7 +5,7 @@ import type { Card } from '../../../cards/card-kit.js';
 import { pledgeDecidedCard, pledgeReplacedCard, pledgeStatusCard } from '../../../cards/pledge-cards.js';
 import { pledgeFormCard } from '../../../cards/pledge-form-card.js';
 import { chineseDateTime } from '../../domain/dates.js';
-import { canFile, reviewingOrgId } from '../../domain/pledge-rules.js';
+import { isOwnPledge, reviewingOrgId } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { formViewOf } from './open-pledge.js';
@@ -14,8 +14,11 @@ import { publishPledge } from './publish-pledge.js';
 import { replaceSent } from './replace-sent.js';
 import { reviewCardFor } from './review-card.js';
 
-/** `again`: this reviewer had made this decision already; it stands as first made (its follow-up finished now if it was cut short). */
-/** A refusal about the opinion brings the review card back with it shown under the field. */
+/**
+ * `again`: this reviewer had made this decision already; it stands as first made (its follow-up
+ * finished now if it was cut short). A refusal about the opinion brings the review card back with
+ * it shown under the field.
+ */
 export type ReviewResult = { kind: 'refused'; reason: string; card?: Card } | { kind: 'decided'; approved: boolean; card: Card; published: number; again?: boolean };
 
 export const MAX_OPINION = 500;
@@ -36,9 +39,7 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   if (!parent || !reviewOrg) {
     return { kind: 'refused', reason: `只有上一级党组织「${parent?.name ?? '—'}」的领导或上级管理员可以审定这份承诺书。` };
   }
-  // Nobody reviews what they filed, even holding a role above (a secretary who also leads the
-  // parent committee, an office admin who is also a branch secretary).
-  if (ctx.version.submitted_by === input.openId || canFile(me.grants, ctx.orgRef)) {
+  if (isOwnPledge(me.grants, ctx.orgRef, ctx.version.submitted_by, input.openId)) {
     return { kind: 'refused', reason: '不能审定自己组织或自己提交的承诺书，请由上级党组织的其他领导或管理员审定。' };
   }
   // The same reviewer's same decision again (Feishu's retry, recovery of the stored press): the

@@ -7,6 +7,9 @@ type Db = Kysely<Database>;
 
 export type VersionStatus = 'draft' | 'submitted' | 'returned' | 'approved' | 'superseded' | 'withdrawn';
 export const OPEN_STATUSES: VersionStatus[] = ['draft', 'submitted', 'returned'];
+/** The statuses in which the secretary may still change a version (and submit or withdraw it). */
+export const EDITABLE_STATUSES: VersionStatus[] = ['draft', 'returned'];
+export const isEditable = (status: string): boolean => (EDITABLE_STATUSES as string[]).includes(status);
 
 export async function ensurePledge(db: Db, orgId: number, year: number, now: Date): Promise<PledgeRow> {
   await db.insertInto('pledges').values({ org_id: orgId, year, current_version_id: null, created_at: now.toISOString() }).onConflict((oc) => oc.columns(['org_id', 'year']).doNothing()).execute();
@@ -86,7 +89,7 @@ export async function saveDraft(db: Db, versionId: number, expectedRevision: num
     .set({ profile: JSON.stringify(draft.profile), revision: expectedRevision + 1, updated_at: now.toISOString() })
     .where('id', '=', versionId)
     .where('revision', '=', expectedRevision)
-    .where('status', 'in', ['draft', 'returned'])
+    .where('status', 'in', EDITABLE_STATUSES)
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) return undefined;
   await writeItems(db, versionId, draft.items, newKey);

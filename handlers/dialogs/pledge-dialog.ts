@@ -1,5 +1,5 @@
 import { saveDialog, clearDialog, type DialogState } from '../../db/repos/dialogs.js';
-import { draftOf, saveDraft, versionById } from '../../db/repos/pledges.js';
+import { draftOf, isEditable, saveDraft, versionById } from '../../db/repos/pledges.js';
 import { pledgePreviewCard, pledgeStatusCard } from '../../cards/pledge-cards.js';
 import { chineseDate, localDate, normalizeDate, normalizeMonth } from '../../src/domain/dates.js';
 import { LIMITS, PROFILE_FIELDS, validatePledge, type PledgeDraft, type PledgeProfile } from '../../src/domain/pledge-form.js';
@@ -149,7 +149,7 @@ export async function startPledgeDialog(deps: Deps, ctx: MessageContext, version
 export async function pledgeDialog(deps: Deps, ctx: MessageContext, state: DialogState): Promise<void> {
   const versionId = Number(state.data.versionId);
   const pctx = await loadPledgeContext(deps, versionId);
-  if (!pctx || !['draft', 'returned'].includes(pctx.version.status)) {
+  if (!pctx || !isEditable(pctx.version.status)) {
     await clearDialog(deps.db, ctx.openId);
     await answer(deps, ctx, { text: '这份承诺书已不能修改（可能已提交）。发送「承诺」查看。' });
     return;
@@ -217,7 +217,7 @@ export async function pledgeDialog(deps: Deps, ctx: MessageContext, state: Dialo
  */
 export async function pledgeDialogExpired(deps: Deps, ctx: MessageContext, state: DialogState): Promise<void> {
   const v = await versionById(deps.db, Number(state.data.versionId));
-  const open = v && ['draft', 'returned'].includes(v.status);
+  const open = v && isEditable(v.status);
   await answer(deps, ctx, {
     text: open
       ? '上次的逐项填写已超时结束，已填内容都在草稿里；发送「承诺 对话」继续，或发送「承诺」用卡片填写。'

@@ -1,5 +1,5 @@
 import { appendAudit, auditedSince } from '../../../db/repos/audit.js';
-import { transition } from '../../../db/repos/pledges.js';
+import { EDITABLE_STATUSES, isEditable, transition } from '../../../db/repos/pledges.js';
 import { clearDialogOn } from '../../../db/repos/dialogs.js';
 import { canFile } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
@@ -29,7 +29,7 @@ export async function abandonRevision(deps: Deps, input: { openId: string; versi
   // Withdrawn already (this press again, or a withdrawal cut short before its audit row): finished, and said so.
   if (ctx.version.status === 'withdrawn') return finishWithdrawal(deps, ctx, input.openId, inForceId);
   if (ctx.version.status === 'submitted') return { kind: 'refused', reason: `第 ${ctx.version.version_no} 版修订正在等待上级审定，审定前不能撤回。` };
-  if (ctx.version.status !== 'draft' && ctx.version.status !== 'returned') return { kind: 'refused', reason: '这份修订已经放弃或审定，不能再放弃。发送「承诺」查看现行承诺书。' };
+  if (!isEditable(ctx.version.status)) return { kind: 'refused', reason: '这份修订已经放弃或审定，不能再放弃。发送「承诺」查看现行承诺书。' };
   if (ctx.version.submitted_at) return withdrawRevision(deps, ctx, input, inForceId);
   const taken = await deps.db
     .updateTable('pledge_versions')
@@ -49,7 +49,7 @@ export async function abandonRevision(deps: Deps, input: { openId: string; versi
 
 /** 撤回修订: a revision submitted before (now returned, or being edited after a return) is kept as 已撤回. */
 async function withdrawRevision(deps: Deps, ctx: PledgeContext, input: { openId: string; rev: number }, inForceId: number): Promise<AbandonResult> {
-  if (!(await transition(deps.db, ctx.version.id, ['draft', 'returned'], 'withdrawn', {}, deps.now(), input.rev))) {
+  if (!(await transition(deps.db, ctx.version.id, EDITABLE_STATUSES, 'withdrawn', {}, deps.now(), input.rev))) {
     return { kind: 'refused', reason: '这张卡片已过期（内容已在别处更新），请发送「承诺」获取最新卡片。' };
   }
   return finishWithdrawal(deps, (await loadPledgeContext(deps, ctx.version.id))!, input.openId, inForceId);

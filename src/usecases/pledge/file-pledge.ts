@@ -1,6 +1,6 @@
 import { personByOpenId } from '../../../db/repos/directory.js';
 import { appendAudit, auditedSince } from '../../../db/repos/audit.js';
-import { draftOf, saveDraft, transition } from '../../../db/repos/pledges.js';
+import { draftOf, EDITABLE_STATUSES, saveDraft, transition } from '../../../db/repos/pledges.js';
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
 import { localDate } from '../../domain/dates.js';
 import { errorSummary, readPledgeForm, validatePledge, type PledgeDraft } from '../../domain/pledge-form.js';
@@ -87,7 +87,7 @@ export async function submitPledge(deps: Deps, input: { openId: string; versionI
   const errors = validatePledge(draft, ctx.pledge.year, localDate(now, deps.timeZone));
   if (Object.keys(errors).length) return { kind: 'form', form: await formViewOf(deps, ctx, errors), message: errorSummary(errors) };
   const person = await personByOpenId(deps.db, input.openId);
-  const ok = await transition(deps.db, ctx.version.id, ['draft', 'returned'], 'submitted', { submitted_by: input.openId, submitted_by_name: person?.name ?? draft.profile.name, submitted_at: now.toISOString(), reviewed_by: null, reviewed_by_name: null, reviewed_at: null, review_org_id: null }, now, rev);
+  const ok = await transition(deps.db, ctx.version.id, EDITABLE_STATUSES, 'submitted', { submitted_by: input.openId, submitted_by_name: person?.name ?? draft.profile.name, submitted_at: now.toISOString(), reviewed_by: null, reviewed_by_name: null, reviewed_at: null, review_org_id: null }, now, rev);
   if (!ok) return { kind: 'refused', reason: '这份承诺书已提交，正在等待上级审定，不能重复提交。' };
   await appendAudit(deps.db, submitAudit(input.openId, ctx, ctx.version.status), now);
   const fresh = (await loadPledgeContext(deps, ctx.version.id))!;

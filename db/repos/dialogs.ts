@@ -7,11 +7,12 @@ export interface DialogState {
   data: Record<string, unknown>;
 }
 
+const stateOf = (row: { kind: string; step: string; data: string }): DialogState => ({ kind: row.kind, step: row.step, data: JSON.parse(row.data) as Record<string, unknown> });
+
 /** A person's dialog row, open or run out (an expired row stays until takeExpiredDialog). */
 export async function readDialog(db: Kysely<Database>, openId: string, now: Date): Promise<{ state: DialogState; open: boolean } | undefined> {
   const row = await db.selectFrom('dialogs').selectAll().where('open_id', '=', openId).executeTakeFirst();
-  if (!row) return undefined;
-  return { state: { kind: row.kind, step: row.step, data: JSON.parse(row.data) as Record<string, unknown> }, open: row.expires_at > now.toISOString() };
+  return row && { state: stateOf(row), open: row.expires_at > now.toISOString() };
 }
 
 /** A person's open multi-step dialog, or undefined when none or expired. */
@@ -63,6 +64,5 @@ export async function takeExpiredDialog(db: Kysely<Database>, openId: string, no
     .where('expires_at', '<=', now.toISOString())
     .returningAll()
     .executeTakeFirst();
-  if (!row) return undefined;
-  return { kind: row.kind, step: row.step, data: JSON.parse(row.data) as Record<string, unknown> };
+  return row && stateOf(row);
 }

@@ -46,9 +46,10 @@ export const deadline: CommandHandler = async (deps, ctx) => {
 
 /** The deadlines in force for my organization, or for the one named (if I may read it). */
 async function show(deps: Deps, ctx: MessageContext, me: Identity, code: string | undefined, yearArg: number | undefined): Promise<void> {
-  if (!me.grants.length) return answer(deps, ctx, { text: NOT_LISTED });
+  const mine = me.grants[0];
+  if (!mine) return answer(deps, ctx, { text: NOT_LISTED });
   const year = yearArg ?? pledgeYearFor(localDate(deps.now(), deps.timeZone));
-  let org: { name: string; path: string } | undefined = me.grants[0] && { name: me.grants[0].orgName, path: me.grants[0].orgPath };
+  let org = { name: mine.orgName, path: mine.orgPath };
   if (code) {
     const found = await orgByCode(deps.db, code);
     if (!found) return answer(deps, ctx, { text: `没有编码为「${code.slice(0, 64)}」的组织。请核对编码后重发（发送「我的」查看你所在组织的编码）。` });
@@ -57,8 +58,7 @@ async function show(deps: Deps, ctx: MessageContext, me: Identity, code: string 
     }
     org = found;
   }
-  if (!org) return answer(deps, ctx, { text: NOT_LISTED });
-  const path = org.path;
+  const { path } = org;
   const lines = await Promise.all(DEADLINE_KINDS.map(async (k) => `${DEADLINE_LABELS[k]}：${chineseDate(await deadlineFor(deps, path, year, k))}`));
   await answer(deps, ctx, { text: `${org.name} ${year} 年度截止日期：\n${lines.join('\n')}\n\n${me.roles.has('admin') ? USAGE : ''}`.trim() });
 }

@@ -85,12 +85,13 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
             ? '已审定并公示。回头审诺时可「修订承诺」；某项完成后可「标记完成」并再承诺。'
             : `已审定，但本组织还没有绑定群，暂未公示：在组织的群里发送「@践诺助手 绑定 ${md(v.orgCode, 64)}」后自动公示。回头审诺时可「修订承诺」。`
         : '';
-  const markable = v.status === 'approved' && opts.canRevise && !opts.openRevision;
+  // The version in force, shown to its secretary, with no revision open: it may be revised and its items marked done.
+  const actionable = v.status === 'approved' && opts.canRevise && !opts.openRevision;
   // Before its year begins an item cannot be done (markItemDone refuses): no button to be refused by.
-  const itemButtons: CardElement[] = markable && v.yearBegun ? v.items.filter((i) => !i.done).map((i) => itemDoneButton(i, v.versionId)) : [];
-  const notYet = markable && !v.yearBegun ? markdown(`<font color='grey'>${v.year}年1月1日起可逐项「标记完成」。</font>`) : undefined;
+  const itemButtons: CardElement[] = actionable && v.yearBegun ? v.items.filter((i) => !i.done).map((i) => itemDoneButton(i, v.versionId)) : [];
+  const notYet = actionable && !v.yearBegun ? markdown(`<font color='grey'>${v.year}年1月1日起可逐项「标记完成」。</font>`) : undefined;
   const actions = compact([
-    v.status === 'approved' && opts.canRevise && !opts.openRevision
+    actionable
       ? button('修订承诺', { action: 'pledge.revise', pledge: v.versionId }, 'primary', {
           confirm: {
             title: { tag: 'plain_text', content: '修订承诺？' },

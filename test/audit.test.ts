@@ -102,6 +102,23 @@ describe('the audit log', () => {
     expect(await verify()).toEqual([]);
   });
 
+  it('a step logged `once` is written by one of several finishes racing each other, and bounded by `since`', async () => {
+    const step = { actor: 'ou_sec', action: 'test.once', entity: 'pledge_version', entityId: 7, after: { status: 'withdrawn' } };
+    const at = h.clock.now();
+    const wrote = await Promise.all(Array.from({ length: 6 }, () => appendAudit(h.deps.db, step, at, { once: { since: '' } })));
+    expect(wrote.filter(Boolean)).toHaveLength(1);
+    const logged = async () => (await readAudit(h.deps.db)).rows.filter((r) => r.action === 'test.once');
+    expect(await logged()).toHaveLength(1);
+    // The same action logged before `since` does not count (a pledge returned, resubmitted, returned again).
+    const later = new Date(at.getTime() + 60_000).toISOString();
+    expect(await appendAudit(h.deps.db, step, new Date(later), { once: { since: later } })).toBe(true);
+    expect(await appendAudit(h.deps.db, step, new Date(later), { once: { since: later } })).toBe(false);
+    // Another entity is another step.
+    expect(await appendAudit(h.deps.db, { ...step, entityId: 8 }, at, { once: { since: '' } })).toBe(true);
+    expect(await logged()).toHaveLength(3);
+    expect(await verify()).toEqual([]);
+  });
+
   it('verify from another connection while a writer appends never sees a row without its head', async () => {
     const seen = await verifyWhileAppending(h.deps.db, 40);
     expect(seen.filter((s) => s.problems.length > 0)).toEqual([]);

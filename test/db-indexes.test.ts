@@ -3,6 +3,7 @@ import { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BetterSqliteDialect } from '../db/better-sqlite-dialect.js';
 import { migrateSqlite } from '../db/migrate-sqlite.js';
+import { appendAudit } from '../db/repos/audit.js';
 import { pendingDeliveries, releaseInboundLeases } from '../db/repos/inbound.js';
 import { dueOutbox } from '../db/repos/outbox.js';
 import { triedSince } from '../db/repos/outbox-drainer.js';
@@ -42,6 +43,13 @@ describe('the hot lookups use their indexes', () => {
     expect(planOfLast()).toContain('USING INDEX inbound_events_pending');
     await releaseInboundLeases(db, now);
     expect(planOfLast()).toContain('USING INDEX inbound_events_pending');
+  });
+
+  it('"is this step in the audit log already" comes from the entity index, not a scan of the log', async () => {
+    const step = { actor: 'ou_x', action: 'pledge.revision_withdraw', entity: 'pledge_version', entityId: 3 };
+    expect(await appendAudit(db, step, now, { once: { since: '' } })).toBe(true);
+    expect(await appendAudit(db, step, now, { once: { since: '' } })).toBe(false); // its last query: the check
+    expect(planOfLast()).toMatch(/USING (COVERING )?INDEX audit_log_entity \(entity=\? AND entity_id=\? AND action=\? AND at>\?\)/);
   });
 
   it('a chat\'s next pending message comes from its chat index', async () => {

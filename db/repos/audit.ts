@@ -29,8 +29,16 @@ const json = (v: unknown): string | null => (v === undefined || v === null ? nul
  * order but not atomic (making them so needs the binding's batch(), which Kysely does not reach):
  * the head can only be behind the rows, never ahead, and verifyChain accepts that.
  * A lost race still writes the head: the true one, harmlessly.
+ *
+ * `once`: a step finished again after a cut (a repeated press, recovery) writes its row only if
+ * the log has no row for the same action on the same entity at or after `since` (the same action
+ * may be logged before, e.g. a pledge returned twice). The check is part of the insert, so two
+ * such finishes racing each other write one row. Resolves whether this call wrote it.
  */
-export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, at: Date): Promise<void> {
+export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, at: Date, opts: { once?: { since: string } } = {}): Promise<boolean> {
+  const entityId = String(entry.entityId);
+  const logged = (since: string) =>
+    sql`EXISTS (SELECT 1 FROM audit_log WHERE entity = ${entry.entity} AND entity_id = ${entityId} AND action = ${entry.action} AND at >= ${since})`;
   for (let attempt = 0; attempt < 50; attempt++) {
     const tail = await db.selectFrom('audit_log').select(['hash']).orderBy('id', 'desc').limit(1).executeTakeFirst();
     const f = {
@@ -38,7 +46,7 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, at: D
       actor: entry.actor,
       action: entry.action,
       entity: entry.entity,
-      entity_id: String(entry.entityId),
+      entity_id: entityId,
       before: json(entry.before),
       after: json(entry.after),
       prev_hash: tail?.hash ?? GENESIS_HASH,
@@ -46,33 +54,18 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, at: D
     const insert = sql`
       INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after, prev_hash, hash)
       SELECT ${f.at}, ${f.actor}, ${f.action}, ${f.entity}, ${f.entity_id}, ${f.before}, ${f.after}, ${f.prev_hash}, ${auditHash(f)}
-      WHERE coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), ${GENESIS_HASH}) = ${f.prev_hash}`.compile(db);
+      WHERE coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), ${GENESIS_HASH}) = ${f.prev_hash}
+        ${opts.once ? sql`AND NOT ${logged(opts.once.since)}` : sql``}`.compile(db);
     const head = sql`
       INSERT INTO settings (key, value)
       SELECT 'audit_head', json_object('count', id, 'hash', hash) FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value`.compile(db);
     const [inserted] = await db.getExecutor().provideConnection((conn) => Promise.all([conn.executeQuery(insert), conn.executeQuery(head)]));
-    if (Number(inserted.numAffectedRows ?? 0n) === 1) return;
+    if (Number(inserted.numAffectedRows ?? 0n) === 1) return true;
+    // Not written: the tail moved (try again on the new one), or the step is in the log already.
+    if (opts.once && (await sql<{ yes: number }>`SELECT ${logged(opts.once.since)} AS yes`.execute(db)).rows[0]?.yes) return false;
   }
   throw new Error('audit chain contention');
-}
-
-/**
- * Whether `action` on this entity is in the log at or after `since` (ISO): a step resumed after a
- * failure writes its audit row only if the first try did not. `since` bounds it to this time:
- * the same action on the same row may have been audited before (a pledge returned twice).
- */
-export async function auditedSince(db: Kysely<Database>, q: { entity: string; entityId: string | number; action: string; since: string }): Promise<boolean> {
-  const row = await db
-    .selectFrom('audit_log')
-    .select('id')
-    .where('entity', '=', q.entity)
-    .where('entity_id', '=', String(q.entityId))
-    .where('action', '=', q.action)
-    .where('at', '>=', q.since)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 /**

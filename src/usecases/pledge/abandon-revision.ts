@@ -1,4 +1,4 @@
-import { appendAudit, auditedSince } from '../../../db/repos/audit.js';
+import { appendAudit } from '../../../db/repos/audit.js';
 import { EDITABLE_STATUSES, isEditable, transition } from '../../../db/repos/pledges.js';
 import { clearDialogOn } from '../../../db/repos/dialogs.js';
 import { canFile } from '../../domain/pledge-rules.js';
@@ -64,7 +64,7 @@ async function finishWithdrawal(deps: Deps, ctx: PledgeContext, openId: string, 
   const items = ctx.view.items.map((i) => ({ content: i.content, standard: i.standard, due: i.due }));
   const entry = { actor: openId, action: 'pledge.revision_withdraw', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no, profile: ctx.view.profile, items }, after: { status: 'withdrawn' } };
   // Withdrawal is final: one row for the version, whenever written.
-  if (!(await auditedSince(deps.db, { ...entry, since: '' }))) await appendAudit(deps.db, entry, new Date(ctx.version.updated_at));
+  await appendAudit(deps.db, entry, new Date(ctx.version.updated_at), { once: { since: '' } });
   await clearDialogOn(deps.db, openId, 'pledge', ctx.version.id, deps.now());
   return { kind: 'abandoned', inForce: (await loadPledgeContext(deps, inForceId))!, versionNo: ctx.version.version_no, withdrawn: true };
 }

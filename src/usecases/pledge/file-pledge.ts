@@ -1,5 +1,5 @@
 import { personByOpenId } from '../../../db/repos/directory.js';
-import { appendAudit, auditedSince } from '../../../db/repos/audit.js';
+import { appendAudit } from '../../../db/repos/audit.js';
 import { draftOf, EDITABLE_STATUSES, saveDraft, transition } from '../../../db/repos/pledges.js';
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
 import { localDate } from '../../domain/dates.js';
@@ -124,7 +124,7 @@ async function resumeSubmission(deps: Deps, openId: string, versionId: number): 
   if (!ctx || ctx.version.status !== 'submitted' || ctx.version.submitted_by !== openId || !ctx.version.submitted_at) return undefined;
   if (!canFile((await whoIs(deps, openId)).grants, ctx.orgRef)) return undefined;
   const entry = submitAudit(openId, ctx, 'draft');
-  if (!(await auditedSince(deps.db, { ...entry, since: ctx.version.submitted_at }))) await appendAudit(deps.db, entry, new Date(ctx.version.submitted_at));
+  await appendAudit(deps.db, entry, new Date(ctx.version.submitted_at), { once: { since: ctx.version.submitted_at } });
   return { kind: 'submitted', ctx, reviewers: await sendReviewCards(deps, ctx, openId), again: true };
 }
 

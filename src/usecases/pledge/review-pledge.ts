@@ -1,5 +1,5 @@
 import { orgById, personByOpenId, secretaryOf } from '../../../db/repos/directory.js';
-import { appendAudit, auditedSince } from '../../../db/repos/audit.js';
+import { appendAudit } from '../../../db/repos/audit.js';
 import { transition } from '../../../db/repos/pledges.js';
 import type { Card } from '../../../cards/card-kit.js';
 import { pledgeDecidedCard, pledgeReplacedCard, pledgeStatusCard } from '../../../cards/pledge-cards.js';
@@ -49,7 +49,7 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   if (same && ctx.version.reviewed_at) {
     const at = new Date(ctx.version.reviewed_at);
     const entry = decisionAudit(input.openId, input.approve, ctx.version.id, ctx.version.opinion ?? '', reviewOrg.code);
-    if (!(await auditedSince(deps.db, { ...entry, since: ctx.version.reviewed_at }))) await appendAudit(deps.db, entry, at);
+    await appendAudit(deps.db, entry, at, { once: { since: ctx.version.reviewed_at } });
     return { ...(await followUp(deps, ctx, { approve: input.approve, reviewer: ctx.version.reviewed_by_name ?? '上级', reviewOrgName: reviewOrg.name, at })), again: true };
   }
   if (ctx.version.status === 'withdrawn') return { kind: 'refused', reason: '这份修订已退回，书记已撤回，无需再审定。' };

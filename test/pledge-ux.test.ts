@@ -173,6 +173,25 @@ describe('回头审诺: a revision asks first, says what it is each time it is o
     expect(JSON.stringify(again)).toContain('修订第 4 版');
     expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').orderBy('version_no').execute()).map((v) => v.status)).toEqual(['superseded', 'withdrawn', 'approved', 'draft']);
   });
+
+  it('a withdrawal cut short before its audit row (D1: every write its own request) is finished by the next 修订承诺', async () => {
+    await say(SEC, '承诺');
+    const form = lastCard(SEC); // the fourth version, opened above
+    expect(JSON.stringify(form)).toContain('修订第 4 版');
+    const preview = await press(SEC, buttonValue(form, '预览并提交'), { ...FORM, item_1_standard: '全年不少于16次' });
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    await press(LEADER, buttonValue(lastCard(LEADER), '退回修改'), { opinion: '再具体些' });
+    // The status change landed, its audit row did not.
+    await h.sqlite.db.updateTable('pledge_versions').set({ status: 'withdrawn' }).where('version_no', '=', 4).execute();
+    const v4 = await h.sqlite.db.selectFrom('pledge_versions').select('id').where('version_no', '=', 4).executeTakeFirstOrThrow();
+    const withdrawals = () => h.sqlite.db.selectFrom('audit_log').select(['entity_id', 'before']).where('action', '=', 'pledge.revision_withdraw').where('entity_id', '=', String(v4.id)).execute();
+    expect(await withdrawals()).toEqual([]);
+    await say(SEC, '承诺');
+    expect(JSON.stringify((await press(SEC, buttonValue(lastCard(SEC), '修订承诺'))).card!.data)).toContain('修订第 5 版');
+    const rows = await withdrawals();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.before).toContain('全年不少于16次');
+  });
 });
 
 describe('「@践诺助手 承诺」 in a group', () => {

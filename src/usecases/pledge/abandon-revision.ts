@@ -16,7 +16,7 @@ export type AbandonResult = { kind: 'refused'; reason: string } | { kind: 'aband
  * A revision never submitted is first taken by a compare-and-set that moves it to 'abandoning' (every
  * writer of a draft requires draft or returned, so nothing writes to it after), audited with what
  * it held, then its items and itself are deleted. D1 has no transactions: a row left 'abandoning'
- * by a cut is invisible to openVersionOf and is finished by the next revision (finishAbandoned).
+ * by a cut is invisible to openVersionOf and is finished by the next revision (finishCutShort).
  */
 export async function abandonRevision(deps: Deps, input: { openId: string; versionId: number; rev: number }): Promise<AbandonResult> {
   const ctx = await loadPledgeContext(deps, input.versionId);
@@ -60,13 +60,17 @@ async function withdrawRevision(deps: Deps, ctx: PledgeContext, input: { openId:
  * cut may have left the status changed without it) and the end of the secretary's dialog on it.
  */
 async function finishWithdrawal(deps: Deps, ctx: PledgeContext, openId: string, inForceId: number): Promise<AbandonResult> {
-  // What the row holds is kept with the record: after a return it may have been edited, unsigned, before the withdrawal.
-  const items = ctx.view.items.map((i) => ({ content: i.content, standard: i.standard, due: i.due }));
-  const entry = { actor: openId, action: 'pledge.revision_withdraw', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no, profile: ctx.view.profile, items }, after: { status: 'withdrawn' } };
-  // Withdrawal is final: one row for the version, whenever written.
-  await appendAudit(deps.db, entry, new Date(ctx.version.updated_at), { once: { since: '' } });
+  await auditWithdrawal(deps, ctx, openId);
   await clearDialogOn(deps.db, openId, 'pledge', ctx.version.id, deps.now());
   return { kind: 'abandoned', inForce: (await loadPledgeContext(deps, inForceId))!, versionNo: ctx.version.version_no, withdrawn: true };
+}
+
+/** The withdrawal's audit row, written once for the version (withdrawal is final), whenever written. */
+async function auditWithdrawal(deps: Deps, ctx: PledgeContext, actor: string): Promise<void> {
+  // What the row holds is kept with the record: after a return it may have been edited, unsigned, before the withdrawal.
+  const items = ctx.view.items.map((i) => ({ content: i.content, standard: i.standard, due: i.due }));
+  const entry = { actor, action: 'pledge.revision_withdraw', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no, profile: ctx.view.profile, items }, after: { status: 'withdrawn' } };
+  await appendAudit(deps.db, entry, new Date(ctx.version.updated_at), { once: { since: '' } });
 }
 
 async function deleteVersion(deps: Pick<Deps, 'db'>, versionId: number): Promise<void> {
@@ -74,8 +78,15 @@ async function deleteVersion(deps: Pick<Deps, 'db'>, versionId: number): Promise
   await deps.db.deleteFrom('pledge_versions').where('id', '=', versionId).where('status', '=', 'abandoning').execute();
 }
 
-/** Finishes what an abandonment cut short (its audit row is written): before numbering a new version. */
-export async function finishAbandoned(deps: Pick<Deps, 'db'>, pledgeId: number): Promise<void> {
-  const left = await deps.db.selectFrom('pledge_versions').select('id').where('pledge_id', '=', pledgeId).where('status', '=', 'abandoning').execute();
-  for (const v of left) await deleteVersion(deps, v.id);
+/**
+ * Before numbering a new version: finishes what a cut left of an abandonment (the version is
+ * deleted; its audit row is written) or of a withdrawal (its audit row may be missing; `actor`,
+ * the secretary starting the revision, is recorded as the one who finished it).
+ */
+export async function finishCutShort(deps: Deps, pledgeId: number, actor: string): Promise<void> {
+  const left = await deps.db.selectFrom('pledge_versions').select(['id', 'status']).where('pledge_id', '=', pledgeId).where('status', 'in', ['abandoning', 'withdrawn']).execute();
+  for (const v of left) {
+    if (v.status === 'abandoning') await deleteVersion(deps, v.id);
+    else await auditWithdrawal(deps, (await loadPledgeContext(deps, v.id))!, actor);
+  }
 }

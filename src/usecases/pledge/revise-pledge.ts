@@ -5,7 +5,7 @@ import { localYear } from '../../domain/dates.js';
 import { canFile } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
-import { finishAbandoned } from './abandon-revision.js';
+import { finishCutShort } from './abandon-revision.js';
 import { formViewOf } from './open-pledge.js';
 import { loadPledgeContext, newItemKey } from './pledge-context.js';
 
@@ -42,7 +42,7 @@ export async function revisePledge(deps: Deps, input: { openId: string; versionI
   const draft = await draftOf(deps.db, inForce.version);
   // The re-pledge slot is stored with its link; left empty, it is dropped on the next save.
   if (input.followsKey) draft.items.push({ content: '', standard: '', due: '', follows: input.followsKey });
-  await finishAbandoned(deps, ctx.pledge.id); // a cut-short 放弃修订 must not take a version number
+  await finishCutShort(deps, ctx.pledge.id, input.openId); // a cut-short 放弃修订 must not take a version number, nor a withdrawal stay unlogged
   const versions = await versionsOf(deps.db, ctx.pledge.id);
   const created = await createVersion(deps.db, { pledgeId: ctx.pledge.id, versionNo: versions.length + 1, basedOn: inForce.version.id, author: input.openId, draft, now, newKey: newItemKey });
   const version = created ?? (await openVersionOf(deps.db, ctx.pledge.id));

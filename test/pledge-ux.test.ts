@@ -192,6 +192,31 @@ describe('回头审诺: a revision asks first, says what it is each time it is o
     expect(rows).toHaveLength(1);
     expect(rows[0]!.before).toContain('全年不少于16次');
   });
+
+  it('a reviewer pressing 退回 again after the secretary withdrew is told so, and a return cut short before its audit row is logged', async () => {
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(lastCard(SEC), '预览并提交'), FORM); // the fifth version
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    const review = lastCard(LEADER);
+    // The leader's return landed (the status), cut short before its audit row and the rest.
+    const leader = await h.sqlite.db.selectFrom('people').select('name').where('open_id', '=', LEADER).executeTakeFirstOrThrow();
+    const reviewedAt = new Date('2026-12-01T02:30:00Z').toISOString();
+    await h.sqlite.db.updateTable('pledge_versions').set({ status: 'returned', reviewed_by: LEADER, reviewed_by_name: leader.name, reviewed_at: reviewedAt, opinion: '补充时间' }).where('version_no', '=', 5).execute();
+    const v5 = await h.sqlite.db.selectFrom('pledge_versions').select('id').where('version_no', '=', 5).executeTakeFirstOrThrow();
+    await say(SEC, '承诺');
+    expect((await press(SEC, buttonValue(lastCard(SEC), '撤回修订'), FORM)).toast?.type).toBe('success');
+    const returns = () => h.sqlite.db.selectFrom('audit_log').select(['at', 'actor', 'after']).where('action', '=', 'pledge.return').where('entity_id', '=', String(v5.id)).execute();
+    expect(await returns()).toEqual([]);
+    const again = await press(LEADER, buttonValue(review, '退回修改'), { opinion: '补充时间' });
+    expect(again.toast).toEqual({ type: 'error', content: '这份修订已退回，书记已撤回，无需再审定。' });
+    const rows = await returns();
+    expect(rows).toEqual([{ at: reviewedAt, actor: LEADER, after: expect.stringContaining('补充时间') }]);
+    await press(LEADER, buttonValue(review, '退回修改'), { opinion: '补充时间' });
+    expect(await returns()).toHaveLength(1);
+    // Someone else's press, or an approval, changes nothing.
+    expect((await press(LEADER, buttonValue(review, '审定通过'), { opinion: '' })).toast?.content).toContain('书记已撤回');
+    expect(await returns()).toHaveLength(1);
+  });
 });
 
 describe('「@践诺助手 承诺」 in a group', () => {

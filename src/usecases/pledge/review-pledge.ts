@@ -52,7 +52,15 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
     await appendAudit(deps.db, entry, at, { once: { since: ctx.version.reviewed_at } });
     return { ...(await followUp(deps, ctx, { approve: input.approve, reviewer: ctx.version.reviewed_by_name ?? '上级', reviewOrgName: reviewOrg.name, at })), again: true };
   }
-  if (ctx.version.status === 'withdrawn') return { kind: 'refused', reason: '这份修订已退回，书记已撤回，无需再审定。' };
+  if (ctx.version.status === 'withdrawn') {
+    // This reviewer's return pressed again (a retry after a cut) once the secretary had withdrawn
+    // it: nothing follows a withdrawn version but the return's own audit row, if the cut left it out.
+    if (!input.approve && ctx.version.reviewed_by === input.openId && ctx.version.reviewed_at) {
+      const entry = decisionAudit(input.openId, false, ctx.version.id, ctx.version.opinion ?? '', reviewOrg.code);
+      await appendAudit(deps.db, entry, new Date(ctx.version.reviewed_at), { once: { since: ctx.version.reviewed_at } });
+    }
+    return { kind: 'refused', reason: '这份修订已退回，书记已撤回，无需再审定。' };
+  }
   if (ctx.version.status !== 'submitted') {
     const who = ctx.version.reviewed_by_name ? `（${ctx.version.reviewed_by_name} 已处理）` : '';
     return { kind: 'refused', reason: `这份承诺书已经${ctx.version.status === 'returned' ? '退回' : '审定'}过了${who}，无需再操作。` };

@@ -10,12 +10,12 @@ import { openSqlite, sqlitePath } from '../db/open-sqlite.js';
 import { deadlineCommand, exportLedgerCommand, exportPledgeCommand, PLEDGE_USAGE } from './cli/pledge-commands.js';
 import { D1_USAGE, d1Env, d1OnlyCommand, noD1Credentials, parseDbFlags } from './cli/d1-admin.js';
 import { readTable } from './cli/read-table.js';
+import { cliSandboxLark } from './cli/cli-sandbox-lark.js';
 import { SANDBOX_USAGE, sandboxCommand } from './cli/sandbox-command.js';
 import { createDeps } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
 import { verifyChain } from './domain/audit-hash.js';
 import { parseInstant } from './domain/dates.js';
-import { sandboxCredentials } from './sandbox/sandbox-credentials.js';
 import { tick } from './tick.js';
 import { importDirectory } from './usecases/import-directory.js';
 
@@ -62,8 +62,13 @@ async function main(argv: string[]): Promise<number> {
     const logger = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
     // A dry run sends nothing, so it needs no credentials (the sandbox's would be stored on first use).
     const dryRunLark = { appId: 'dry-run', appSecret: 'dry-run', encryptKey: 'dry-run', verificationToken: 'dry-run', domain: config.larkDomain };
-    const makeDeps = async (now?: () => Date) =>
-      createDeps({ db, lark: config.lark ?? (dryRun ? dryRunLark : flags.d1 ? noD1Credentials() : await sandboxCredentials(db, config.port)), logger, timeZone: config.timeZone, now });
+    const makeDeps = async (now?: () => Date) => {
+      if (config.lark || dryRun || flags.d1) {
+        return createDeps({ db, lark: config.lark ?? (dryRun ? dryRunLark : noD1Credentials()), logger, timeZone: config.timeZone, now });
+      }
+      const sandbox = await cliSandboxLark(db, config.port);
+      return createDeps({ db, lark: sandbox.credentials, larkApi: sandbox.api, logger, timeZone: config.timeZone, now });
+    };
     switch (cmd) {
       case 'migrate':
         console.log('数据库已是最新 (migrations applied).');

@@ -17,6 +17,22 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
+/** An address the server can be told to listen on: an IPv6 address, or an IPv4 one or a host name (whether it exists is found when listening). */
+function isListenAddress(v: string): boolean {
+  if (v.includes(':')) return isIpv6(v);
+  return v.length <= 253 && v.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(label));
+}
+
+function isIpv6(v: string): boolean {
+  try {
+    return new URL(`http://[${v}]/`).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 const EnvSchema = z
   .object({
     LARK_APP_ID: optionalText,
@@ -46,13 +62,13 @@ const EnvSchema = z
         message: 'DATABASE_URL 须为 SQLite 文件路径或 file: URL，例如 ./data/pledge-bot.sqlite',
       })
       .refine((v) => !v.startsWith('file:') || !/[?#]/.test(v), { message: 'DATABASE_URL 的 file: URL 不支持 ? 或 # 参数' }),
-    HOST: optionalText,
+    HOST: optionalText.refine((v) => v === undefined || isListenAddress(v), { message: 'HOST 须为 IP 地址或主机名，例如 127.0.0.1、0.0.0.0、::、localhost' }),
     TZ_NAME: z
       .string()
       .trim()
       .default('Asia/Shanghai')
       .refine(isTimeZone, { message: 'TZ_NAME 须为 IANA 时区名，例如 Asia/Shanghai' }),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL 须为 ${LOG_LEVELS.join('、')} 之一` }).default('info'),
   });
 
 /** Set together or not at all; checked beside the schema so its problems are listed with the rest. */

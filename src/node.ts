@@ -1,7 +1,7 @@
 import 'dotenv/config';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { nodeLogger } from './node/node-logger.js';
-import { startNodeBot } from './node/start-node-bot.js';
+import { startNodeBot, StartupError } from './node/start-node-bot.js';
 
 /** Node entry: the door on this thread, the bot on a worker thread (src/node/). */
 async function main(config: Config): Promise<void> {
@@ -20,9 +20,12 @@ async function main(config: Config): Promise<void> {
 try {
   await main(loadConfig(process.env));
 } catch (err) {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof StartupError) {
     console.error(err.message);
     process.exit(1);
   }
-  throw err;
+  // Anything else that stops start-up (the bot thread's error arrives as a copy: its message says what).
+  console.error(`启动失败 (start-up failed): ${err instanceof Error ? err.message : String(err)}`);
+  if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) console.error(err.stack);
+  process.exit(1);
 }

@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../db/open-sqlite.js';
 import { insertOutbox } from '../db/repos/outbox.js';
+import { getSetting } from '../db/repos/settings.js';
+import { freePort } from './helpers/node-process.js';
 
 const run = promisify(execFile);
 
@@ -76,6 +78,22 @@ describe('npm run admin -- tick / export, as the contract has them', () => {
     expect(stdout).toContain('230002');
     expect(stdout).not.toContain('oc_due');
     expect((await admin('audit', 'verify')).stdout).toContain('审计日志完好');
+  });
+
+  it('without credentials and no sandbox running, a mobile-only import says so (not "check the scope"), imports nothing, and marks nothing', async () => {
+    const people = join(dir, 'by-mobile.csv');
+    writeFileSync(people, 'open_id,name,org_code,role,mobile,email\n,孙一,HENU,member,13800000001,\n');
+    const port = await freePort(); // nothing listens there
+    const err = (await run('npx', ['tsx', 'src/admin.ts', 'import', 'examples/orgs.csv', people], {
+      env: { ...process.env, DATABASE_URL: db, LARK_APP_ID: '', LARK_APP_SECRET: '', LARK_ENCRYPT_KEY: '', LARK_VERIFICATION_TOKEN: '', PORT: String(port) },
+    }).then(() => undefined, (e: unknown) => e)) as { code?: number; stderr?: string } | undefined;
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toContain(`第 2 行: 无法通过飞书通讯录按手机号/邮箱查找人员：本地沙盒没有在运行（http://127.0.0.1:${port}）`);
+    expect(err?.stderr).not.toContain('contact:user.id:readonly');
+    const s = openSqlite(db);
+    expect(await s.db.selectFrom('people').select('id').where('name', '=', '孙一').execute()).toEqual([]);
+    expect(await getSetting(s.db, 'sandbox_credentials')).toBeUndefined();
+    await s.close();
   });
 
   it('export --out makes the folder it names, and writes the file whole', async () => {

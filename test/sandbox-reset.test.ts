@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../db/open-sqlite.js';
 import { setSetting } from '../db/repos/settings.js';
+import { takeInstanceLock } from '../db/instance-lock.js';
 
 const run = promisify(execFile);
 
@@ -18,11 +19,11 @@ describe('npm run admin -- sandbox reset', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const reset = (...flags: string[]) =>
-    run('npx', ['tsx', 'src/admin.ts', 'sandbox', 'reset', ...flags], {
-      // A port nothing listens on: "the server is still running" must not trip.
+  const admin = (...args: string[]) =>
+    run('npx', ['tsx', 'src/admin.ts', ...args], {
       env: { ...process.env, DATABASE_URL: db, LARK_APP_ID: '', LARK_APP_SECRET: '', LARK_ENCRYPT_KEY: '', LARK_VERIFICATION_TOKEN: '', PORT: '1' },
     });
+  const reset = (...flags: string[]) => admin('sandbox', 'reset', ...flags);
 
   it('deletes the database and the journal beside it, so the old run is not replayed', async () => {
     const s = openSqlite(db);
@@ -44,5 +45,28 @@ describe('npm run admin -- sandbox reset', () => {
     await expect(reset()).rejects.toMatchObject({ code: 1 });
     expect(existsSync(db)).toBe(true);
     expect(existsSync(`${db}.inbox`)).toBe(true);
+  });
+
+  it('a real database the admin CLI was run on without credentials is not taken for a sandbox', async () => {
+    // Before: `import` without LARK_* stored sandbox credentials, and reset then deleted the real directory.
+    await admin('migrate');
+    await admin('import', 'examples/orgs.csv', 'examples/people.csv');
+    await expect(reset()).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('不是本地沙盒建的') });
+    expect(existsSync(db)).toBe(true);
+  });
+
+  it('refuses while a bot runs on the database, whatever port it listens on', async () => {
+    const s = openSqlite(db);
+    await setSetting(s.db, 'sandbox_credentials', '{}');
+    await s.close();
+    const running = takeInstanceLock(db)!; // as npm start holds it
+    try {
+      await expect(reset()).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('还在运行') });
+      expect(existsSync(db)).toBe(true);
+    } finally {
+      running.release();
+    }
+    expect((await reset()).stdout).toContain('沙盒已重置');
+    expect(existsSync(db)).toBe(false);
   });
 });

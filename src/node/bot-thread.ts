@@ -10,6 +10,7 @@ import { createDoorGate } from '../door-gate.js';
 import { feishuLimits } from '../domain/rate-limiter.js';
 import { createInboxQueue } from '../inbox-queue.js';
 import { drainSoon } from '../lark/drain-soon.js';
+import { rememberFeishuApp } from '../sandbox/sandbox-credentials.js';
 import { tick } from '../tick.js';
 import { createJournalIngest } from './journal-ingest.js';
 import { journalSignal } from './journal-signal.js';
@@ -47,7 +48,9 @@ let lark = config.lark;
 let mount: Parameters<typeof createBotApp>[3];
 let onListening: ((port: number) => Promise<void>) | undefined;
 let now: (() => Date) | undefined;
-if (!lark) {
+// A database a Feishu app has used is never taken for a sandbox (sandbox-credentials.ts).
+if (lark) await rememberFeishuApp(db, lark.appId);
+else {
   // No Feishu credentials: run the local sandbox (a built-in Feishu emulator) instead.
   const { createSandbox } = await import('../sandbox/create-sandbox.js');
   // Moving the sandbox clock runs this thread's own pass (below), not one with an outbox of its own;

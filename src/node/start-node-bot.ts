@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { lockPathFor, takeInstanceLock, type InstanceLock } from '../../db/instance-lock.js';
 import { sqlitePath } from '../../db/open-sqlite.js';
 import { createDoorGate, DOOR_LOAD_BYTES } from '../door-gate.js';
 import { createDoorApp } from './door-app.js';
@@ -54,6 +55,42 @@ export function journalDirFor(databaseUrl: string): string {
  */
 export async function startNodeBot(opts: NodeBotOptions): Promise<NodeBot> {
   const { config, logger } = opts;
+  const lock = lockDatabase(config.databaseUrl);
+  try {
+    return await startOnLockedDatabase(opts, lock);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+/** Start-up stopped for a reason the operator can act on; the message says which. */
+export class StartupError extends Error {}
+
+function lockDatabase(databaseUrl: string): InstanceLock | undefined {
+  const path = sqlitePath(databaseUrl);
+  if (path === ':memory:') return undefined;
+  mkdirSync(dirname(path), { recursive: true });
+  const lock = takeInstanceLock(path);
+  if (!lock) {
+    throw new StartupError(
+      `数据库 ${path} 已经有一个 pledge-bot 在运行：一个数据库文件只能由一个进程运行（可用 fuser ${lockPathFor(path)} 查看是哪个进程）。先停止它，或换一个 DATABASE_URL (another pledge-bot is running on this database).`,
+    );
+  }
+  return lock;
+}
+
+function listenProblem(err: unknown, host: string | undefined, port: number): Error {
+  const code = err instanceof Error && 'code' in err ? String(err.code) : '';
+  const where = `${host ?? '所有网卡'}:${port}`;
+  if (code === 'EADDRINUSE') return new StartupError(`端口 ${port} 已被占用（${where}）：换一个 PORT，或先停止占用它的程序 (port in use).`);
+  if (code === 'EACCES') return new StartupError(`没有权限监听 ${where}：1024 以下的端口需要 root，换一个 PORT (permission denied).`);
+  if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL' || code === 'EAI_AGAIN') return new StartupError(`HOST 无法监听（${where}）：本机没有这个地址，请检查 HOST (cannot listen on this address).`);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+async function startOnLockedDatabase(opts: NodeBotOptions, lock: InstanceLock | undefined): Promise<NodeBot> {
+  const { config, logger } = opts;
   const journalDir = journalDirFor(config.databaseUrl);
   const clockOffset = new SharedArrayBuffer(8);
   const doorLoad = new SharedArrayBuffer(DOOR_LOAD_BYTES);
@@ -73,11 +110,28 @@ export async function startNodeBot(opts: NodeBotOptions): Promise<NodeBot> {
     { config, journalDir, journalSignal: signalBuffer, clockOffset, doorLoad, busyRate: opts.busyRate ?? BOT_BUSY_RATE, niceness: opts.niceness ?? BOT_NICENESS, appSendsPerSecond: opts.appSendsPerSecond },
     logger,
   );
-  const secrets = await bot.ready;
+  let secrets: Awaited<typeof bot.ready>;
+  try {
+    secrets = await bot.ready; // rejected: the thread has exited (a bad database, NotASandbox)
+  } catch (err) {
+    journal.close();
+    throw err;
+  }
   const app = createDoorApp({ secrets, journal, bot, logger, now: () => new Date(Date.now() + offset[0]!), knock: () => meter.knock() });
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: opts.port ?? config.port, hostname: opts.hostname ?? config.host }, (info) => resolve({ server: s, port: info.port }));
-  });
+  const host = opts.hostname ?? config.host;
+  const wanted = opts.port ?? config.port;
+  let listening: { server: ReturnType<typeof serve>; port: number };
+  try {
+    listening = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: wanted, hostname: host }, (info) => resolve({ server: s, port: info.port }));
+      s.once('error', (err) => reject(listenProblem(err, host, wanted)));
+    });
+  } catch (err) {
+    journal.close();
+    await bot.stop();
+    throw err;
+  }
+  const { server, port } = listening;
   bot.listening(port);
   return {
     port,
@@ -85,6 +139,7 @@ export async function startNodeBot(opts: NodeBotOptions): Promise<NodeBot> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       journal.close();
       await bot.stop();
+      lock?.release();
     },
   };
 }

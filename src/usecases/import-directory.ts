@@ -1,4 +1,5 @@
 import { appendAudit } from '../../db/repos/audit.js';
+import { LarkCallError } from '../lark/open-api.js';
 import { validateDirectory, type PersonRow, type RowProblem } from '../domain/directory-rows.js';
 import { childPath, depthOf } from '../domain/org-path.js';
 import { publishInForceTo } from './pledge/publish-pledge.js';
@@ -36,13 +37,12 @@ async function resolveOpenIds(deps: Deps, rows: PersonRow[]): Promise<RowProblem
       // Usually the app lacks the contact scope, or Feishu cannot be reached: say so once, at the
       // first row that needed it, rather than dumping the raw error.
       const why = err instanceof Error ? err.message.slice(0, 200) : String(err);
-      return [
-        {
-          file: 'people',
-          line: chunk[0]!.line,
-          message: `无法通过飞书通讯录按手机号/邮箱查找人员（${why}）。请确认应用已开通「通过手机号或邮箱获取用户 ID」权限（contact:user.id:readonly）且能连上飞书，或在文件中直接填写 open_id。`,
-        },
-      ];
+      // No answer at all is a connection problem (the message says which), not the app's permissions.
+      const unanswered = err instanceof LarkCallError && err.httpStatus === undefined;
+      const message = unanswered
+        ? `无法通过飞书通讯录按手机号/邮箱查找人员：${why}。也可以在文件中直接填写 open_id。`
+        : `无法通过飞书通讯录按手机号/邮箱查找人员（${why}）。请确认应用已开通「通过手机号或邮箱获取用户 ID」权限（contact:user.id:readonly）且能连上飞书，或在文件中直接填写 open_id。`;
+      return [{ file: 'people', line: chunk[0]!.line, message }];
     }
     for (const f of found) {
       if (f.openId && f.mobile) byMobile.set(f.mobile, f.openId);

@@ -16,6 +16,8 @@ export interface OpenedSqlite {
    */
   early: { db: Kysely<Database>; mark: () => number; committed: (mark: number) => Promise<void> };
   close: () => Promise<void>;
+  /** The migrations this open applied (none when the file was up to date, or `migrate: false`). */
+  migrated: string[];
 }
 
 /** `DATABASE_URL` may be a plain path or a `file:` URL. */
@@ -35,7 +37,7 @@ export function openSqlite(url: string, options: { migrate?: boolean } = {}): Op
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
   raw.pragma('synchronous = NORMAL');
-  if (options.migrate !== false) migrateSqlite(raw);
+  const migrated = options.migrate !== false ? migrateSqlite(raw) : [];
   const dialect = new BetterSqliteDialect(raw);
   const db = new Kysely<Database>({ dialect });
   const early = {
@@ -48,5 +50,5 @@ export function openSqlite(url: string, options: { migrate?: boolean } = {}): Op
     await db.destroy();
     if (raw.open) raw.close();
   };
-  return { db, raw, early, close };
+  return { db, raw, early, close, migrated };
 }

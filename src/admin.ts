@@ -70,9 +70,11 @@ async function main(argv: string[]): Promise<number> {
       return createDeps({ db, lark: sandbox.credentials, larkApi: sandbox.api, logger, timeZone: config.timeZone, now });
     };
     switch (cmd) {
-      case 'migrate':
-        console.log('数据库已是最新 (migrations applied).');
+      case 'migrate': {
+        const applied = opened?.migrated ?? [];
+        console.log(applied.length > 0 ? `已应用 ${applied.length} 个迁移 (applied): ${applied.join('、')}。数据库已是最新。` : '数据库已是最新，没有要应用的迁移 (up to date).');
         return 0;
+      }
       case 'import': {
         const [orgsPath, peoplePath] = rest;
         if (!orgsPath || !peoplePath) {

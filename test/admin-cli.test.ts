@@ -96,6 +96,15 @@ describe('npm run admin -- tick / export, as the contract has them', () => {
     await s.close();
   });
 
+  it('migrate says which migrations it applied to a new file, and then that there is nothing to apply', async () => {
+    const env = { ...process.env, DATABASE_URL: join(dir, 'fresh.sqlite'), LARK_APP_ID: '', LARK_APP_SECRET: '', LARK_ENCRYPT_KEY: '', LARK_VERIFICATION_TOKEN: '' };
+    const files = readdirSync('db/migrations').filter((f) => f.endsWith('.sql'));
+    const first = (await run('npx', ['tsx', 'src/admin.ts', 'migrate'], { env })).stdout;
+    expect(first).toContain(`已应用 ${files.length} 个迁移`);
+    expect(first).toContain(files[0]!);
+    expect((await run('npx', ['tsx', 'src/admin.ts', 'migrate'], { env })).stdout).toContain('没有要应用的迁移');
+  });
+
   it('export --out makes the folder it names, and writes the file whole', async () => {
     const out = join(dir, 'new', 'folder', 'ledger.xlsx');
     const { stdout } = await admin('export', '--out', out);

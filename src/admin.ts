@@ -9,6 +9,7 @@ import { pendingMigrations } from '../db/migrate-sqlite.js';
 import { openSqlite, sqlitePath } from '../db/open-sqlite.js';
 import { deadlineCommand, exportLedgerCommand, exportPledgeCommand, PLEDGE_USAGE } from './cli/pledge-commands.js';
 import { D1_USAGE, d1Env, d1OnlyCommand, noD1Credentials, parseDbFlags } from './cli/d1-admin.js';
+import { fromCaller } from './cli/caller-path.js';
 import { readTable } from './cli/read-table.js';
 import { cliSandboxLark } from './cli/cli-sandbox-lark.js';
 import { SANDBOX_USAGE, sandboxCommand } from './cli/sandbox-command.js';
@@ -81,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
           console.error('请给出两个文件：npm run admin -- import orgs.csv people.csv');
           return 2;
         }
-        const [orgs, people] = await Promise.all([readTable(orgsPath), readTable(peoplePath)]);
+        const [orgs, people] = await Promise.all([readTable(fromCaller(orgsPath)), readTable(fromCaller(peoplePath))]);
         const result = await importDirectory(await makeDeps(), { orgs, people, actor: 'cli:import' });
         if (!result.ok) {
           console.error(`导入失败，未写入任何数据。共 ${result.problems.length} 处问题 (nothing imported):`);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -111,5 +111,20 @@ describe('npm run admin -- tick / export, as the contract has them', () => {
     expect(stdout).toContain('已导出');
     expect(readFileSync(out).subarray(0, 2).toString()).toBe('PK'); // a zip: the .xlsx
     expect(readdirSync(join(dir, 'new', 'folder'))).toEqual(['ledger.xlsx']); // no temporary file left
+  });
+
+  it('files named on the command line are found from the folder it was typed in (npm runs scripts in the project folder)', async () => {
+    const here = join(dir, 'hr');
+    mkdirSync(here);
+    copyFileSync('examples/orgs.csv', join(here, 'orgs.csv'));
+    copyFileSync('examples/people.csv', join(here, 'people.csv'));
+    // npm sets INIT_CWD to where `npm run admin -- …` was typed; the script itself runs in the project folder.
+    const env = { ...process.env, DATABASE_URL: db, LARK_APP_ID: '', LARK_APP_SECRET: '', LARK_ENCRYPT_KEY: '', LARK_VERIFICATION_TOKEN: '', INIT_CWD: here };
+    // (tsx directly: npx would set INIT_CWD to its own folder, as npm does.)
+    const tsx = (...args: string[]) => run('node_modules/.bin/tsx', ['src/admin.ts', ...args], { env });
+    expect((await tsx('import', 'orgs.csv', 'people.csv')).stdout).toContain('导入完成');
+    const { stdout } = await tsx('export', '--out', 'out/ledger.xlsx');
+    expect(stdout).toContain(`已导出 (written): ${join(here, 'out', 'ledger.xlsx')}`);
+    expect(existsSync(join(here, 'out', 'ledger.xlsx'))).toBe(true);
   });
 });

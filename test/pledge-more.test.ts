@@ -222,7 +222,7 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     const out = `${h.dbPath}.docx`;
     const run = promisify(execFile);
     const { stdout } = await run('npx', ['tsx', 'src/admin.ts', 'export-pledge', '--org', 'HENU-WXY-ZW', '--year', '2027', '--out', out], { env: { ...process.env, DATABASE_URL: h.dbPath, LARK_APP_ID: '' } });
-    expect(stdout).toContain('已导出');
+    expect(stdout).toMatch(/^已导出 \(written\): .+（.+，第 1 版，已审定）$/m); // the status in Chinese
     expect(existsSync(out)).toBe(true);
     const cliXml = await (await JSZip.loadAsync(readFileSync(out))).file('word/document.xml')!.async('string');
     expect(cliXml).toContain('文学院中文系党支部');

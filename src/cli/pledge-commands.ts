@@ -6,9 +6,11 @@ import { localDate } from '../domain/dates.js';
 import { pledgeYearFor } from '../domain/cycle.js';
 import type { Deps } from '../usecases/deps.js';
 import { deadlineFor } from '../usecases/pledge/deadline-for.js';
+import { STATUS_LABELS } from '../../cards/pledge-view.js';
 import { printablePledgeFile } from '../usecases/pledge/pledge-file.js';
 import { ledgerYear } from '../usecases/ledger/ledger-year.js';
 import { setDeadline } from '../usecases/pledge/set-deadline.js';
+import { fromCaller } from './caller-path.js';
 import { writeOutput } from './write-output.js';
 import { orgByCode } from '../../db/repos/directory.js';
 
@@ -63,6 +65,7 @@ export async function exportPledgeCommand(deps: Deps, args: string[]): Promise<n
     console.error(`需要 --org 和 --out（--year 可省略）。\n${PLEDGE_USAGE}`);
     return 2;
   }
+  values.out = fromCaller(values.out);
   const f = await printablePledgeFile(deps, { openId: null, orgCode: values.org, year });
   if (!f.ok) {
     console.error(f.reason);
@@ -74,7 +77,7 @@ export async function exportPledgeCommand(deps: Deps, args: string[]): Promise<n
     console.error(`导出失败，未写入 ${values.out} (export failed): ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
-  console.log(`已导出 (written): ${values.out}（${f.name}，第 ${f.ctx.version.version_no} 版，${f.ctx.view.status}）`);
+  console.log(`已导出 (written): ${values.out}（${f.name}，第 ${f.ctx.version.version_no} 版，${STATUS_LABELS[f.ctx.view.status]}）`);
   return 0;
 }
 
@@ -86,6 +89,7 @@ export async function exportLedgerCommand(deps: Deps, args: string[]): Promise<n
     console.error('需要 --out 文件名，例如：npm run admin -- export --out ledger.xlsx --org HENU');
     return 2;
   }
+  values.out = fromCaller(values.out);
   const scope = await ledgerScope(deps, values.org);
   if (!scope.ok) {
     console.error(scope.reason);

@@ -129,11 +129,13 @@ describe('the printable 公开承诺书 (附件2)', () => {
     );
     const footerText = footers.flatMap(paragraphTexts).join('\n');
     expect(footerText).toContain('第2版 · 已审定 · 由践诺助手生成');
+    expect(paragraphs.join('\n')).not.toContain('未经上级审定');
   });
 
   it('leaves room to sign, review and stamp by hand when the pledge is an unsigned draft', async () => {
     const { paragraphs, text, zip } = await open(draft);
     expect(paragraphs[0]).toBe('2027年度党组织书记公开承诺书');
+    expect(paragraphs[1]).toBe('（草稿，未经上级审定，仅供核对，不作公示）'); // under the title, where nobody misses it
     expect(paragraphs.some((p) => p.startsWith('承诺人签字：') && !p.includes('电子签名'))).toBe(true);
     expect(paragraphs.filter((p) => /^\s*年\s+月\s+日$/.test(p))).toHaveLength(2);
     expect(paragraphs).toContain('（盖章）');
@@ -197,9 +199,15 @@ describe('pledgeFileName', () => {
     expect(pledgeFileName(approved).startsWith('2027年度公开承诺书-文学院中文系党支部')).toBe(true);
     expect(pledgeFileName({ ...approved, version: 1 })).toBe('2027年度公开承诺书-文学院中文系党支部.docx');
     expect(pledgeFileName(approved)).toBe('2027年度公开承诺书-文学院中文系党支部-第2版.docx');
-    expect(pledgeFileName({ year: 2027, version: 1, orgName: '../a/b:c*?"<>|\n党支部.' })).toBe(
+    expect(pledgeFileName({ year: 2027, version: 1, orgName: '../a/b:c*?"<>|\n党支部.', status: 'approved' })).toBe(
       '2027年度公开承诺书-a_b_c_ 党支部.docx',
     );
-    expect(pledgeFileName({ year: 2027, version: 1, orgName: '  ' })).toBe('2027年度公开承诺书-党组织.docx');
+    expect(pledgeFileName({ year: 2027, version: 1, orgName: '  ', status: 'approved' })).toBe('2027年度公开承诺书-党组织.docx');
+  });
+
+  it('a version not approved says so in its name; one approved before (superseded) does not', () => {
+    expect(pledgeFileName({ ...approved, version: 1, status: 'draft' })).toBe('2027年度公开承诺书-文学院中文系党支部（草稿）.docx');
+    expect(pledgeFileName({ ...approved, status: 'submitted' })).toBe('2027年度公开承诺书-文学院中文系党支部-第2版（待审定）.docx');
+    expect(pledgeFileName({ ...approved, status: 'superseded' })).toBe('2027年度公开承诺书-文学院中文系党支部-第2版.docx');
   });
 });

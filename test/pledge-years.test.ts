@@ -60,8 +60,11 @@ describe('which year a request without one means, in November and December', () 
   it('导出 承诺书 with nothing approved in view gives the newest draft to its secretary', async () => {
     now = DECEMBER;
     await file(2027, false);
-    await say(SEC, '导出 承诺书');
-    expect(filesTo(SEC).at(-1)).toContain('2027');
+    const reply = await say(SEC, '导出 承诺书');
+    expect(filesTo(SEC).at(-1)).toBe('2027年度公开承诺书-文学院中文系党支部（待审定）.docx'); // submitted, not yet approved
+    // Not the 公开承诺书 to print and post: said so, and no 一式四份.
+    expect(reply).toContain('这一版未经上级审定（待审定）：仅供核对，不能公示或报送。');
+    expect(reply).not.toContain('一式四份');
     expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('还未经上级审定');
   });
 

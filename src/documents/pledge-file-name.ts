@@ -1,8 +1,11 @@
 import { cleanLine } from './document-text.js';
-import type { PledgeDocument } from './pledge-document.js';
+import { isReviewed, PLEDGE_STATUS_LABEL, type PledgeDocument } from './pledge-document.js';
 
-/** '2027年度公开承诺书-文学院中文系党支部.docx' (a revision adds '-第2版'), safe as a file name. */
-export function pledgeFileName(doc: Pick<PledgeDocument, 'year' | 'orgName' | 'version'>): string {
+/**
+ * '2027年度公开承诺书-文学院中文系党支部.docx' (a revision adds '-第2版'; a version not approved
+ * says so: '（草稿）'), safe as a file name.
+ */
+export function pledgeFileName(doc: Pick<PledgeDocument, 'year' | 'orgName' | 'version' | 'status'>): string {
   const org =
     Array.from(
       cleanLine(doc.orgName, 200)
@@ -15,5 +18,6 @@ export function pledgeFileName(doc: Pick<PledgeDocument, 'year' | 'orgName' | 'v
       .join('')
       .trim() || '党组织';
   const version = doc.version > 1 ? `-第${doc.version}版` : '';
-  return `${Math.trunc(doc.year)}年度公开承诺书-${org}${version}.docx`;
+  const unreviewed = isReviewed(doc.status) ? '' : `（${PLEDGE_STATUS_LABEL[doc.status]}）`;
+  return `${Math.trunc(doc.year)}年度公开承诺书-${org}${version}${unreviewed}.docx`;
 }

@@ -83,7 +83,7 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
           ? `第 ${opts.openRevision.versionNo} 版修订${STATUS_LABELS[opts.openRevision.status as PledgeView['status']] ?? ''}中；审定前本版继续有效。`
           : v.groups > 0
             ? '已审定并公示。回头审诺时可「修订承诺」；某项完成后可「标记完成」并再承诺。'
-            : `已审定，但本组织还没有绑定群，暂未公示：在组织的群里发送「@践诺助手 绑定 ${md(v.orgCode, 64)}」后自动公示。回头审诺时可「修订承诺」。`
+            : `已审定，但本组织还没有绑定群，暂未公示：请本组织或上级的领导、管理员在组织的群里发送「@践诺助手 绑定 ${md(v.orgCode, 64)}」（书记不能绑定），绑定后自动公示。回头审诺时可「修订承诺」。`
         : '';
   // The version in force, shown to its secretary, with no revision open: it may be revised and its items marked done.
   const actionable = v.status === 'approved' && opts.canRevise && !opts.openRevision;

@@ -234,11 +234,18 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     const preview = await press(YJS_SEC, buttonValue(cardOf(lastMsg(YJS_SEC)), '预览并提交'), FORM);
     await press(YJS_SEC, buttonValue(preview.card!.data, '确认提交'));
     const decided = await press(LEADER, buttonValue(cardOf(lastMsg(LEADER)), '审定通过'), { opinion: '同意' });
-    expect(decided.toast?.content).toContain('未公示');
-    // The secretary is told it is not published yet, and how to get it published.
+    // The reviewer, a leader above it, is one who may bind its group: told how.
+    expect(decided.toast?.content).toBe('已审定通过；该组织还没有绑定群，未公示：在它的群里发送「@践诺助手 绑定 HENU-WXY-YJS」即公示');
+    // The secretary is told it is not published yet, and who can get it published (not the secretary: binding is refused to them).
     expect(cardText(cardOf(lastMsg(YJS_SEC)))).toContain('暂未公示');
-    expect(cardText(cardOf(lastMsg(YJS_SEC)))).toContain('绑定 HENU-WXY-YJS');
+    expect(cardText(cardOf(lastMsg(YJS_SEC)))).toContain('请本组织或上级的领导、管理员在组织的群里发送「@践诺助手 绑定 HENU-WXY-YJS」（书记不能绑定）');
+    await chat.say(YJS_SEC, '我的');
+    expect(cardText(cardOf(lastMsg(YJS_SEC)))).toContain('未公示：请领导或管理员在群里发送「@践诺助手 绑定 HENU-WXY-YJS」');
     const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];
+    // The secretary who tries anyway is told who can, and what they send.
+    await h.say({ openId: YJS_SEC, chatId: 'oc_g_yjs_new', chatType: 'group', text: '@_user_1 绑定 HENU-WXY-YJS', mentions });
+    await h.settle();
+    expect(textOf(h.emu.inChat('oc_g_yjs_new').at(-1)!.content)).toContain('或其上级组织的管理员、领导可以绑定本群：请他们在本群发送「@践诺助手 绑定 HENU-WXY-YJS」');
     await h.say({ openId: LEADER, chatId: 'oc_g_yjs_new', chatType: 'group', text: '@_user_1 绑定 HENU-WXY-YJS', mentions });
     await h.settle();
     const inGroup = h.emu.inChat('oc_g_yjs_new');

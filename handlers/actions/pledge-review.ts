@@ -14,7 +14,8 @@ async function decide(deps: Deps, ctx: CardActionContext, v: { pledge: number; r
   const r = await reviewPledge(deps, { openId: ctx.openId, versionId: v.pledge, revision: v.rev, approve, opinion: fieldText(ctx.formValue, 'opinion') });
   if (r.kind === 'refused') return toast('error', r.reason, r.card);
   if (r.again) return toast('info', `你已${r.approved ? '审定通过' : '退回'}这份承诺书，以第一次的意见为准。`, r.card);
-  const note = r.approved ? (r.published ? `已审定通过，已在 ${r.published} 个群公示` : '已审定通过（该组织尚未绑定群，未公示）') : '已退回，书记会收到你的意见';
+  // Not published for want of a group: the reviewer (a leader or admin above it) is one who may bind it.
+  const note = r.approved ? (r.published ? `已审定通过，已在 ${r.published} 个群公示` : `已审定通过；该组织还没有绑定群，未公示：在它的群里发送「@践诺助手 绑定 ${r.orgCode}」即公示`) : '已退回，书记会收到你的意见';
   // What to do next: the reviewer's 审核 list is a message above and no longer current. Only a
   // nicety: the decision is saved, and a failure here must not answer it as failed.
   const total = await pendingReviews(deps, ctx.openId).then(

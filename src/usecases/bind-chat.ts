@@ -19,7 +19,7 @@ export async function bindChat(
   if (!org) return { ok: false, reason: `没有编码为「${input.orgCode.slice(0, 64)}」的组织，请核对编码（可发「我的」查看你所在组织的编码）。` };
   const me = await whoIs(deps, input.actorOpenId);
   if (!canActOn(me.grants, org.path, ['admin', 'leader'])) {
-    return { ok: false, reason: `只有「${org.name}」或其上级组织的管理员、领导可以绑定本群。` };
+    return { ok: false, reason: `只有「${org.name}」或其上级组织的管理员、领导可以绑定本群：请他们在本群发送「@践诺助手 绑定 ${org.code}」。` };
   }
   const before = await orgOfChat(deps.db, input.chatId);
   if (before?.id === org.id) return { ok: true, orgName: org.name, orgCode: org.code, previous: undefined, published: false };

@@ -30,7 +30,7 @@ export async function whatNext(deps: Deps, who: Identity): Promise<string[]> {
     const state = open
       ? `${what}${OPEN_STATE[open.status]?.(cmd) ?? open.status}`
       : pledge?.current_version_id
-        ? `${published ? '已审定公示' : '已审定（本组织还没有绑定群，未公示）'}；回头审诺可发送「${cmd}」修订`
+        ? `${published ? '已审定公示' : `已审定（本组织还没有绑定群，未公示：请领导或管理员在群里发送「@践诺助手 绑定 ${g.orgCode}」）`}；回头审诺可发送「${cmd}」修订`
         : `还未填写，发送「${cmd}」开始`;
     lines.push(`${g.orgName} ${year} 年度承诺书：${state}。`);
   }

@@ -19,7 +19,7 @@ import { reviewCardFor } from './review-card.js';
  * finished now if it was cut short). A refusal about the opinion brings the review card back with
  * it shown under the field.
  */
-export type ReviewResult = { kind: 'refused'; reason: string; card?: Card } | { kind: 'decided'; approved: boolean; card: Card; published: number; again?: boolean };
+export type ReviewResult = { kind: 'refused'; reason: string; card?: Card } | { kind: 'decided'; approved: boolean; card: Card; published: number; orgCode: string; again?: boolean };
 
 export const MAX_OPINION = 500;
 
@@ -117,5 +117,5 @@ async function followUp(deps: Deps, ctx: PledgeContext, d: { approve: boolean; r
     // Keyed by the decision's time, which a resumed follow-up shares (the revision may have moved on).
     await deps.outbox.enqueue({ key: `returned:${ctx.version.id}:${fresh.version.reviewed_at ?? ''}`, to: { openId: secretary }, card: pledgeFormCard(await formViewOf(deps, fresh)) });
   }
-  return { kind: 'decided', approved: d.approve, card: decided, published };
+  return { kind: 'decided', approved: d.approve, card: decided, published, orgCode: ctx.org.code };
 }

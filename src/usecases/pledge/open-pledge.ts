@@ -69,7 +69,10 @@ export async function openPledge(deps: Deps, input: { openId: string; orgCode?: 
     // The organization the code names (orgByCode: any case, if unambiguous), then the grant on it.
     const named = await orgByCode(deps.db, input.orgCode);
     const chosen = named ? mine.find((g) => g.orgId === named.id) : undefined;
-    if (!chosen) return { kind: 'refused', reason: `你不是「${input.orgCode.slice(0, 64)}」的书记，不能为它填写承诺书。` };
+    // What to send instead: the secretary's own organizations, by code.
+    const own = mine.map((g) => `「承诺 ${g.orgCode}」（${g.orgName}）`).slice(0, 5).join('、');
+    if (!named) return { kind: 'refused', reason: `没有编码为「${input.orgCode.slice(0, 64)}」的组织。你可以发送${own}。` };
+    if (!chosen) return { kind: 'refused', reason: `你不是「${named.name}」的书记，不能为它填写承诺书。你可以发送${own}。` };
     grant = chosen;
   } else if (mine.length > 1) {
     return { kind: 'choose', orgs: mine.map((g) => ({ code: g.orgCode, name: g.orgName })) };

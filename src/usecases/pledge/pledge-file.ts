@@ -7,7 +7,7 @@ import { localDate } from '../../domain/dates.js';
 import { canRead, canReadVersion } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
-import { loadPledgeContext, type PledgeContext } from './pledge-context.js';
+import { loadPledgeContext, refOf, type PledgeContext } from './pledge-context.js';
 
 export function pledgeDocumentOf(ctx: PledgeContext, timeZone: string): PledgeDocument {
   const v = ctx.view;
@@ -48,9 +48,11 @@ export async function pledgeFile(deps: Deps, input: { openId: string | null; ver
  * Which version to print for an organization and year: the one in force, else (unless
  * `approvedOnly`) the latest.
  */
-async function printableVersion(deps: Deps, orgCode: string, year: number, approvedOnly = false): Promise<{ ok: true; versionId: number } | { ok: false; reason: string }> {
+async function printableVersion(deps: Deps, openId: string | null, orgCode: string, year: number, approvedOnly = false): Promise<{ ok: true; versionId: number } | { ok: false; reason: string }> {
   const org = await orgByCode(deps.db, orgCode);
   if (!org) return { ok: false, reason: `没有编码为「${orgCode.slice(0, 64)}」的组织。` };
+  // Before whether it has a pledge: that is not for someone who may not read it to learn.
+  if (openId !== null && !canRead((await whoIs(deps, openId)).grants, refOf(org))) return { ok: false, reason: `你没有查看「${org.name}」承诺书的权限。` };
   const pledge = await pledgeOf(deps.db, org.id, year);
   if (!pledge) return { ok: false, reason: `「${org.name}」还没有 ${year} 年度的承诺书。` };
   if (pledge.current_version_id) return { ok: true, versionId: pledge.current_version_id };
@@ -71,7 +73,7 @@ export async function printablePledgeFile(deps: Deps, input: { openId: string | 
   const tries = [...inView.map((year) => ({ year, approvedOnly: true })), ...(input.year ? [input.year] : inView).map((year) => ({ year, approvedOnly: false }))];
   let refusal: PledgeFileResult | undefined;
   for (const t of tries) {
-    const v = await printableVersion(deps, input.orgCode, t.year, t.approvedOnly);
+    const v = await printableVersion(deps, input.openId, input.orgCode, t.year, t.approvedOnly);
     const f: PledgeFileResult = v.ok ? await pledgeFile(deps, { openId: input.openId, versionId: v.versionId }) : v;
     if (f.ok) return f;
     if (!t.approvedOnly) refusal ??= f;

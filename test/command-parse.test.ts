@@ -19,6 +19,16 @@ describe('commands', () => {
     ['@_user_1 绑定 U-A', 'bind', ['U-A']],
     ['bind  U-A   extra', 'bind', ['U-A', 'extra']],
     ['取消', 'cancel', []],
+    // with the punctuation people type after a sentence; a lone ? is 帮助 itself
+    ['帮助。', 'help', []],
+    ['帮助!', 'help', []],
+    ['我的？', 'me', []],
+    ['?', 'help', []],
+    ['导出 台账 HENU。', 'export', ['台账', 'HENU']],
+    // words for the pledge people use
+    ['承诺书', 'pledge', []],
+    ['我的承诺', 'pledge', []],
+    ['承诺书 2027', 'pledge', ['2027']],
   ])('parses %j as %s', (raw, name, args) => {
     const c = parseCommand(raw);
     expect(c.name).toBe(name);
@@ -55,8 +65,7 @@ describe('commands', () => {
   });
 
   it.each([
-    '承诺书怎么写', // 承诺 + 书怎么写: a sentence, not the pledge command
-    '承诺书',
+    '承诺书怎么写', // 承诺书 + 怎么写: a sentence, not the pledge command
     '导出台账的方法',
     '导出台帐',
     '帮助我',
@@ -72,7 +81,7 @@ describe('commands', () => {
   });
 
   it('still suggests the command for a glued word it does not take', () => {
-    expect(suggestCommand(parseCommand('承诺书').word)).toBe('pledge');
+    expect(suggestCommand(parseCommand('承诺了').word)).toBe('pledge');
     expect(suggestCommand(parseCommand('帮组').word)).toBe('help');
   });
 

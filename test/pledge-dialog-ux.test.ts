@@ -113,17 +113,50 @@ describe('the conversational pledge, as a secretary types it', () => {
   it('提交 at a question goes to the confirmation and is never stored as the answer', async () => {
     await toFirstItem();
     await say('每月组织一次主题党日');
-    const answer = await sayAll('提交');
-    expect(textOf(answer.at(-1)!.content)).toContain('回复「提交」确认提交');
-    expect(answer.some((m) => m.msgType === 'interactive')).toBe(true); // the preview
+    const answer = await sayAll('提交。');
+    // What is missing is said first; nothing is offered to sign until it is complete.
+    const said = textOf(answer.at(-1)!.content);
+    expect(said).toContain('还有问题需要修改：\n第 1 项：请填写标准或目标');
+    expect(said).toContain('回复「返回」逐项修改');
+    expect(answer.some((m) => m.msgType === 'interactive')).toBe(false);
     const { items } = await draft();
     expect(items[0]!.standard).not.toBe('提交');
     expect(items[0]!.standard).toBe('');
+    // Completed, 提交 shows the preview to sign.
+    expect(await say('返回')).toContain('还要添加一项吗');
+    expect(await say('返回')).toContain('第 1 项 · 完成时限');
+    expect(await say('返回')).toContain('第 1 项 · 标准/目标');
+    await say('全年不少于12次');
+    expect(await say('2027-12-31')).toContain('还要添加一项吗');
+    const complete = await sayAll('提交');
+    expect(textOf(complete.at(-1)!.content)).toContain('回复「提交」确认提交');
+    expect(complete.some((m) => m.msgType === 'interactive')).toBe(true); // the preview
     // submit, at the profile too.
     await say('取消');
     await say('承诺 对话');
     expect(await say('submit')).toContain('回复「提交」确认提交');
     expect((await draft()).profile.name).not.toBe('submit');
+  });
+
+  it('删除 takes an item out; 否 where a new item is asked adds none', async () => {
+    await toFirstItem();
+    await item('每月组织一次主题党日', '全年不少于12次', '2027-12-31');
+    await say('是');
+    await item('每学期走访困难学生', '每学期一次', '2027-06-30');
+    expect(await say('好的')).toContain('第 3 项 · 承诺内容'); // a 是 too quickly:
+    expect(await say('否。')).toContain('好的，不再添加，共 2 项。');
+    expect((await draft()).items.map((i) => i.content)).toEqual(['每月组织一次主题党日', '每学期走访困难学生']);
+    // Back to the first item: 删除 takes it out, and the next one moves up.
+    for (const at of ['还要添加一项吗', '第 2 项 · 完成时限', '第 2 项 · 标准/目标', '第 2 项 · 承诺内容', '第 1 项 · 完成时限', '第 1 项 · 标准/目标']) {
+      expect(await say('返回')).toContain(at);
+    }
+    const prompt = await say('返回');
+    expect(prompt).toContain('第 1 项 · 承诺内容');
+    expect(prompt).toContain('删除 去掉这一项');
+    expect(await say('删除')).toContain('✓ 已去掉第 1 项，原第 2 项现在是第 1 项\n\n第 1 项 · 承诺内容，当前：每学期走访困难学生');
+    expect((await draft()).items.map((i) => i.content)).toEqual(['每学期走访困难学生']);
+    expect(await say('删除')).toContain('✓ 已去掉第 1 项\n\n第 1 项 · 承诺内容');
+    expect((await draft()).items).toEqual([]);
   });
 
   it('还要添加一项吗 takes everyday yes and no', async () => {

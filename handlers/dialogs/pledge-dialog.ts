@@ -34,7 +34,7 @@ const PART_LABEL = { content: '承诺内容', standard: '标准/目标', due: '�
 const FORMAT_HINT: Partial<Record<keyof PledgeProfile, string>> = { gender: '（男/女）', birth_month: '（如 1978-05）', term_start: '（如 2020-09-01）' };
 
 function prompt(step: Step, draft: PledgeDraft): string {
-  const tail = '（跳过 保留 · 返回 上一步 · 取消 退出）';
+  const tail = step.k === 'item' ? '（跳过 保留 · 删除 去掉这一项 · 返回 上一步 · 取消 退出）' : '（跳过 保留 · 返回 上一步 · 取消 退出）';
   if (step.k === 'profile') {
     const f = PROFILE_FIELDS.find((x) => x.name === step.field)!;
     const cur = draft.profile[step.field];
@@ -165,28 +165,51 @@ export async function pledgeDialog(deps: Deps, ctx: MessageContext, state: Dialo
   const step = decode(state.step);
   const text = ctx.text.trim();
   const say = (t: string) => answer(deps, ctx, { text: t });
+  const today = localDate(deps.now(), deps.timeZone);
   const go = async (s: Step, lead = '') => {
     await saveDialog(deps.db, ctx.openId, { kind: 'pledge', step: encode(s), data: state.data }, deps.now(), TTL_MS);
+    const now = await draftOf(deps.db, (await versionById(deps.db, versionId))!);
     if (s.k === 'confirm') {
+      // What is missing is said before anything is offered to sign, not after a 提交.
+      const problems = Object.values(validatePledge(now, pctx.pledge.year, today));
+      if (problems.length > 0) return say(`${lead}还有问题需要修改：\n${problems.join('\n')}\n回复「返回」逐项修改，或发送「承诺」在卡片上修改。`);
       const fresh = (await loadPledgeContext(deps, versionId))!;
       await answer(deps, ctx, { card: pledgePreviewCard(fresh.view) }, 1);
     }
-    await say(`${lead}${prompt(s, await draftOf(deps.db, (await versionById(deps.db, versionId))!))}`);
+    await say(`${lead}${prompt(s, now)}`);
   };
+  const save = async (d: PledgeDraft) => (await saveDraft(deps.db, versionId, pctx.version.revision, d, deps.now(), newItemKey)) !== undefined;
+  // The words that steer the dialog, as people type them ("提交。", "帮助！"); an answer is kept as typed.
+  const word = plain(text);
 
-  if (HELP.has(text.toLowerCase())) {
+  if (HELP.has(word.toLowerCase())) {
     await saveDialog(deps.db, ctx.openId, { kind: 'pledge', step: state.step, data: state.data }, deps.now(), TTL_MS);
     return answer(deps, ctx, { text: prompt(step, draft) }, 1);
   }
-  if (text === '返回') return go(previous(step, draft));
-  if (step.k !== 'confirm' && SUBMIT.test(text)) return go({ k: 'confirm' });
+  if (word === '返回') return go(previous(step, draft));
+  if (step.k !== 'confirm' && SUBMIT.test(word)) return go({ k: 'confirm' });
+  if (step.k === 'item' && word === '删除') {
+    if (step.n <= draft.items.length) draft.items.splice(step.n - 1, 1);
+    if (!(await save(draft))) return say('承诺书刚在卡片上被修改过，请再回复一次。');
+    const left = draft.items.length;
+    const to: Step = left >= step.n ? { k: 'item', n: step.n, part: 'content' } : left === 0 ? { k: 'item', n: 1, part: 'content' } : { k: 'more', n: left };
+    return go(to, `✓ 已去掉第 ${step.n} 项${left >= step.n ? `，原第 ${step.n + 1} 项现在是第 ${step.n} 项` : ''}\n\n`);
+  }
+  // "否" where a new item's content is asked (after a 是 too quickly): no more items after all.
+  if (step.k === 'item' && step.part === 'content' && step.n > 1 && !draft.items[step.n - 1]?.content && NO.test(word)) {
+    if (draft.items.length >= step.n) {
+      draft.items.splice(step.n - 1, 1);
+      if (!(await save(draft))) return say('承诺书刚在卡片上被修改过，请再回复一次。');
+    }
+    return go({ k: 'confirm' }, `好的，不再添加，共 ${draft.items.length} 项。\n\n`);
+  }
   if (step.k === 'more') {
-    if (YES.test(plain(text))) return go({ k: 'item', n: step.n + 1, part: 'content' });
-    if (NO.test(plain(text))) return go({ k: 'confirm' });
+    if (YES.test(word)) return go({ k: 'item', n: step.n + 1, part: 'content' });
+    if (NO.test(word)) return go({ k: 'confirm' });
     return say('请回复「是」继续添加，或「否」结束添加。');
   }
   if (step.k === 'confirm') {
-    if (!SUBMIT.test(text)) return say(prompt(step, draft));
+    if (!SUBMIT.test(word)) return say(prompt(step, draft));
     const r = await submitPledge(deps, { openId: ctx.openId, versionId, rev: pctx.version.revision });
     if (r.kind === 'submitted') {
       await clearDialog(deps.db, ctx.openId);
@@ -196,17 +219,15 @@ export async function pledgeDialog(deps: Deps, ctx: MessageContext, state: Dialo
     if (r.kind === 'form') return say(`还有问题需要修改：\n${Object.values(r.form.errors).join('\n')}\n回复「返回」逐项修改。`);
     return say(r.kind === 'refused' ? r.reason : '请稍后再试。');
   }
-  if (text === '跳过') {
+  if (word === '跳过') {
     const cur = step.k === 'profile' ? draft.profile[step.field] : draft.items[step.n - 1]?.[step.part];
     if (!cur) return say(`这一项还没有内容，不能跳过。\n${prompt(step, draft)}`);
     return go(next(step, draft));
   }
-  const today = localDate(deps.now(), deps.timeZone);
   const r = accept(step, text, pctx.pledge.year, today, draft);
   if ('error' in r) return say(`${r.error}\n${prompt(step, draft)}`);
   apply(step, r.value, draft);
-  const saved = await saveDraft(deps.db, versionId, pctx.version.revision, draft, deps.now(), newItemKey);
-  if (saved === undefined) return say('承诺书刚在卡片上被修改过，请再回复一次。');
+  if (!(await save(draft))) return say('承诺书刚在卡片上被修改过，请再回复一次。');
   const shown = step.k === 'item' && step.part === 'due' ? chineseDate(r.value) : r.value.slice(0, 30);
   return go(next(step, draft), `✓ ${shown}\n\n`);
 }

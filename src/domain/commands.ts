@@ -2,7 +2,7 @@
 export const COMMANDS = {
   help: ['帮助', 'help', '?', '？'],
   me: ['我的', 'me', 'whoami'],
-  pledge: ['承诺', 'pledge'],
+  pledge: ['承诺', '承诺书', '我的承诺', 'pledge'],
   progress: ['进度', 'progress'],
   ledger: ['台账', 'ledger'],
   status: ['状态', 'status'],
@@ -76,8 +76,11 @@ export function stripMentions(text: string): string {
   return text.replace(/@_user_\d+/g, ' ').replace(/@_all/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
+/** Sentence punctuation typed after a command ("帮助。", "承诺！"); a lone "?" is 帮助 itself. */
+const TRAILING_PUNCTUATION = /(?<=[^\s。．.！!？?，,~～…])[\s。．.！!？?，,~～…]+$/u;
+
 export function parseCommand(raw: string): ParsedCommand {
-  const text = stripMentions(raw).replace(/^[/／]\s*/, '');
+  const text = stripMentions(raw).replace(/^[/／]\s*/, '').replace(TRAILING_PUNCTUATION, '');
   const [word = '', ...args] = text.split(/\s+/).filter(Boolean);
   const name = WORD_TO_COMMAND.get(word.toLowerCase());
   if (!name) {

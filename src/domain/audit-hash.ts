@@ -58,7 +58,8 @@ export function verifyChain(rows: (AuditFields & { id: number; hash: string })[]
           `(the audit log appears to have been deleted: it is empty, but ${head ? `its head counts ${head.count} rows and ` : ''}the audited tables hold ${audited} rows)`,
       });
     }
-  } else if (!head || rows.length < head.count || (rows[head.count - 1]?.hash ?? GENESIS_HASH) !== head.hash) {
+  } else if (!head || lastId < head.count || rows.find((r) => r.id === head.count)?.hash !== head.hash) {
+    // (By id, not position: a row missing in the middle is reported above as a gap, not again here.)
     // Rows after the one the head names are not a problem: an append whose head is not written
     // yet (on D1 the row and the head are two requests; a crash can fall between them). The
     // head only ever lags, so one naming a row that is not there means rows were removed.

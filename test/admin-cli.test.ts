@@ -70,6 +70,7 @@ describe('npm run admin -- tick / export, as the contract has them', () => {
     const { stdout } = await admin('deadline', 'set', '--org', 'HENU', '--kind', 'pledge', '--date', '2026-11-02');
     expect(stdout).toContain('已设置 (set): 河南大学党委 2027 公开承诺书 截止 2026-11-02');
     expect(await fails(['deadline', 'set', '--org', 'HENU', '--kind', 'q1', '--date', '2027-04-20'], 1)).toContain('2027年1月1日 至 2027年3月31日');
+    expect(await fails(['deadline', 'set', '--org', 'HENU', '--kind', 'q5', '--date', '2027-04-20'], 2)).toContain('--kind「q5」无效，应为 pledge（公开承诺书）、q1');
   });
 
   it('outbox failed lists what could not be sent, with why; audit verify passes an intact log', async () => {

@@ -32,6 +32,10 @@ export async function deadlineCommand(deps: Deps, args: string[]): Promise<numbe
   }
   if (sub === 'set') {
     const kind = parseDeadlineKind(values.kind ?? '');
+    if (values.kind !== undefined && !kind) {
+      console.error(`--kind「${values.kind.slice(0, 32)}」无效，应为 ${DEADLINE_KINDS.map((k) => `${k}（${DEADLINE_LABELS[k]}）`).join('、')}。`);
+      return 2;
+    }
     if (!kind || !values.date) {
       console.error(`需要 --kind (pledge|q1|q2|q3|q4) 和 --date YYYY-MM-DD。\n${PLEDGE_USAGE}`);
       return 2;

@@ -61,7 +61,7 @@ export function validateDirectory(
     else if (seen.has(code)) p(`code「${code}」与第 ${seen.get(code)} 行重复`);
     if (!v.name) p('name 不能为空');
     else if (v.name.length > MAX_NAME) p(`name 超过 ${MAX_NAME} 字`);
-    if (!kind) p(`kind「${v.kind ?? ''}」无效，应为 党委/党总支/党支部/领导小组`);
+    if (!kind) p(`kind「${v.kind ?? ''}」无效，应为 党委/党总支/党支部/领导小组（或 committee/general_branch/branch/office）`);
     const chatId = orNull(v.chat_id);
     if (chatId && !/^oc_\w+$/.test(chatId)) p(`chat_id「${chatId}」应以 oc_ 开头`);
     else if (chatId && chatLine.has(chatId)) p(`chat_id「${chatId}」已在第 ${chatLine.get(chatId)} 行绑定给别的组织，一个群只能绑定一个组织`);

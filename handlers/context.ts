@@ -27,3 +27,6 @@ export async function answer(deps: Deps, ctx: MessageContext, body: { text: stri
     await deps.outbox.enqueue({ key, to: { openId: ctx.openId }, ...body });
   }
 }
+
+/** "发送「帮助」": in a group the bot hears only what @-mentions it, so there a hint says so. */
+export const sendWord = (chatType: 'p2p' | 'group'): string => (chatType === 'group' ? '@我 发送' : '发送');

@@ -2,7 +2,7 @@ import { clearDialog, readDialog, takeExpiredDialog, type DialogState } from '..
 import { COMMANDS, parseCommand, suggestCommand, type CommandName } from '../src/domain/commands.js';
 import { MessageReceived, TextContent } from '../src/lark/envelopes.js';
 import type { Deps } from '../src/usecases/deps.js';
-import { answer, type MessageContext } from './context.js';
+import { answer, sendWord, type MessageContext } from './context.js';
 import type { DialogTable } from './dialogs.js';
 import { DIALOG_EXPIRED } from './dialogs/expired.js';
 import type { CommandTable } from './commands/registry.js';
@@ -45,8 +45,7 @@ function textOf(messageType: string, content: string): string | undefined {
 
 const LEAVE = /^[/／]?\s*(取消|退出|cancel)[。.!！~～\s]*$/i;
 
-/** "发送「帮助」": in a group the bot hears only what @-mentions it, so there the hint says so. */
-const send = (chatType: 'p2p' | 'group') => (chatType === 'group' ? '@我 发送' : '发送');
+const send = sendWord;
 
 /** What works now instead of a command not yet built, where something does. */
 const INSTEAD: Partial<Record<CommandName, (chatType: 'p2p' | 'group') => string>> = {
@@ -110,7 +109,7 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
 
   if (cancelling) {
     await clearDialog(deps.db, ctx.openId);
-    await answer(deps, ctx, { text: dialog ? '已退出当前填写，已填内容保存在草稿中。发送「帮助」查看可用命令。' : '当前没有进行中的填写。发送「帮助」查看可用命令。' });
+    await answer(deps, ctx, { text: dialog ? '已退出当前填写，已填内容保存在草稿中。发送「帮助」查看可用命令。' : `当前没有进行中的填写。${send(chatType)}「帮助」查看可用命令。` });
     return;
   }
   if (cmd.name) {

@@ -92,6 +92,11 @@ describe('chat commands', () => {
     expect((await h.counts()).outbox).toBe(before.outbox);
   });
 
+  it('in a group, a hint to send something says to @ the bot (it hears nothing else there)', async () => {
+    expect(await ask('ou_member', 'oc_g_hint', '审核')).toEqual(['只有上级党组织的领导和管理员可以审定承诺书。@我 发送「帮助」查看你能用的命令。']);
+    expect(await ask('ou_member', 'oc_g_hint2', '取消')).toEqual(['当前没有进行中的填写。@我 发送「帮助」查看可用命令。']);
+  });
+
   it('in a group, answers when @-mentioned, as a reply to the message', async () => {
     const got = await ask('ou_member', 'oc_g_talk', '帮助');
     expect(got).toHaveLength(1);

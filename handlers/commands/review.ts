@@ -1,14 +1,14 @@
 import { button, card, markdown, md } from '../../cards/card-kit.js';
 import { chineseDateTime } from '../../src/domain/dates.js';
 import { pendingReviews } from '../../src/usecases/pledge/pending-reviews.js';
-import { answer } from '../context.js';
+import { answer, sendWord } from '../context.js';
 import type { CommandHandler } from './registry.js';
 
 /** `审核`: what awaits the asker's decision. */
 export const review: CommandHandler = async (deps, ctx) => {
   const r = await pendingReviews(deps, ctx.openId);
   if (!r.canReviewAny) {
-    await answer(deps, ctx, { text: '只有上级党组织的领导和管理员可以审定承诺书。发送「帮助」查看你能用的命令。' });
+    await answer(deps, ctx, { text: `只有上级党组织的领导和管理员可以审定承诺书。${sendWord(ctx.chatType)}「帮助」查看你能用的命令。` });
     return;
   }
   if (r.total === 0) {

@@ -16,7 +16,7 @@ export async function bindChat(
 ): Promise<BindChatResult> {
   if (!input.orgCode) return { ok: false, reason: await bindChoices(deps, input.actorOpenId) };
   const org = await orgByCode(deps.db, input.orgCode);
-  if (!org) return { ok: false, reason: `没有编码为「${input.orgCode.slice(0, 64)}」的组织，请核对编码（可发「我的」查看你所在组织的编码）。` };
+  if (!org) return { ok: false, reason: `没有编码为「${input.orgCode.slice(0, 64)}」的组织，请核对编码（私聊我发送「我的」可查看你所在组织的编码）。` };
   const me = await whoIs(deps, input.actorOpenId);
   if (!canActOn(me.grants, org.path, ['admin', 'leader'])) {
     return { ok: false, reason: `只有「${org.name}」或其上级组织的管理员、领导可以绑定本群：请他们在本群发送「@践诺助手 绑定 ${org.code}」。` };

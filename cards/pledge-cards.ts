@@ -1,6 +1,7 @@
 import { chineseDate } from '../src/domain/dates.js';
 import type { PledgeChange } from '../src/domain/pledge-changes.js';
-import { button, card, clip, fitsFeishu, form, input, markdown, md, submitButton, type Card, type CardElement } from './card-kit.js';
+import { LIMITS } from '../src/domain/pledge-form.js';
+import { button, card, clip, fitsFeishu, form, head, input, markdown, md, submitButton, type Card, type CardElement } from './card-kit.js';
 import { pledgeBody, reviewLine, signatureLine } from './pledge-body.js';
 import { STATUS_LABELS, type PledgeView } from './pledge-view.js';
 
@@ -144,7 +145,7 @@ function changesBlock(previous: { versionNo: number; changes: PledgeChange[] }):
 }
 
 /** 审定: the superior's card, with the opinion field and the two decisions (and a revision's changes). */
-export function pledgeReviewCard(whole: PledgeView, t: Times, previous?: { versionNo: number; changes: PledgeChange[] }, opinionError?: string): Card {
+export function pledgeReviewCard(whole: PledgeView, t: Times, previous?: { versionNo: number; changes: PledgeChange[] }, refused?: { error: string; typed: string }): Card {
   return fitted(whole, false, (v, note) => card(`待审定：${v.orgName} ${v.year}年度公开承诺书`, 'purple', compact([
     markdown(`第 ${v.versionNo} 版${previous ? `（修订，替换第 ${previous.versionNo} 版）` : ''}　提交：${md(v.signedBy ?? '', 30)} ${t.signedAt ?? ''}`),
     previous ? changesBlock(previous) : undefined,
@@ -152,9 +153,10 @@ export function pledgeReviewCard(whole: PledgeView, t: Times, previous?: { versi
     ...pledgeBody(v),
     ...note,
     form('review_form', compact([
-      input('opinion', '审定意见', { multiline: true, maxLength: 500, placeholder: '通过时可写审定意见；退回时必须写明修改意见' }),
+      // A refused opinion comes back as typed (within the field's limit), to be corrected, not retyped.
+      input('opinion', '审定意见', { multiline: true, maxLength: LIMITS.opinion, placeholder: '通过时可写审定意见；退回时必须写明修改意见', value: refused ? head(refused.typed, LIMITS.opinion) : undefined }),
       // A toast fades: the refusal also stays under the field it is about.
-      opinionError ? markdown(`<font color='red'>${md(opinionError, 100)}</font>`) : undefined,
+      refused ? markdown(`<font color='red'>${md(refused.error, 100)}</font>`) : undefined,
       row(
         submitButton('审定通过', { action: 'pledge.approve', pledge: v.versionId, rev: v.revision }, 'approve', 'primary'),
         submitButton('退回修改', { action: 'pledge.return', pledge: v.versionId, rev: v.revision }, 'return', 'danger'),

@@ -100,6 +100,11 @@ describe('the annual pledge, through the door', () => {
     // The refusal stays in sight under the field (a toast fades), on the same review card.
     expect(cardText(empty.card!.data)).toContain('退回时请在「审定意见」里写明修改意见。');
     expect(buttonValue(empty.card!.data, '退回修改')).toEqual(ret);
+    // Too long: refused, and what was typed comes back in the field to be shortened, not retyped.
+    const long = `第二项标准请量化${'到具体人数'.repeat(100)}`;
+    const tooLong = await press(LEADER, ret, { opinion: long });
+    expect(tooLong.toast?.content).toBe(`审定意见最多 500 字，现在 ${long.length} 字。`);
+    expect(formDefaults(tooLong.card!.data).opinion).toBe(long.slice(0, 500));
     const r = await press(LEADER, ret, { opinion: '第二项标准请量化到具体人数' });
     expect(r.toast?.type).toBe('success');
     expect(cardText(r.card!.data)).toContain('第二项标准请量化到具体人数');

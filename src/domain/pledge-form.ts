@@ -44,7 +44,7 @@ export const PROFILE_FIELDS: { name: keyof PledgeProfile; label: string; max: nu
  * was 58 KB; at 10 items and 3,000 characters in all it is ~24 KB.
  * `total` counts the content and standard of every item.
  */
-export const LIMITS = { content: 300, standard: 300, items: 10, total: 3000 } as const;
+export const LIMITS = { content: 300, standard: 300, items: 10, total: 3000, opinion: 500 } as const;
 
 /** Characters of content and standard, the part of a pledge that can grow. */
 export const itemChars = (it: Pick<PledgeItemDraft, 'content' | 'standard'>): number => it.content.length + it.standard.length;

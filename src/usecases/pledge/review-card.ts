@@ -8,14 +8,13 @@ import type { PledgeContext } from './pledge-context.js';
 /**
  * The review card of a submitted version, wherever it is sent from (the submission, the 审核
  * list, a refused decision): a revision names the version it replaces and what it changed;
- * `opinionError` is shown
- * under the opinion field.
+ * a refused opinion is shown as typed, its error under the field.
  */
-export async function reviewCardFor(deps: Deps, ctx: PledgeContext, opinionError?: string): Promise<Card> {
+export async function reviewCardFor(deps: Deps, ctx: PledgeContext, refused?: { error: string; typed: string }): Promise<Card> {
   const inForce = ctx.pledge.current_version_id;
   const previous = inForce && inForce !== ctx.version.id ? await versionById(deps.db, inForce) : undefined;
-  if (!previous) return pledgeReviewCard(ctx.view, ctx.times, undefined, opinionError);
+  if (!previous) return pledgeReviewCard(ctx.view, ctx.times, undefined, refused);
   const before = { profile: profileOf(previous), items: (await itemsOf(deps.db, previous.id)).map((i) => ({ key: i.item_key, content: i.content, standard: i.standard, due: i.due_date })) };
   const changes = pledgeChanges(before, { profile: ctx.view.profile, items: ctx.view.items });
-  return pledgeReviewCard(ctx.view, ctx.times, { versionNo: previous.version_no, changes }, opinionError);
+  return pledgeReviewCard(ctx.view, ctx.times, { versionNo: previous.version_no, changes }, refused);
 }

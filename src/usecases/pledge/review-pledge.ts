@@ -4,6 +4,7 @@ import { transition } from '../../../db/repos/pledges.js';
 import type { Card } from '../../../cards/card-kit.js';
 import { pledgeDecidedCard, pledgeReplacedCard, pledgeStatusCard } from '../../../cards/pledge-cards.js';
 import { pledgeFormCard } from '../../../cards/pledge-form-card.js';
+import { LIMITS } from '../../domain/pledge-form.js';
 import { chineseDateTime } from '../../domain/dates.js';
 import { isOwnPledge, reviewingOrgId } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
@@ -21,7 +22,7 @@ import { reviewCardFor } from './review-card.js';
  */
 export type ReviewResult = { kind: 'refused'; reason: string; card?: Card } | { kind: 'decided'; approved: boolean; card: Card; published: number; orgCode: string; again?: boolean };
 
-export const MAX_OPINION = 500;
+export const MAX_OPINION = LIMITS.opinion;
 
 
 /**
@@ -70,7 +71,7 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   }
   const opinion = input.opinion.trim();
   const opinionProblem = !input.approve && !opinion ? '退回时请在「审定意见」里写明修改意见。' : opinion.length > MAX_OPINION ? `审定意见最多 ${MAX_OPINION} 字，现在 ${opinion.length} 字。` : undefined;
-  if (opinionProblem) return { kind: 'refused', reason: opinionProblem, card: await reviewCardFor(deps, ctx, opinionProblem) };
+  if (opinionProblem) return { kind: 'refused', reason: opinionProblem, card: await reviewCardFor(deps, ctx, { error: opinionProblem, typed: opinion }) };
   const now = deps.now();
   const person = await personByOpenId(deps.db, input.openId);
   const reviewer = person?.name ?? '上级';

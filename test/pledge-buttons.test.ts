@@ -90,10 +90,12 @@ describe('pledge buttons', () => {
     expect(r.toast?.type).toBe('success');
     expect(h.emu.inChat(P2P(LEADER)).length).toBe(before + 1);
     expect(buttonValue(cardOf(last(LEADER)), '审定通过')).toMatchObject({ action: 'pledge.approve' });
+    // Decided (approved: the next test reads its history), the list's button says by whom and how, and where to look next.
+    await press(LEADER, buttonValue(cardOf(last(LEADER)), '审定通过'), { opinion: '同意' });
+    expect((await press(LEADER, buttonValue(list, '审定'))).toast).toEqual({ type: 'info', content: '这份承诺书李红梅 已审定通过，无需再审定。发送「审核」查看还在等你的。' });
   });
 
   it('「历史版本」 lists every version and the opinions, to readers only', async () => {
-    await press(LEADER, buttonValue(cardOf(last(LEADER)), '审定通过'), { opinion: '同意' });
     const status = cardOf(last(SEC));
     expect((await press('ou_demo_sec_js1', buttonValue(status, '历史版本'))).toast?.type).toBe('error');
     const r = await press(SEC, buttonValue(status, '历史版本'));

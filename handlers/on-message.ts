@@ -2,6 +2,7 @@ import { clearDialog, readDialog, takeExpiredDialog, type DialogState } from '..
 import { COMMANDS, parseCommand, suggestCommand, type CommandName } from '../src/domain/commands.js';
 import { MessageReceived, TextContent } from '../src/lark/envelopes.js';
 import type { Deps } from '../src/usecases/deps.js';
+import { whoIs } from '../src/usecases/who-is.js';
 import { answer, sendWord, type MessageContext } from './context.js';
 import type { DialogTable } from './dialogs.js';
 import { DIALOG_EXPIRED } from './dialogs/expired.js';
@@ -47,11 +48,17 @@ const LEAVE = /^[/／]?\s*(取消|退出|cancel)[。.!！~～\s]*$/i;
 
 const send = sendWord;
 
-/** What works now instead of a command not yet built, where something does. */
-const INSTEAD: Partial<Record<CommandName, (chatType: 'p2p' | 'group') => string>> = {
-  ledger: (t) => `可以先${send(t)}「导出 台账」获取台账 Excel。`,
-  status: (t) => `可以先${send(t)}「导出 台账」，台账 Excel 里有本组织及下级各承诺书的状态；书记${send(t)}「承诺」查看本组织的承诺书。`,
+/**
+ * What works now instead of a command not yet built, where something does — for the asker's
+ * roles: 导出 台账 is for leaders and admins (it would refuse anyone else).
+ */
+const INSTEAD: Partial<Record<CommandName, (chatType: 'p2p' | 'group', roles: ReadonlySet<string>) => string | undefined>> = {
+  ledger: (t, roles) => (supervises(roles) ? `可以先${send(t)}「导出 台账」获取台账 Excel。` : ownPledge(t, roles)),
+  status: (t, roles) =>
+    supervises(roles) ? `可以先${send(t)}「导出 台账」，台账 Excel 里有本组织及下级各承诺书的状态。${roles.has('secretary') ? `本组织的：${send(t)}「承诺」。` : ''}` : ownPledge(t, roles),
 };
+const supervises = (roles: ReadonlySet<string>) => roles.has('leader') || roles.has('admin');
+const ownPledge = (t: 'p2p' | 'group', roles: ReadonlySet<string>) => (roles.has('secretary') ? `可以先${send(t)}「承诺」查看本组织承诺书的状态。` : undefined);
 
 /** im.message.receive_v1 → a command, a dialog step, or a short hint. */
 export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknown): Promise<void> {
@@ -127,7 +134,8 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
   }
   if (cmd.name) {
     const word = COMMANDS[cmd.name][0];
-    const instead = INSTEAD[cmd.name]?.(chatType) ?? `${send(chatType)}「帮助」查看现在可用的命令。`;
+    const offer = INSTEAD[cmd.name];
+    const instead = (offer ? offer(chatType, (await whoIs(deps, ctx.openId)).roles) : undefined) ?? `${send(chatType)}「帮助」查看现在可用的命令。`;
     await answer(deps, ctx, { text: `「${word}」功能还在建设中，暂不能使用。${instead}` });
     return;
   }

@@ -59,6 +59,13 @@ describe('期限 and 绑定: what the UX review found', () => {
       expect(await deadlines()).toEqual([{ code: 'HENU', year: 2027, kind: 'pledge', due_date: '2026-12-20' }]);
       // January is the same year's; a later change names the date it replaces.
       expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU')).toContain('（2027 年度；原 2026年12月20日）');
+      // The same date again: nothing to change, and no audit row for a change that is none.
+      const audits = async () => (await h.sqlite.db.selectFrom('audit_log').select('id').where('action', '=', 'deadline.set').execute()).length;
+      const logged = await audits();
+      expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU')).toBe('河南大学党委 2027 年度公开承诺书的截止日期已是 2027年1月5日，没有改动。');
+      expect(await audits()).toBe(logged);
+      // A lower level may not set a later one than its parent's: the parent is named, the date in Chinese.
+      expect(await say(ADMIN, '期限 承诺 2027-01-10 HENU-WXY')).toBe('不能晚于上级「河南大学党委」规定的截止日期 2027年1月5日（下级只能提前，不能推后）。');
       // An explicit year outside the date's window is refused with the window.
       expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU 2026')).toContain('2026 年度公开承诺书的截止日期须在 2025年11月1日 至 2026年12月31日 之间');
     });
@@ -145,6 +152,6 @@ describe('deadline rules (domain, clock-free)', () => {
     expect(checkNewDeadline(2027, '2026-11-26', undefined, { kind: 'pledge', today: '2026-11-27' })).toContain('已经过去');
     expect(checkNewDeadline(2027, '2026-11-27', undefined, { kind: 'pledge', today: '2026-11-27' })).toBeUndefined();
     expect(checkNewDeadline(2027, '2027-04-20', undefined, { kind: 'q1', today: '2026-11-27' })).toContain('2027年3月31日');
-    expect(checkNewDeadline(2027, '2027-01-25', '2027-01-20', { kind: 'pledge', today: '2026-11-27' })).toContain('不能晚于');
+    expect(checkNewDeadline(2027, '2027-01-25', { date: '2027-01-20', name: '河南大学党委' }, { kind: 'pledge', today: '2026-11-27' })).toContain('不能晚于');
   });
 });

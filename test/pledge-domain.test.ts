@@ -17,9 +17,9 @@ describe('cycle', () => {
   it('a lower level tightens, never loosens', () => {
     expect(effectiveDeadline(2027, 'pledge', [])).toBe(defaultDeadline(2027, 'pledge'));
     expect(effectiveDeadline(2027, 'pledge', [{ orgId: 1, dueDate: '2027-01-31' }, { orgId: 2, dueDate: '2027-01-20' }])).toBe('2027-01-20');
-    expect(checkNewDeadline(2027, '2027-01-25', '2027-01-20', { kind: 'pledge' })).toContain('不能晚于');
+    expect(checkNewDeadline(2027, '2027-01-25', { date: '2027-01-20', name: '河南大学党委' }, { kind: 'pledge' })).toContain('不能晚于');
     expect(checkNewDeadline(2027, '2026-10-25', undefined, { kind: 'pledge' })).toContain('2026年11月1日 至 2027年12月31日');
-    expect(checkNewDeadline(2027, '2027-01-15', '2027-01-20', { kind: 'pledge' })).toBeUndefined();
+    expect(checkNewDeadline(2027, '2027-01-15', { date: '2027-01-20', name: '河南大学党委' }, { kind: 'pledge' })).toBeUndefined();
   });
   it('demo deadlines stay around today', () => {
     expect(demoPledgeDeadline(2027, '2026-11-26')).toBe('2027-01-20');

@@ -38,9 +38,11 @@ export const deadline: CommandHandler = async (deps, ctx) => {
   if (!date || !code || more.length > 2) return answer(deps, ctx, { text: USAGE });
   const r = await setDeadline(deps, { actor: ctx.openId, orgCode: code, year: yearWord ? Number(yearWord) : undefined, kind, date });
   await answer(deps, ctx, {
-    text: r.ok
-      ? `已设置：${r.orgName} ${r.label}截止 ${chineseDate(r.date)}（${r.year} 年度${r.previous ? `；原 ${chineseDate(r.previous)}` : ''}）。下级组织只能在此之前。`
-      : r.reason,
+    text: !r.ok
+      ? r.reason
+      : r.unchanged
+        ? `${r.orgName} ${r.year} 年度${r.label}的截止日期已是 ${chineseDate(r.date)}，没有改动。`
+        : `已设置：${r.orgName} ${r.label}截止 ${chineseDate(r.date)}（${r.year} 年度${r.previous ? `；原 ${chineseDate(r.previous)}` : ''}）。下级组织只能在此之前。`,
   });
 };
 

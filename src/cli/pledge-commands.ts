@@ -45,7 +45,7 @@ export async function deadlineCommand(deps: Deps, args: string[]): Promise<numbe
       console.error(`未设置 (not set): ${r.reason}`);
       return 1;
     }
-    console.log(`已设置 (set): ${r.orgName} ${r.year} ${r.label} 截止 ${r.date}${r.previous ? `（原 ${r.previous}）` : ''}`);
+    console.log(r.unchanged ? `没有改动 (unchanged): ${r.orgName} ${r.year} ${r.label} 截止已是 ${r.date}` : `已设置 (set): ${r.orgName} ${r.year} ${r.label} 截止 ${r.date}${r.previous ? `（原 ${r.previous}）` : ''}`);
     return 0;
   }
   if (sub === 'list') {

@@ -55,7 +55,7 @@ export function effectiveDeadline(year: number, kind: DeadlineKind, set: SetDead
 export function checkNewDeadline(
   year: number,
   dueDate: string,
-  parentEffective: string | undefined,
+  parent: { date: string; name: string } | undefined,
   rules: { kind: DeadlineKind; today?: string },
 ): string | undefined {
   if (rules.today && dueDate < rules.today) return `${chineseDate(dueDate)}已经过去（今天是 ${chineseDate(rules.today)}），截止日期须是今天或以后的日期。`;
@@ -64,7 +64,7 @@ export function checkNewDeadline(
     const why = rules.kind === 'pledge' ? '（11 月 1 日起填报下一年度的承诺书）' : '：季度践诺情况在季度结束前上报';
     return `${year} 年度${DEADLINE_LABELS[rules.kind]}的截止日期须在 ${chineseDate(w.from)} 至 ${chineseDate(w.to)} 之间${why}。`;
   }
-  if (parentEffective && dueDate > parentEffective) return `不能晚于上级规定的截止日期 ${parentEffective}（下级只能提前，不能推后）`;
+  if (parent && dueDate > parent.date) return `不能晚于上级「${parent.name}」规定的截止日期 ${chineseDate(parent.date)}（下级只能提前，不能推后）。`;
   return undefined;
 }
 

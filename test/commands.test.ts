@@ -244,9 +244,13 @@ describe('chat commands', () => {
       expect((await orgOfChat(h.deps.db, 'oc_g_glued'))?.code).toBe('U-A');
     });
 
-    it('导出台账 exports the ledger', async () => {
-      const got = await ask('ou_alead', 'oc_p2p_alead', '导出台账'); // in a private chat the file comes first
-      expect(got.at(-1)).toMatch(/^已生成「\d{4}年度承诺台账-文学院党委\.xlsx」/);
+    it('导出台账 is the ledger export (here empty: said so, and no empty spreadsheet sent)', async () => {
+      const before = h.emu.inChat('oc_p2p_alead').length;
+      const got = await ask('ou_alead', 'oc_p2p_alead', '导出台账');
+      expect(got.slice(before)).toEqual([expect.stringMatching(/^「文学院党委」及下级还没有 \d{4} 年度的承诺书，没有可导出的台账。/)]);
+      // Words it does not take are refused, not ignored.
+      expect((await ask('ou_alead', 'oc_p2p_alead', '导出 台账 U-A 27')).at(-1)).toBe('看不懂「27」：格式是「导出 台账 〈组织编码〉〈年份〉」，两项都可省略。');
+      expect((await ask('ou_alead', 'oc_p2p_alead', '导出 承诺书 U-A 2027 多余')).at(-1)).toBe('看不懂「多余」：格式是「导出 承诺书 〈组织编码〉〈年份〉」，两项都可省略。');
     });
 
     it('导出承诺书U-A-1 asks for the pledge of that organization, not for the usage', async () => {

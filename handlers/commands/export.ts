@@ -35,6 +35,10 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
     return;
   }
   const parsed = codeAndYear(rest);
+  if (parsed.extra.length > 0) {
+    await answer(deps, ctx, { text: extraWords(parsed.extra, '导出 承诺书') });
+    return;
+  }
   let code = parsed.code;
   /** Without a code, a leader's or admin's own organization: the pledges below it are offered. */
   let above = false;
@@ -80,6 +84,10 @@ const SHOWN = 8;
 /** `导出 台账 [组织编码] [年份]`: the ledger of a subtree the asker leads or administers, as Excel. */
 async function exportLedger(deps: Deps, ctx: MessageContext, args: string[]): Promise<void> {
   const parsed = codeAndYear(args);
+  if (parsed.extra.length > 0) {
+    await answer(deps, ctx, { text: extraWords(parsed.extra, '导出 台账') });
+    return;
+  }
   const me = await whoIs(deps, ctx.openId);
   const code = parsed.code ?? me.grants.find((g) => g.role === 'admin' || g.role === 'leader')?.orgCode;
   if (!code) {
@@ -98,8 +106,17 @@ async function exportLedger(deps: Deps, ctx: MessageContext, args: string[]): Pr
   }
   const { year, other } = parsed.year ? { year: parsed.year, other: undefined } : await ledgerYear(deps, org.path);
   const { data, count } = await ledgerXlsxBytes(ledgerRows(deps, { orgPath: org.path, year }), deps.timeZone);
+  if (count === 0) {
+    // An empty spreadsheet answers nothing: say so, and where there is something.
+    const elsewhere = other ? `要 ${other} 年度的，发送「导出 台账 ${code} ${other}」。` : '';
+    await answer(deps, ctx, { text: `「${org.name}」及下级还没有 ${year} 年度的承诺书，没有可导出的台账。${elsewhere}` });
+    return;
+  }
   const name = `${year}年度承诺台账-${org.name.replace(/[\\/:*?"<>|\s]+/g, '')}.xlsx`;
   await deps.outbox.enqueue({ key: `ledger:${ctx.messageId}`, to: fileTo(ctx), file: { name, data } });
   const otherYear = other ? `\n要 ${other} 年度的，发送「导出 台账 ${code} ${other}」。` : '';
   await answer(deps, ctx, { text: `已生成「${name}」：${org.name} 及下级 ${count} 项承诺，${sentWhere(ctx)}。${otherYear}` }, 1);
 }
+
+/** Words a command does not take: refused, not ignored (a typo there may change what is meant). */
+const extraWords = (extra: string[], command: string) => `看不懂「${extra.join(' ').slice(0, 40)}」：格式是「${command} 〈组织编码〉〈年份〉」，两项都可省略。`;

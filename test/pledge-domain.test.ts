@@ -62,6 +62,9 @@ describe('pledge form', () => {
     const e = validatePledge({ profile: { ...profile, name: '', gender: '不详', term_start: '2030-01-01' }, items: [{ content: 'x'.repeat(301), standard: '', due: '2026-12-31' }] }, 2027, '2027-01-05');
     expect(Object.keys(e).sort()).toEqual(['gender', 'item_1', 'item_1_due', 'item_1_standard', 'name', 'term_start']);
     expect(validatePledge({ profile, items: [] }, 2027, '2027-01-05').item_1).toContain('至少');
+    // A number in the name field (the phone typed one field up) is not a name.
+    expect(validatePledge({ profile: { ...profile, name: '13800000001' }, items: [] }, 2027, '2027-01-05').name).toBe('姓名请填写承诺人的名字');
+    expect(validatePledge({ profile: { ...profile, name: 'Zhang Ming' }, items: [] }, 2027, '2027-01-05').name).toBeUndefined();
     expect(validatePledge({ profile, items: [{ content: 'a', standard: 'b', due: '2027-06-30' }] }, 2027, '2027-01-05')).toEqual({});
   });
   it('says what is wrong with a birth month in plain words: the month, or how to write it', () => {

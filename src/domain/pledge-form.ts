@@ -118,6 +118,8 @@ export function validatePledge(d: PledgeDraft, year: number, today: string): Fie
     else if (v.length > f.max) e[f.name] = `${f.label}最多 ${f.max} 个字`;
   }
   if (d.profile.gender && !e.gender && !['男', '女'].includes(d.profile.gender)) e.gender = '性别请选择 男 或 女';
+  // A name is words, not a number (a phone number typed into the wrong field).
+  if (d.profile.name && !e.name && !/[\p{L}]/u.test(d.profile.name)) e.name = '姓名请填写承诺人的名字';
   if (d.profile.birth_month && !e.birth_month) {
     if (!normalizeMonth(d.profile.birth_month)) e.birth_month = monthProblem(d.profile.birth_month);
     else {

@@ -10,7 +10,7 @@ import { importDirectory } from '../src/usecases/import-directory.js';
 import { submitPledge } from '../src/usecases/pledge/file-pledge.js';
 import { reviewPledge } from '../src/usecases/pledge/review-pledge.js';
 import { pledgeApprove } from '../handlers/actions/pledge-review.js';
-import { buttonNamed, buttonValue, cardOf, cardText } from './helpers/cards.js';
+import { buttonNamed, buttonTexts, buttonValue, cardOf, cardText } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
 import { startHarness, textOf, type Harness } from './helpers/harness.js';
 import { FORM, GROUP, LEADER, NOW, OTHER_SEC, privateChat, SEC } from './helpers/pledge.js';
@@ -226,6 +226,16 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(existsSync(out)).toBe(true);
     const cliXml = await (await JSZip.loadAsync(readFileSync(out))).file('word/document.xml')!.async('string');
     expect(cliXml).toContain('文学院中文系党支部');
+  });
+
+  it('承诺 对话 on an approved pledge says there is nothing to type in, then shows its card', async () => {
+    await fileAndApprove();
+    const before = h.emu.inChat(P2P(SEC)).length;
+    await chat.say(SEC, '承诺 对话');
+    const got = h.emu.inChat(P2P(SEC)).slice(before);
+    expect(got.map((m) => m.msgType)).toEqual(['text', 'interactive']);
+    expect(textOf(got[0]!.content)).toBe('这份承诺书已审定，现在没有要逐项填写的内容。要修改请点下面卡片上的「修订承诺」。');
+    expect(buttonTexts(cardOf(got[1]!))).toContain('修订承诺');
   });
 
   it('承诺 with a code that names no organization, or one not theirs, says which and what to send instead', async () => {

@@ -29,5 +29,13 @@ export const pledge: CommandHandler = async (deps, ctx) => {
     await startPledgeDialog(deps, ctx, r.form.versionId);
     return;
   }
+  if (chat && r.kind === 'status') {
+    // Asked to type it in, shown a card: say why first (nothing to fill in now), then the card.
+    const why = r.ctx.version.status === 'submitted' ? '已提交，正在等待上级审定' : r.openRevision ? `已审定，第 ${r.openRevision.versionNo} 版修订正在等待上级审定` : '已审定';
+    const next = r.ctx.version.status === 'approved' && !r.openRevision ? '要修改请点下面卡片上的「修订承诺」。' : '';
+    await answer(deps, ctx, { text: `这份承诺书${why}，现在没有要逐项填写的内容。${next}` });
+    await answer(deps, ctx, openPledgeReply(r), 1);
+    return;
+  }
   await answer(deps, ctx, openPledgeReply(r));
 };

@@ -121,6 +121,12 @@ const SHOWN_CHANGES = 8;
 /** One line of text from a multi-line field, for a bullet. */
 const oneLine = (text: string, max: number) => md(text.replace(/\s+/g, ' ').trim(), max);
 
+/** 'old → new', each side on one line and short (dates in Chinese): the full new text is in the card below. */
+const was = (d: { label: string; before: string; after: string }): string => {
+  const side = (t: string) => oneLine(d.label === '完成时限' ? chineseDate(t) : t, 24) || '（空）';
+  return `${side(d.before)} → ${side(d.after)}`;
+};
+
 /** 修订要点: what a revision changed against the version it replaces; every removal is listed (the text below is the new version's). */
 function changesBlock(previous: { versionNo: number; changes: PledgeChange[] }): CardElement {
   if (previous.changes.length === 0) return markdown(`<font color='grey'>与第 ${previous.versionNo} 版相比，内容没有改动。</font>`);
@@ -131,7 +137,8 @@ function changesBlock(previous: { versionNo: number; changes: PledgeChange[] }):
       case 'added':
         return `· 新增第 ${c.n} 项：${oneLine(c.content, 60)}`;
       case 'changed':
-        return `· 第 ${c.n} 项改了${c.parts.join('、')}`;
+        // From what to what: a reviewer checks the change itself, not just that there was one.
+        return `· 第 ${c.n} 项${c.diffs.map((d) => `${d.label}：${was(d)}`).join('；')}`;
       case 'field':
         return `· ${c.label} 改为：${oneLine(c.value, 60)}`;
     }

@@ -88,7 +88,7 @@ describe('what a revision changed', () => {
     const after = { profile: { ...profile, position: '党总支书记' }, items: [item('a', '主题党日'), item('c', '谈心谈话（每月）', '每月一次'), item('d', '志愿服务', '标准', '2027-06-30')] };
     expect(pledgeChanges(before, after)).toEqual([
       { kind: 'removed', n: 2, content: '党课' },
-      { kind: 'changed', n: 2, parts: ['承诺内容', '标准'] },
+      { kind: 'changed', n: 2, diffs: [{ label: '承诺内容', before: '谈心谈话', after: '谈心谈话（每月）' }, { label: '标准', before: '标准', after: '每月一次' }] },
       { kind: 'added', n: 3, content: '志愿服务' },
       { kind: 'field', label: '职务', value: '党总支书记' },
     ]);

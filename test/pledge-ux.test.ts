@@ -331,7 +331,7 @@ describe('a leader\'s side', () => {
     expect(JSON.stringify(lastCard(LEADER))).toContain('（修订，替换第 1 版）');
     // The reviewer is told what changed, not left to compare two cards by eye.
     expect(cardText(lastCard(LEADER))).toContain(
-      ['**修订要点**（与第 1 版相比）：', '· 第 1 项改了标准', '· 新增第 2 项：每季度讲一次党课', '· 联系方式 改为：13800000002'].join('\n'),
+      ['**修订要点**（与第 1 版相比）：', '· 第 1 项标准：全年不少于12次 → 全年不少于15次', '· 新增第 2 项：每季度讲一次党课', '· 联系方式 改为：13800000002'].join('\n'),
     );
     await say(LEADER, '审核');
     await press(LEADER, buttonValue(lastCard(LEADER), '审定'));

@@ -10,8 +10,8 @@ export interface PledgeContent {
 export type PledgeChange =
   | { kind: 'removed'; n: number; content: string }
   | { kind: 'added'; n: number; content: string }
-  /** `parts`: which of the item's fields changed (承诺内容, 标准, 完成时限); the new text is in the card below. */
-  | { kind: 'changed'; n: number; parts: string[] }
+  /** Each of the item's fields that changed (承诺内容, 标准, 完成时限), from what to what. */
+  | { kind: 'changed'; n: number; diffs: { label: string; before: string; after: string }[] }
   | { kind: 'field'; label: string; value: string };
 
 const ITEM_PARTS = [
@@ -34,8 +34,8 @@ export function pledgeChanges(before: PledgeContent, after: PledgeContent): Pled
   const items = after.items.flatMap((item, n): PledgeChange[] => {
     const was = old.get(item.key);
     if (!was) return [{ kind: 'added' as const, n: n + 1, content: item.content }];
-    const parts = ITEM_PARTS.filter((p) => was[p.part] !== item[p.part]).map((p) => p.label);
-    return parts.length ? [{ kind: 'changed' as const, n: n + 1, parts }] : [];
+    const diffs = ITEM_PARTS.filter((p) => was[p.part] !== item[p.part]).map((p) => ({ label: p.label, before: was[p.part], after: item[p.part] }));
+    return diffs.length ? [{ kind: 'changed' as const, n: n + 1, diffs }] : [];
   });
   const fields: PledgeChange[] = PROFILE_FIELDS.filter((f) => before.profile[f.name] !== after.profile[f.name]).map((f) => ({ kind: 'field' as const, label: f.label, value: after.profile[f.name] }));
   return [...removed, ...items, ...fields];

@@ -127,9 +127,13 @@ const was = (d: { label: string; before: string; after: string }): string => {
   return `${side(d.before)} → ${side(d.after)}`;
 };
 
-/** 修订要点: what a revision changed against the version it replaces; every removal is listed (the text below is the new version's). */
-function changesBlock(previous: { versionNo: number; changes: PledgeChange[] }): CardElement {
-  if (previous.changes.length === 0) return markdown(`<font color='grey'>与第 ${previous.versionNo} 版相比，内容没有改动。</font>`);
+/**
+ * What changed, for a reviewer: a revision against the version it replaces (修订要点), or a
+ * resubmission against what was returned. Every removal is listed (the text below is the new
+ * version's); other changes up to SHOWN_CHANGES.
+ */
+function changesBlock(title: string, unchanged: string, changes: PledgeChange[]): CardElement {
+  if (changes.length === 0) return markdown(`<font color='grey'>${unchanged}</font>`);
   const line = (c: PledgeChange): string => {
     switch (c.kind) {
       case 'removed':
@@ -143,20 +147,33 @@ function changesBlock(previous: { versionNo: number; changes: PledgeChange[] }):
         return `· ${c.label} 改为：${oneLine(c.value, 60)}`;
     }
   };
-  const removals = previous.changes.filter((c) => c.kind === 'removed');
-  const others = previous.changes.filter((c) => c.kind !== 'removed');
+  const removals = changes.filter((c) => c.kind === 'removed');
+  const others = changes.filter((c) => c.kind !== 'removed');
   const rest = others.length - SHOWN_CHANGES;
   return markdown(
-    [`**修订要点**（与第 ${previous.versionNo} 版相比）：`, ...removals.map(line), ...others.slice(0, SHOWN_CHANGES).map(line), ...(rest > 0 ? [`<font color='grey'>另有 ${rest} 处改动，见下方全文。</font>`] : [])].join('\n'),
+    [title, ...removals.map(line), ...others.slice(0, SHOWN_CHANGES).map(line), ...(rest > 0 ? [`<font color='grey'>另有 ${rest} 处改动，见下方全文。</font>`] : [])].join('\n'),
   );
 }
 
-/** 审定: the superior's card, with the opinion field and the two decisions (and a revision's changes). */
-export function pledgeReviewCard(whole: PledgeView, t: Times, previous?: { versionNo: number; changes: PledgeChange[] }, refused?: { error: string; typed: string }): Card {
+export interface ReviewCardOptions {
+  /** A revision: the version it replaces, and what it changed against it. */
+  previous?: { versionNo: number; changes: PledgeChange[] };
+  /** A resubmission after a return: what changed since (undefined when not known, e.g. returned before this was kept). */
+  sinceReturn?: PledgeChange[];
+  /** A refused decision: the opinion as typed, and why, under the field. */
+  refused?: { error: string; typed: string };
+}
+
+/** 审定: the superior's card, with the opinion field and the two decisions (and what changed). */
+export function pledgeReviewCard(whole: PledgeView, t: Times, opts: ReviewCardOptions = {}): Card {
+  const { previous, sinceReturn, refused } = opts;
   return fitted(whole, false, (v, note) => card(`待审定：${v.orgName} ${v.year}年度公开承诺书`, 'purple', compact([
     markdown(`第 ${v.versionNo} 版${previous ? `（修订，替换第 ${previous.versionNo} 版）` : ''}　提交：${md(v.signedBy ?? '', 30)} ${t.signedAt ?? ''}`),
-    previous ? changesBlock(previous) : undefined,
-    v.previousReturn ? markdown(`**上次退回意见**：${md(v.previousReturn, 500)}\n<font color='grey'>这是退回后重新提交的版本，请核对是否已按意见修改。</font>`) : undefined,
+    previous ? changesBlock(`**修订要点**（与第 ${previous.versionNo} 版相比）：`, `与第 ${previous.versionNo} 版相比，内容没有改动。`, previous.changes) : undefined,
+    v.previousReturn
+      ? markdown(`**上次退回意见**：${md(v.previousReturn, 500)}\n<font color='grey'>这是退回后重新提交的版本，请核对是否已按意见修改。</font>`)
+      : undefined,
+    v.previousReturn && sinceReturn ? changesBlock('**退回后的修改**：', '退回后内容没有改动。', sinceReturn) : undefined,
     ...pledgeBody(v),
     ...note,
     form('review_form', compact([

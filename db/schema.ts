@@ -174,6 +174,8 @@ export interface PledgeVersionsTable {
   opinion: string | null;
   created_at: string;
   updated_at: string;
+  /** JSON PledgeContent as it was at its last return (migration 0008). */
+  returned_content: string | null;
 }
 export type PledgeVersionRow = Selectable<PledgeVersionsTable>;
 

@@ -67,7 +67,7 @@ function readOnlyCards(v: PledgeView): [string, unknown][] {
     ['preview', pledgePreviewCard(v)],
     ['status', pledgeStatusCard(v, TIMES, { canRevise: true })],
     // A revision that removed every item of the last version and changed everything else: its 修订要点 are capped too.
-    ['review', pledgeReviewCard(v, TIMES, { versionNo: 2, changes: [...Array.from({ length: LIMITS.items }, (_, i) => ({ kind: 'removed' as const, n: i + 1, content: '&'.repeat(500) })), ...Array.from({ length: 60 }, (_, i) => ({ kind: 'field' as const, label: '联系方式', value: `${i}${'&'.repeat(500)}` }))] })],
+    ['review', pledgeReviewCard(v, TIMES, { previous: { versionNo: 2, changes: [...Array.from({ length: LIMITS.items }, (_, i) => ({ kind: 'removed' as const, n: i + 1, content: '&'.repeat(500) })), ...Array.from({ length: 60 }, (_, i) => ({ kind: 'field' as const, label: '联系方式', value: `${i}${'&'.repeat(500)}` }))] } })],
     ['decided', pledgeDecidedCard(v, TIMES, { approved: true, by: `${'李'.repeat(30)}（${ORG}）`, opinion: '审'.repeat(500), at: '2027年1月6日 10:00' })],
     ['publication', pledgePublicationCard(v, TIMES)],
   ];
@@ -96,13 +96,13 @@ describe('a pledge at the limits fits every card it is shown on', () => {
 
   it("a revision's 修订要点 list every removal, however many other changes are cut to the first 8", () => {
     const changed = Array.from({ length: 9 }, (_, i) => ({ kind: 'changed' as const, n: i + 1, diffs: [{ label: '标准', before: '每月一次', after: '每周一次' }] }));
-    const text = cardText(pledgeReviewCard(view(items), TIMES, { versionNo: 1, changes: [{ kind: 'removed', n: 10, content: '每月走访\n困难党员' }, ...changed] }) as unknown as Record<string, unknown>);
+    const text = cardText(pledgeReviewCard(view(items), TIMES, { previous: { versionNo: 1, changes: [{ kind: 'removed', n: 10, content: '每月走访\n困难党员' }, ...changed] } }) as unknown as Record<string, unknown>);
     expect(text).toContain('· **删去**原第 10 项：每月走访 困难党员\n· 第 1 项标准：每月一次 → 每周一次');
     expect(text).toContain('· 第 8 项标准：每月一次 → 每周一次\n');
     expect(text).not.toContain('第 9 项标准');
     expect(text).toContain('另有 1 处改动');
     // Dates in Chinese; user text escaped and on one line.
-    const due = cardText(pledgeReviewCard(view(items), TIMES, { versionNo: 1, changes: [{ kind: 'changed', n: 1, diffs: [{ label: '完成时限', before: '2027-06-30', after: '2027-12-31' }, { label: '承诺内容', before: '**粗体**\n换行', after: '' }] }] }) as unknown as Record<string, unknown>);
+    const due = cardText(pledgeReviewCard(view(items), TIMES, { previous: { versionNo: 1, changes: [{ kind: 'changed', n: 1, diffs: [{ label: '完成时限', before: '2027-06-30', after: '2027-12-31' }, { label: '承诺内容', before: '**粗体**\n换行', after: '' }] }] } }) as unknown as Record<string, unknown>);
     expect(due).toContain('· 第 1 项完成时限：2027年6月30日 → 2027年12月31日；承诺内容：&#42;&#42;粗体&#42;&#42; 换行 → （空）');
   });
 

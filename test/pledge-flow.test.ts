@@ -121,6 +121,8 @@ describe('the annual pledge, through the door', () => {
     expect(res.toast?.type).toBe('success');
     // The reviewer sees what the pledge was returned for, to check the changes against.
     expect(cardText(lastCard(P2P(LEADER)))).toContain('上次退回意见**：第二项标准请量化到具体人数');
+    // …and what was changed since the return, from what to what.
+    expect(cardText(lastCard(P2P(LEADER)))).toMatch(/\*\*退回后的修改\*\*：\n· 第 2 项标准：.+ → 3 名学生期末全部通过考试\n/);
     const approve = buttonValue(lastCard(P2P(LEADER)), '审定通过');
     const expired = await press(LEADER, firstReview, { opinion: '旧卡片' });
     expect(expired.toast?.content).toContain('过期');

@@ -102,7 +102,7 @@ export async function transition(
   versionId: number,
   from: VersionStatus[],
   to: VersionStatus,
-  fields: Partial<Pick<PledgeVersionRow, 'submitted_by' | 'submitted_by_name' | 'submitted_at' | 'reviewed_by' | 'reviewed_by_name' | 'review_org_id' | 'reviewed_at' | 'opinion'>>,
+  fields: Partial<Pick<PledgeVersionRow, 'submitted_by' | 'submitted_by_name' | 'submitted_at' | 'reviewed_by' | 'reviewed_by_name' | 'review_org_id' | 'reviewed_at' | 'opinion' | 'returned_content'>>,
   now: Date,
   expectedRevision?: number,
 ): Promise<boolean> {

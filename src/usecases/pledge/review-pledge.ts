@@ -13,7 +13,7 @@ import { formViewOf } from './open-pledge.js';
 import { loadPledgeContext, type PledgeContext } from './pledge-context.js';
 import { publishPledge } from './publish-pledge.js';
 import { replaceSent } from './replace-sent.js';
-import { reviewCardFor } from './review-card.js';
+import { contentOf, reviewCardFor } from './review-card.js';
 
 /**
  * `again`: this reviewer had made this decision already; it stands as first made (its follow-up
@@ -75,7 +75,9 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   const now = deps.now();
   const person = await personByOpenId(deps.db, input.openId);
   const reviewer = person?.name ?? '上级';
-  const ok = await transition(deps.db, ctx.version.id, ['submitted'], input.approve ? 'approved' : 'returned', { reviewed_by: input.openId, reviewed_by_name: reviewer, review_org_id: reviewOrg.id, reviewed_at: now.toISOString(), opinion: opinion || (input.approve ? '同意' : '') }, now);
+  // A return keeps what it returned: the resubmission's review card says what changed since.
+  const kept = input.approve ? {} : { returned_content: JSON.stringify(contentOf(ctx)) };
+  const ok = await transition(deps.db, ctx.version.id, ['submitted'], input.approve ? 'approved' : 'returned', { reviewed_by: input.openId, reviewed_by_name: reviewer, review_org_id: reviewOrg.id, reviewed_at: now.toISOString(), opinion: opinion || (input.approve ? '同意' : ''), ...kept }, now);
   if (!ok) return { kind: 'refused', reason: '这份承诺书刚刚已被处理，无需再操作。' };
   await appendAudit(deps.db, decisionAudit(input.openId, input.approve, ctx.version.id, opinion, reviewOrg.code), now);
   return followUp(deps, ctx, { approve: input.approve, reviewer, reviewOrgName: reviewOrg.name, at: now });

@@ -149,7 +149,7 @@ function tooLongCard(v: PledgeFormView): Card {
     markdown(
       [
         `${md(v.orgName, 100)} · ${v.year} 年度 · 第 ${v.versionNo} 版　截止：${chineseDate(v.deadline)}`,
-        `<font color='red'>这份承诺书有 ${items.length} 项、合计 ${pledgeChars(items)} 字，一张卡片装不下，无法在卡片中修改（上限 ${LIMITS.items} 项、${LIMITS.total} 字）。请点「改用对话填写」逐项精简承诺内容和标准；对话中不能删去事项，要删去请联系系统管理员。</font>`,
+        `<font color='red'>这份承诺书有 ${items.length} 项、合计 ${pledgeChars(items)} 字，一张卡片装不下，无法在卡片中修改（上限 ${LIMITS.items} 项、${LIMITS.total} 字）。请点「改用对话填写」逐项精简承诺内容和标准，或在对话中回复「删除」去掉多余的事项。</font>`,
       ].join('\n'),
     ),
     button('改用对话填写', { action: 'pledge.chat', pledge: v.versionId, rev: v.revision }),

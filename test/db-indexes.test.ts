@@ -49,7 +49,12 @@ describe('the hot lookups use their indexes', () => {
     const step = { actor: 'ou_x', action: 'pledge.revision_withdraw', entity: 'pledge_version', entityId: 3 };
     expect(await appendAudit(db, step, now, { once: { since: '' } })).toBe(true);
     expect(await appendAudit(db, step, now, { once: { since: '' } })).toBe(false); // its last query: the check
-    expect(planOfLast()).toMatch(/USING (COVERING )?INDEX audit_log_entity \(entity=\? AND entity_id=\? AND action=\? AND at>\?\)/);
+    const indexed = /USING (COVERING )?INDEX audit_log_entity \(entity=\? AND entity_id=\? AND action=\? AND at>\?\)/;
+    expect(planOfLast()).toMatch(indexed);
+    // …and the same condition inside the guarded INSERT itself.
+    const insert = sent.findLast((q) => q.sql.includes('INSERT INTO audit_log'))!;
+    const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${insert.sql}`).all(...(insert.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(plan).toMatch(indexed);
   });
 
   it('a chat\'s next pending message comes from its chat index', async () => {

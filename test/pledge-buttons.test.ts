@@ -92,7 +92,7 @@ describe('pledge buttons', () => {
     expect(buttonValue(cardOf(last(LEADER)), '审定通过')).toMatchObject({ action: 'pledge.approve' });
     // Decided (approved: the next test reads its history), the list's button says by whom and how, and where to look next.
     await press(LEADER, buttonValue(cardOf(last(LEADER)), '审定通过'), { opinion: '同意' });
-    expect((await press(LEADER, buttonValue(list, '审定'))).toast).toEqual({ type: 'info', content: '这份承诺书李红梅 已审定通过，无需再审定。发送「审核」查看还在等你的。' });
+    expect((await press(LEADER, buttonValue(list, '审定'))).toast).toEqual({ type: 'info', content: '这份承诺书已由李红梅审定通过，无需再审定。发送「审核」查看还在等你的。' });
   });
 
   it('「历史版本」 lists every version and the opinions, to readers only', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { draftOf, saveDraft } from '../db/repos/pledges.js';
 import { cardOf, cardText } from './helpers/cards.js';
 import { P2P } from './helpers/directory.js';
 import { textOf, type Harness } from './helpers/harness.js';
@@ -136,6 +137,27 @@ describe('the conversational pledge, as a secretary types it', () => {
     await say('承诺 对话');
     expect(await say('submit')).toContain('回复「提交」确认提交');
     expect((await draft()).profile.name).not.toBe('submit');
+  });
+
+  it('an answer about an item the card has meanwhile removed or moved is not saved on another item', async () => {
+    await toFirstItem();
+    await item('A内容', 'A标准', '2027-12-31');
+    await say('是');
+    await item('B内容', 'B标准', '2027-12-31');
+    await say('是');
+    await item('C内容', 'C标准', '2027-12-31');
+    for (const at of ['第 3 项 · 完成时限', '第 3 项 · 标准/目标', '第 3 项 · 承诺内容', '第 2 项 · 完成时限', '第 2 项 · 标准/目标']) expect(await say('返回')).toContain(at);
+    expect(await say('返回')).toContain('第 2 项 · 承诺内容，当前：B内容');
+    // On the card, item 1 is removed meanwhile: B is now item 1, C item 2.
+    const v = await h.sqlite.db.selectFrom('pledge_versions').selectAll().executeTakeFirstOrThrow();
+    const d = await draftOf(h.sqlite.db, v);
+    await saveDraft(h.sqlite.db, v.id, v.revision, { ...d, items: d.items.slice(1) }, new Date(), () => 'k_new');
+    const reply = await say('删除');
+    expect(reply).toContain('承诺书刚在卡片上被修改过，第 2 项已不是刚才那一项；刚才的回复没有保存。\n\n第 2 项 · 承诺内容，当前：C内容');
+    expect((await draft()).items.map((i) => i.content)).toEqual(['B内容', 'C内容']);
+    // Asked again about what is there now, the answer goes to it.
+    expect(await say('删除')).toContain('✓ 已去掉第 2 项');
+    expect((await draft()).items.map((i) => i.content)).toEqual(['B内容']);
   });
 
   it('删除 takes an item out; 否 where a new item is asked adds none', async () => {

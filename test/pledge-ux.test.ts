@@ -168,9 +168,13 @@ describe('回头审诺: a revision asks first, says what it is each time it is o
     await say(SEC, '承诺');
     await press(SEC, buttonValue(lastCard(SEC), '修订承诺'));
     await h.sqlite.db.updateTable('pledge_versions').set({ status: 'abandoning' }).where('version_no', '=', 4).execute();
+    const v4 = await h.sqlite.db.selectFrom('pledge_versions').select('id').where('version_no', '=', 4).executeTakeFirstOrThrow();
     await say(SEC, '承诺');
     const again = (await press(SEC, buttonValue(lastCard(SEC), '修订承诺'))).card!.data;
     expect(JSON.stringify(again)).toContain('修订第 4 版');
+    // The abandonment cut short before its audit row: the row is written (by the bot) before the version goes.
+    const abandoned = await h.sqlite.db.selectFrom('audit_log').select(['actor', 'after']).where('action', '=', 'pledge.revision_abandon').where('entity_id', '=', String(v4.id)).execute();
+    expect(abandoned).toEqual([{ actor: 'system', after: JSON.stringify({ finished_later_by: SEC }) }]);
     expect((await h.sqlite.db.selectFrom('pledge_versions').select('status').orderBy('version_no').execute()).map((v) => v.status)).toEqual(['superseded', 'withdrawn', 'approved', 'draft']);
   });
 
@@ -184,13 +188,16 @@ describe('回头审诺: a revision asks first, says what it is each time it is o
     // The status change landed, its audit row did not.
     await h.sqlite.db.updateTable('pledge_versions').set({ status: 'withdrawn' }).where('version_no', '=', 4).execute();
     const v4 = await h.sqlite.db.selectFrom('pledge_versions').select('id').where('version_no', '=', 4).executeTakeFirstOrThrow();
-    const withdrawals = () => h.sqlite.db.selectFrom('audit_log').select(['entity_id', 'before']).where('action', '=', 'pledge.revision_withdraw').where('entity_id', '=', String(v4.id)).execute();
+    const withdrawals = () => h.sqlite.db.selectFrom('audit_log').select(['entity_id', 'actor', 'before', 'after']).where('action', '=', 'pledge.revision_withdraw').where('entity_id', '=', String(v4.id)).execute();
     expect(await withdrawals()).toEqual([]);
     await say(SEC, '承诺');
     expect(JSON.stringify((await press(SEC, buttonValue(lastCard(SEC), '修订承诺'))).card!.data)).toContain('修订第 5 版');
     const rows = await withdrawals();
     expect(rows).toHaveLength(1);
     expect(rows[0]!.before).toContain('全年不少于16次');
+    // Written later by the bot, not in the name of whoever started the revision (who pressed 撤回 is not known).
+    expect(rows[0]!.actor).toBe('system');
+    expect(JSON.parse(rows[0]!.after!)).toEqual({ status: 'withdrawn', finished_later_by: SEC });
   });
 
   it('a reviewer pressing 退回 again after the secretary withdrew is told so, and a return cut short before its audit row is logged', async () => {
@@ -213,7 +220,7 @@ describe('回头审诺: a revision asks first, says what it is each time it is o
     expect(rows).toEqual([{ at: reviewedAt, actor: LEADER, after: expect.stringContaining('补充时间') }]);
     await press(LEADER, buttonValue(review, '退回修改'), { opinion: '补充时间' });
     expect(await returns()).toHaveLength(1);
-    // Someone else's press, or an approval, changes nothing.
+    // An approval pressed on the same card changes nothing either.
     expect((await press(LEADER, buttonValue(review, '审定通过'), { opinion: '' })).toast?.content).toContain('书记已撤回');
     expect(await returns()).toHaveLength(1);
   });

@@ -95,6 +95,14 @@ describe('start-up refused by what it finds, with a sentence instead of a stack 
     }
   });
 
+  it('a database folder it cannot write in is named', async () => {
+    writeFileSync(join(dir, 'a-file'), 'not a folder');
+    const r = await start({ DATABASE_URL: join(dir, 'a-file', 'db.sqlite'), PORT: String(await freePort()) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`无法在 ${join(dir, 'a-file')} 中创建数据库的锁文件`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('the sandbox does not start on a database a Feishu app has used (a forgotten .env), and leaves it as it was', async () => {
     const db = join(dir, 'real.sqlite');
     const s = openSqlite(db);

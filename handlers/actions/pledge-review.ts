@@ -52,8 +52,8 @@ export const pledgeReviewOpen = defineAction({
     if (p.version.status !== 'submitted') {
       // Who decided what, as the refused decision says it (review-pledge.ts): not just "done".
       const what = { approved: '审定通过', superseded: '审定通过', withdrawn: '退回（书记已撤回）' }[p.version.status as string] ?? '退回';
-      const who = p.version.reviewed_by_name ? `${p.version.reviewed_by_name} 已` : '已';
-      return toast('info', `这份承诺书${who}${what}，无需再审定。发送「审核」查看还在等你的。`);
+      const by = p.version.reviewed_by_name ? `已由${p.version.reviewed_by_name}` : '已';
+      return toast('info', `这份承诺书${by}${what}，无需再审定。发送「审核」查看还在等你的。`);
     }
     await deps.outbox.enqueue({ key: `review:${p.version.id}:${ctx.openId}:${ctx.eventId}`.slice(0, 200), to: { openId: ctx.openId }, card: await reviewCardFor(deps, p) });
     return toast('success', '审定卡片已私信发送给你');

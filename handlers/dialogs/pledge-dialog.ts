@@ -167,8 +167,11 @@ export async function pledgeDialog(deps: Deps, ctx: MessageContext, state: Dialo
   const say = (t: string) => answer(deps, ctx, { text: t });
   const today = localDate(deps.now(), deps.timeZone);
   const go = async (s: Step, lead = '') => {
-    await saveDialog(deps.db, ctx.openId, { kind: 'pledge', step: encode(s), data: state.data }, deps.now(), TTL_MS);
     const now = await draftOf(deps.db, (await versionById(deps.db, versionId))!);
+    // Which item the question is about (its key; null for one not yet written): the card may
+    // remove or reorder items before the answer comes, and the answer must not land on another.
+    const item = s.k === 'item' ? (now.items[s.n - 1]?.key ?? null) : undefined;
+    await saveDialog(deps.db, ctx.openId, { kind: 'pledge', step: encode(s), data: { versionId: state.data.versionId, item } }, deps.now(), TTL_MS);
     if (s.k === 'confirm') {
       // What is missing is said before anything is offered to sign, not after a 提交.
       const problems = Object.values(validatePledge(now, pctx.pledge.year, today));
@@ -188,6 +191,9 @@ export async function pledgeDialog(deps: Deps, ctx: MessageContext, state: Dialo
   }
   if (word === '返回') return go(previous(step, draft));
   if (step.k !== 'confirm' && SUBMIT.test(word)) return go({ k: 'confirm' });
+  if (step.k === 'item' && 'item' in state.data && (draft.items[step.n - 1]?.key ?? null) !== state.data.item) {
+    return go(step, `承诺书刚在卡片上被修改过，第 ${step.n} 项已不是刚才那一项；刚才的回复没有保存。\n\n`);
+  }
   if (step.k === 'item' && word === '删除') {
     if (step.n <= draft.items.length) draft.items.splice(step.n - 1, 1);
     if (!(await save(draft))) return say('承诺书刚在卡片上被修改过，请再回复一次。');
@@ -197,7 +203,9 @@ export async function pledgeDialog(deps: Deps, ctx: MessageContext, state: Dialo
   }
   // "否" where a new item's content is asked (after a 是 too quickly): no more items after all.
   if (step.k === 'item' && step.part === 'content' && step.n > 1 && !draft.items[step.n - 1]?.content && NO.test(word)) {
-    if (draft.items.length >= step.n) {
+    const blank = draft.items[step.n - 1];
+    // Only a slot with nothing in it goes; one with a standard or date (from the card) stays, and the confirmation says what it lacks.
+    if (blank && !blank.standard && !blank.due) {
       draft.items.splice(step.n - 1, 1);
       if (!(await save(draft))) return say('承诺书刚在卡片上被修改过，请再回复一次。');
     }

@@ -70,8 +70,14 @@ export class StartupError extends Error {}
 function lockDatabase(databaseUrl: string): InstanceLock | undefined {
   const path = sqlitePath(databaseUrl);
   if (path === ':memory:') return undefined;
-  mkdirSync(dirname(path), { recursive: true });
-  const lock = takeInstanceLock(path);
+  let lock: InstanceLock | undefined;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    lock = takeInstanceLock(path);
+  } catch (err) {
+    // A folder it may not write in (permissions, a read-only mount): say where, not just "unable to open".
+    throw new StartupError(`无法在 ${dirname(path)} 中创建数据库的锁文件 ${lockPathFor(path)}（${err instanceof Error ? err.message : String(err)}）：请检查该目录的写权限，或换一个 DATABASE_URL (cannot create the lock file).`);
+  }
   if (!lock) {
     throw new StartupError(
       `数据库 ${path} 已经有一个 pledge-bot 在运行：一个数据库文件只能由一个进程运行（可用 fuser ${lockPathFor(path)} 查看是哪个进程）。先停止它，或换一个 DATABASE_URL (another pledge-bot is running on this database).`,

@@ -40,8 +40,7 @@ export async function abandonRevision(deps: Deps, input: { openId: string; versi
     .executeTakeFirst();
   if (Number(taken.numUpdatedRows) !== 1) return { kind: 'refused', reason: '这张卡片已过期（内容已在别处更新），请发送「承诺」获取最新卡片。' };
   const now = deps.now();
-  const items = ctx.view.items.map((i) => ({ content: i.content, standard: i.standard, due: i.due }));
-  await appendAudit(deps.db, { actor: input.openId, action: 'pledge.revision_abandon', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no, profile: ctx.view.profile, items }, after: null }, now);
+  await auditEnd(deps, ctx, 'pledge.revision_abandon', { actor: input.openId }, now);
   await deleteVersion(deps, ctx.version.id);
   await clearDialogOn(deps.db, input.openId, 'pledge', ctx.version.id, now);
   return { kind: 'abandoned', inForce: (await loadPledgeContext(deps, inForceId))!, versionNo: ctx.version.version_no, withdrawn: false };
@@ -60,17 +59,30 @@ async function withdrawRevision(deps: Deps, ctx: PledgeContext, input: { openId:
  * cut may have left the status changed without it) and the end of the secretary's dialog on it.
  */
 async function finishWithdrawal(deps: Deps, ctx: PledgeContext, openId: string, inForceId: number): Promise<AbandonResult> {
-  await auditWithdrawal(deps, ctx, openId);
+  await auditEnd(deps, ctx, 'pledge.revision_withdraw', { actor: openId }, new Date(ctx.version.updated_at));
   await clearDialogOn(deps.db, openId, 'pledge', ctx.version.id, deps.now());
   return { kind: 'abandoned', inForce: (await loadPledgeContext(deps, inForceId))!, versionNo: ctx.version.version_no, withdrawn: true };
 }
 
-/** The withdrawal's audit row, written once for the version (withdrawal is final), whenever written. */
-async function auditWithdrawal(deps: Deps, ctx: PledgeContext, actor: string): Promise<void> {
-  // What the row holds is kept with the record: after a return it may have been edited, unsigned, before the withdrawal.
+/**
+ * The audit row of a revision's end — abandoned (then deleted) or withdrawn (kept) — written once
+ * for the version, whenever written, with what the version held (after a return it may have been
+ * edited, unsigned). `finishedBy`: written later, by the bot, when someone else's action finished
+ * what a cut left (who pressed 放弃/撤回 is not known then): the row says so instead of naming them.
+ */
+async function auditEnd(deps: Deps, ctx: PledgeContext, action: 'pledge.revision_abandon' | 'pledge.revision_withdraw', who: { actor: string } | { finishedBy: string }, at: Date): Promise<void> {
   const items = ctx.view.items.map((i) => ({ content: i.content, standard: i.standard, due: i.due }));
-  const entry = { actor, action: 'pledge.revision_withdraw', entity: 'pledge_version', entityId: ctx.version.id, before: { version: ctx.version.version_no, profile: ctx.view.profile, items }, after: { status: 'withdrawn' } };
-  await appendAudit(deps.db, entry, new Date(ctx.version.updated_at), { once: { since: '' } });
+  const status = action === 'pledge.revision_withdraw' ? { status: 'withdrawn' } : null;
+  const later = 'finishedBy' in who ? { finished_later_by: who.finishedBy } : {};
+  const entry = {
+    actor: 'actor' in who ? who.actor : 'system',
+    action,
+    entity: 'pledge_version',
+    entityId: ctx.version.id,
+    before: { version: ctx.version.version_no, profile: ctx.view.profile, items },
+    after: status || 'finishedBy' in who ? { ...status, ...later } : null,
+  };
+  await appendAudit(deps.db, entry, at, { once: { since: '' } });
 }
 
 async function deleteVersion(deps: Pick<Deps, 'db'>, versionId: number): Promise<void> {
@@ -79,14 +91,30 @@ async function deleteVersion(deps: Pick<Deps, 'db'>, versionId: number): Promise
 }
 
 /**
- * Before numbering a new version: finishes what a cut left of an abandonment (the version is
- * deleted; its audit row is written) or of a withdrawal (its audit row may be missing; `actor`,
- * the secretary starting the revision, is recorded as the one who finished it).
+ * Before numbering a new version: finishes what a cut left of an abandonment (its audit row,
+ * then the version deleted) or of a withdrawal (its audit row). Only versions whose row is
+ * missing are loaded: this runs at every 修订承诺, and a pledge's history only grows.
  */
 export async function finishCutShort(deps: Deps, pledgeId: number, actor: string): Promise<void> {
   const left = await deps.db.selectFrom('pledge_versions').select(['id', 'status']).where('pledge_id', '=', pledgeId).where('status', 'in', ['abandoning', 'withdrawn']).execute();
+  if (left.length === 0) return;
+  const logged = new Set(
+    (
+      await deps.db
+        .selectFrom('audit_log')
+        .select('entity_id')
+        .where('entity', '=', 'pledge_version')
+        .where('entity_id', 'in', left.map((v) => String(v.id)))
+        .where('action', 'in', ['pledge.revision_abandon', 'pledge.revision_withdraw'])
+        .execute()
+    ).map((r) => r.entity_id),
+  );
   for (const v of left) {
+    if (!logged.has(String(v.id))) {
+      const ctx = (await loadPledgeContext(deps, v.id))!;
+      const action = v.status === 'abandoning' ? 'pledge.revision_abandon' : 'pledge.revision_withdraw';
+      await auditEnd(deps, ctx, action, { finishedBy: actor }, new Date(ctx.version.updated_at));
+    }
     if (v.status === 'abandoning') await deleteVersion(deps, v.id);
-    else await auditWithdrawal(deps, (await loadPledgeContext(deps, v.id))!, actor);
   }
 }

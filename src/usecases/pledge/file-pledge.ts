@@ -89,7 +89,8 @@ export async function submitPledge(deps: Deps, input: { openId: string; versionI
   const person = await personByOpenId(deps.db, input.openId);
   const ok = await transition(deps.db, ctx.version.id, EDITABLE_STATUSES, 'submitted', { submitted_by: input.openId, submitted_by_name: person?.name ?? draft.profile.name, submitted_at: now.toISOString(), reviewed_by: null, reviewed_by_name: null, reviewed_at: null, review_org_id: null }, now, rev);
   if (!ok) return { kind: 'refused', reason: '这份承诺书已提交，正在等待上级审定，不能重复提交。' };
-  await appendAudit(deps.db, submitAudit(input.openId, ctx, ctx.version.status), now);
+  // Once: a second press racing this one may have found it submitted and finished it already.
+  await appendAudit(deps.db, submitAudit(input.openId, ctx, ctx.version.status), now, { once: { since: now.toISOString() } });
   const fresh = (await loadPledgeContext(deps, ctx.version.id))!;
   return { kind: 'submitted', ctx: fresh, reviewers: await sendReviewCards(deps, fresh, input.openId) };
 }

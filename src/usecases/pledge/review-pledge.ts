@@ -79,7 +79,8 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
   const kept = input.approve ? {} : { returned_content: JSON.stringify(contentOf(ctx)) };
   const ok = await transition(deps.db, ctx.version.id, ['submitted'], input.approve ? 'approved' : 'returned', { reviewed_by: input.openId, reviewed_by_name: reviewer, review_org_id: reviewOrg.id, reviewed_at: now.toISOString(), opinion: opinion || (input.approve ? '同意' : ''), ...kept }, now);
   if (!ok) return { kind: 'refused', reason: '这份承诺书刚刚已被处理，无需再操作。' };
-  await appendAudit(deps.db, decisionAudit(input.openId, input.approve, ctx.version.id, opinion, reviewOrg.code), now);
+  // Once: a second press racing this one may have found the decision saved and finished it already.
+  await appendAudit(deps.db, decisionAudit(input.openId, input.approve, ctx.version.id, opinion, reviewOrg.code), now, { once: { since: now.toISOString() } });
   return followUp(deps, ctx, { approve: input.approve, reviewer, reviewOrgName: reviewOrg.name, at: now });
 }
 

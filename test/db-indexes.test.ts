@@ -52,7 +52,7 @@ describe('the hot lookups use their indexes', () => {
     const indexed = /USING (COVERING )?INDEX audit_log_entity \(entity=\? AND entity_id=\? AND action=\? AND at>\?\)/;
     expect(planOfLast()).toMatch(indexed);
     // …and the same condition inside the guarded INSERT itself.
-    const insert = sent.findLast((q) => q.sql.includes('INSERT INTO audit_log'))!;
+    const insert = [...sent].reverse().find((q) => q.sql.includes('INSERT INTO audit_log'))!;
     const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${insert.sql}`).all(...(insert.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail).join(' | ');
     expect(plan).toMatch(indexed);
   });

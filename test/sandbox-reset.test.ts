@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../db/open-sqlite.js';
 import { setSetting } from '../db/repos/settings.js';
 import { takeInstanceLock } from '../db/instance-lock.js';
+import { openSandboxStore } from '../src/sandbox/sandbox-store.js';
 
 const run = promisify(execFile);
 
@@ -28,6 +29,7 @@ describe('npm run admin -- sandbox reset', () => {
   it('deletes the database and the journal beside it, so the old run is not replayed', async () => {
     const s = openSqlite(db);
     await setSetting(s.db, 'sandbox_credentials', '{}');
+    await openSandboxStore(s.db); // the sandbox server's own tables
     await s.close();
     mkdirSync(`${db}.inbox`);
     writeFileSync(join(`${db}.inbox`, '000000000001.jsonl'), '["ev_old"]\t{}\n');
@@ -53,11 +55,18 @@ describe('npm run admin -- sandbox reset', () => {
     await admin('import', 'examples/orgs.csv', 'examples/people.csv');
     await expect(reset()).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('不是本地沙盒建的') });
     expect(existsSync(db)).toBe(true);
+    // One an earlier version of the CLI marked (its credentials, without the sandbox's tables) is not one either.
+    const s = openSqlite(db);
+    await setSetting(s.db, 'sandbox_credentials', '{}');
+    await s.close();
+    await expect(reset()).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('不是本地沙盒建的') });
+    expect(existsSync(db)).toBe(true);
   });
 
   it('refuses while a bot runs on the database, whatever port it listens on', async () => {
     const s = openSqlite(db);
     await setSetting(s.db, 'sandbox_credentials', '{}');
+    await openSandboxStore(s.db);
     await s.close();
     const running = takeInstanceLock(db)!; // as npm start holds it
     try {

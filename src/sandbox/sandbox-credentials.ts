@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { getSetting, setSetting } from '../../db/repos/settings.js';
 import type { Database } from '../../db/schema.js';
 import type { LarkCredentials } from '../config.js';
@@ -59,7 +59,13 @@ export async function storedSandboxCredentials(db: Kysely<Database>, port: numbe
   return stored ? withDomain(JSON.parse(stored) as SandboxSecrets, port) : undefined;
 }
 
-/** Whether `sandbox reset` may delete this database without --force: the sandbox made it, and no Feishu app has used it. */
+/**
+ * Whether `sandbox reset` may delete this database without --force: the sandbox server ran on it
+ * (its credentials and its own tables; earlier versions of the admin CLI stored the credentials
+ * alone on real databases), and no Feishu app has used it.
+ */
 export async function isSandboxDatabase(db: Kysely<Database>): Promise<boolean> {
-  return (await getSetting(db, SANDBOX_KEY)) !== undefined && (await getSetting(db, FEISHU_APP_KEY)) === undefined;
+  if ((await getSetting(db, SANDBOX_KEY)) === undefined || (await getSetting(db, FEISHU_APP_KEY)) !== undefined) return false;
+  const { rows } = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sandbox_messages'`.execute(db);
+  return rows.length > 0;
 }

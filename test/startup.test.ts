@@ -15,6 +15,13 @@ const TSX = resolve('node_modules/.bin/tsx');
 const ENTRY = resolve('src/node.ts');
 const CLEAN = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(LARK_|PORT$|DATABASE_URL$|TZ_NAME$|HOST$)/.test(k)));
 
+/** `npm start` in `dir` with `env`; how it ended (it is expected to stop by itself). */
+const startIn = (dir: string, env: Record<string, string>) =>
+  run(TSX, [ENTRY], { cwd: dir, env: { ...CLEAN, ...env }, timeout: 30_000 }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code?: number; stderr?: string }) => ({ code: e.code, stderr: e.stderr ?? '' }),
+  );
+
 /** `npm start` (src/node.ts) as an operator runs it, in a folder of the test's own. */
 describe('start-up with bad settings', () => {
   let dir: string;
@@ -23,11 +30,7 @@ describe('start-up with bad settings', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const start = (env: Record<string, string>) =>
-    run(TSX, [ENTRY], { cwd: dir, env: { ...CLEAN, ...env }, timeout: 30_000 }).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code?: number; stderr?: string }) => ({ code: e.code, stderr: e.stderr ?? '' }),
-    );
+  const start = (env: Record<string, string>) => startIn(dir, env);
 
   it('stops with one message naming every problem, before listening or touching a database', async () => {
     const r = await start({ PORT: 'abc', LARK_APP_ID: 'cli_x', TZ_NAME: 'Asia/Shangai', DATABASE_URL: join(dir, 'db.sqlite'), HOST: 'not..a..host', LOG_LEVEL: 'loud' });
@@ -55,11 +58,7 @@ describe('start-up refused by what it finds, with a sentence instead of a stack 
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const start = (env: Record<string, string>) =>
-    run(TSX, [ENTRY], { cwd: dir, env: { ...CLEAN, LOG_LEVEL: 'warn', ...env }, timeout: 30_000 }).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code?: number; stderr?: string }) => ({ code: e.code, stderr: e.stderr ?? '' }),
-    );
+  const start = (env: Record<string, string>) => startIn(dir, { LOG_LEVEL: 'warn', ...env });
 
   it('a second bot on the same database file is refused, whatever its port; the first keeps serving', async () => {
     const first = await startNodeProcess({ env: {}, ready: /pledge-bot listening/ });

@@ -46,19 +46,18 @@ function textOf(messageType: string, content: string): string | undefined {
 
 const LEAVE = /^[/／]?\s*(取消|退出|cancel)[。.!！~～\s]*$/i;
 
-const send = sendWord;
 
 /**
  * What works now instead of a command not yet built, where something does — for the asker's
  * roles: 导出 台账 is for leaders and admins (it would refuse anyone else).
  */
 const INSTEAD: Partial<Record<CommandName, (chatType: 'p2p' | 'group', roles: ReadonlySet<string>) => string | undefined>> = {
-  ledger: (t, roles) => (supervises(roles) ? `可以先${send(t)}「导出 台账」获取台账 Excel。` : ownPledge(t, roles)),
+  ledger: (t, roles) => (supervises(roles) ? `可以先${sendWord(t)}「导出 台账」获取台账 Excel。` : ownPledge(t, roles)),
   status: (t, roles) =>
-    supervises(roles) ? `可以先${send(t)}「导出 台账」，台账 Excel 里有本组织及下级各承诺书的状态。${roles.has('secretary') ? `本组织的：${send(t)}「承诺」。` : ''}` : ownPledge(t, roles),
+    supervises(roles) ? `可以先${sendWord(t)}「导出 台账」，台账 Excel 里有本组织及下级各承诺书的状态。${roles.has('secretary') ? `本组织的：${sendWord(t)}「承诺」。` : ''}` : ownPledge(t, roles),
 };
 const supervises = (roles: ReadonlySet<string>) => roles.has('leader') || roles.has('admin');
-const ownPledge = (t: 'p2p' | 'group', roles: ReadonlySet<string>) => (roles.has('secretary') ? `可以先${send(t)}「承诺」查看本组织承诺书的状态。` : undefined);
+const ownPledge = (t: 'p2p' | 'group', roles: ReadonlySet<string>) => (roles.has('secretary') ? `可以先${sendWord(t)}「承诺」查看本组织承诺书的状态。` : undefined);
 
 /** im.message.receive_v1 → a command, a dialog step, or a short hint. */
 export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknown): Promise<void> {
@@ -78,7 +77,7 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
   const raw = textOf(message.message_type, message.content);
   const base = { openId: sender.sender_id.open_id, chatId: message.chat_id, chatType, messageId: message.message_id } as const;
   if (raw === undefined) {
-    await answer(deps, { ...base, args: [], text: '' }, { text: `我只看得懂文字消息。${send(chatType)}「帮助」查看可用命令。` });
+    await answer(deps, { ...base, args: [], text: '' }, { text: `我只看得懂文字消息。${sendWord(chatType)}「帮助」查看可用命令。` });
     return;
   }
   const cmd = parseCommand(raw);
@@ -116,7 +115,7 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
 
   if (cancelling) {
     await clearDialog(deps.db, ctx.openId);
-    await answer(deps, ctx, { text: dialog ? '已退出当前填写，已填内容保存在草稿中。发送「帮助」查看可用命令。' : `当前没有进行中的填写。${send(chatType)}「帮助」查看可用命令。` });
+    await answer(deps, ctx, { text: dialog ? '已退出当前填写，已填内容保存在草稿中。发送「帮助」查看可用命令。' : `当前没有进行中的填写。${sendWord(chatType)}「帮助」查看可用命令。` });
     return;
   }
   if (cmd.name) {
@@ -135,11 +134,11 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
   if (cmd.name) {
     const word = COMMANDS[cmd.name][0];
     const offer = INSTEAD[cmd.name];
-    const instead = (offer ? offer(chatType, (await whoIs(deps, ctx.openId)).roles) : undefined) ?? `${send(chatType)}「帮助」查看现在可用的命令。`;
+    const instead = (offer ? offer(chatType, (await whoIs(deps, ctx.openId)).roles) : undefined) ?? `${sendWord(chatType)}「帮助」查看现在可用的命令。`;
     await answer(deps, ctx, { text: `「${word}」功能还在建设中，暂不能使用。${instead}` });
     return;
   }
   const guess = suggestCommand(cmd.word);
   const hint = guess ? `你是想发送「${COMMANDS[guess][0]}」吗？` : '我没听懂这句话。';
-  await answer(deps, ctx, { text: `${hint}${send(chatType)}「帮助」查看可用命令。` });
+  await answer(deps, ctx, { text: `${hint}${sendWord(chatType)}「帮助」查看可用命令。` });
 }

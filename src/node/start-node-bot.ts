@@ -54,8 +54,7 @@ export function journalDirFor(databaseUrl: string): string {
  * database or for handling, so work after the response cannot slow the acknowledgements.
  */
 export async function startNodeBot(opts: NodeBotOptions): Promise<NodeBot> {
-  const { config, logger } = opts;
-  const lock = lockDatabase(config.databaseUrl);
+  const lock = lockDatabase(opts.config.databaseUrl);
   try {
     return await startOnLockedDatabase(opts, lock);
   } catch (err) {

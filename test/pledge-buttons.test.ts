@@ -83,7 +83,9 @@ describe('pledge buttons', () => {
     const preview = (await press(SEC, buttonValue(cardOf(last(SEC)), '预览并提交'), FORM)).card!.data;
     await press(SEC, buttonValue(preview, '确认提交'));
     await say(LEADER, '审核');
-    const list = cardOf(last(LEADER));
+    const listMessage = last(LEADER);
+    const list = cardOf(listMessage);
+    expect(cardText(list)).toContain('待审定的承诺书（1）');
     const before = h.emu.inChat(P2P(LEADER)).length;
     expect((await press('ou_demo_member', buttonValue(list, '审定'))).toast?.type).toBe('error');
     const r = await press(LEADER, buttonValue(list, '审定'));
@@ -92,6 +94,12 @@ describe('pledge buttons', () => {
     expect(buttonValue(cardOf(last(LEADER)), '审定通过')).toMatchObject({ action: 'pledge.approve' });
     // Decided (approved: the next test reads its history), the list's button says by whom and how, and where to look next.
     await press(LEADER, buttonValue(cardOf(last(LEADER)), '审定通过'), { opinion: '同意' });
+    // The list the leader worked from is redrawn: nothing waits now.
+    await h.drain();
+    const redrawn = h.emu.messages.find((m) => m.messageId === listMessage.messageId)!;
+    expect(redrawn.version).toBe(2);
+    expect(cardText(cardOf(redrawn))).toContain('待审定的承诺书（0）');
+    expect(cardText(cardOf(redrawn))).toContain('目前没有等你审定的承诺书');
     expect((await press(LEADER, buttonValue(list, '审定'))).toast).toEqual({ type: 'info', content: '这份承诺书已由李红梅审定通过，无需再审定。发送「审核」查看还在等你的。' });
   });
 

@@ -19,10 +19,11 @@ export function sentWithKeyPrefix(db: Db, prefix: string) {
   const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
   return db
     .selectFrom('outbox')
-    .select(['result_message_id', 'receive_id_type', 'receive_id', 'msg_key'])
+    .select(['id', 'result_message_id', 'receive_id_type', 'receive_id', 'msg_key'])
     .where('msg_key', '>=', prefix)
     .where('msg_key', '<', upper)
     .where('status', '=', 'sent')
+    .orderBy('id')
     .execute();
 }
 

@@ -202,6 +202,12 @@ describe('the annual pledge, through the door', () => {
     const replaced = JSON.stringify(patched[0]!.body);
     expect(replaced).toContain('已被回头审诺后的第 2 版取代');
     expect(replaced).not.toContain('提交意见');
+    // Its old form pressed anyway (a copy whose replacement could not be sent): pointed at the version in force, nothing kept.
+    const opinions = (await h.sqlite.db.selectFrom('pledge_opinions').select('id').execute()).length;
+    const current = buttonValue(cardOf(h.emu.inChat(GROUP).at(-1)!), '提交意见');
+    const stale = await press('ou_demo_member', { ...current, pledge: v1.id }, { suggestion: '旧卡片上的意见' });
+    expect(stale.toast).toEqual({ type: 'error', content: '这一版已被第 2 版替代：请在新的公示卡片上提意见和建议。' });
+    expect(await h.sqlite.db.selectFrom('pledge_opinions').select('id').execute()).toHaveLength(opinions);
   });
 
   it('a completed item invites a re-pledge linked to it', async () => {

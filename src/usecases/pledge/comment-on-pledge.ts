@@ -1,5 +1,6 @@
 import { personByOpenId, secretaryOf } from '../../../db/repos/directory.js';
 import { appendAudit } from '../../../db/repos/audit.js';
+import { versionById } from '../../../db/repos/pledges.js';
 import { canComment } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
@@ -9,7 +10,7 @@ import { reviewersOf } from './reviewers-of.js';
 export const MAX_SUGGESTION = 500;
 
 /**
- * 意见和建议 on a published pledge: kept (once per card press, and once per author and wording —
+ * 意见和建议 on the published pledge in force (not on one it replaced): kept (once per card press, and once per author and wording —
  * the text stays in the group card's box, so a second press would send it again), and told to
  * the secretary and to the reviewers above, as the card promises ("书记和上级党组织可以看到").
  */
@@ -19,6 +20,11 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
   if (text.length > MAX_SUGGESTION) return { ok: false, reason: `意见最多 ${MAX_SUGGESTION} 字，现在 ${text.length} 字。` };
   const ctx = await loadPledgeContext(deps, input.versionId);
   if (!ctx || (ctx.version.status !== 'approved' && ctx.version.status !== 'superseded')) return { ok: false, reason: '这份承诺书不在公示中。' };
+  if (ctx.version.status === 'superseded') {
+    // An old publication whose form survived (its replacement could not be sent): the opinion belongs on the version in force.
+    const inForce = ctx.pledge.current_version_id ? await versionById(deps.db, ctx.pledge.current_version_id) : undefined;
+    return { ok: false, reason: `这一版已被${inForce ? `第 ${inForce.version_no} 版` : '新的版本'}替代：请在新的公示卡片上提意见和建议。` };
+  }
   const me = await whoIs(deps, input.openId);
   if (!canComment(me.grants, ctx.orgRef)) return { ok: false, reason: `只有「${ctx.org.name}」及上级组织名录中的党员群众可以提意见。` };
   const same = await deps.db

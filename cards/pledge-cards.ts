@@ -227,9 +227,17 @@ export function pledgePublicationCard(whole: PledgeView, t: Times): Card {
 /** Versions whose review was a return: their time and opinion are the return's. */
 const RETURNED = new Set(['returned', 'withdrawn']);
 
-export function pledgeVersionsCard(title: string, rows: { versionNo: number; status: string; submittedAt?: string; reviewedAt?: string; opinion?: string | null; inForce: boolean }[], opinions: { name: string; text: string; at: string }[]): Card {
+export function pledgeVersionsCard(
+  title: string,
+  rows: { versionNo: number; status: string; submittedAt?: string; reviewedAt?: string; opinion?: string | null; inForce: boolean; returns?: { at: string; opinion: string }[] }[],
+  opinions: { name: string; text: string; at: string }[],
+): Card {
   const lines = rows.map(
-    (r) => `**第 ${r.versionNo} 版** · ${STATUS_LABELS[r.status as PledgeView['status']] ?? r.status}${r.inForce ? ' · **现行**' : ''}\n<font color='grey'>${r.submittedAt ? `提交 ${r.submittedAt}` : '未提交'}${r.reviewedAt ? `　${RETURNED.has(r.status) ? '退回' : '审定'} ${r.reviewedAt}` : ''}</font>${r.opinion ? `\n${r.status === 'submitted' ? '上次退回意见' : RETURNED.has(r.status) ? '退回意见' : '意见'}：${md(r.opinion, 200)}` : ''}`,
+    (r) =>
+      `**第 ${r.versionNo} 版** · ${STATUS_LABELS[r.status as PledgeView['status']] ?? r.status}${r.inForce ? ' · **现行**' : ''}` +
+      // Returns before the version's latest review (it was edited and resubmitted after each).
+      (r.returns ?? []).map((x) => `\n<font color='grey'>退回 ${x.at}</font>：${md(x.opinion, 200)}`).join('') +
+      `\n<font color='grey'>${r.submittedAt ? `提交 ${r.submittedAt}` : '未提交'}${r.reviewedAt ? `　${RETURNED.has(r.status) ? '退回' : '审定'} ${r.reviewedAt}` : ''}</font>${r.opinion ? `\n${r.status === 'submitted' ? '上次退回意见' : RETURNED.has(r.status) ? '退回意见' : '意见'}：${md(r.opinion, 200)}` : ''}`,
   );
   const ops = opinions.map((o) => `· ${md(o.name, 30)}（${o.at}）：${md(o.text, 300)}`);
   const build = (shown: number, total: number) =>

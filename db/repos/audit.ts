@@ -68,6 +68,18 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, at: D
   throw new Error('audit chain contention');
 }
 
+/** The log's rows for `action` on these entities, oldest first (e.g. every return of some versions, for their history). */
+export function auditRowsFor(db: Kysely<Database>, q: { entity: string; entityIds: (string | number)[]; action: string }) {
+  return db
+    .selectFrom('audit_log')
+    .select(['entity_id', 'at', 'after'])
+    .where('entity', '=', q.entity)
+    .where('entity_id', 'in', q.entityIds.length ? q.entityIds.map(String) : [''])
+    .where('action', '=', q.action)
+    .orderBy('id')
+    .execute();
+}
+
 /**
  * Tables whose every row is created together with an audit entry (the directory import, group
  * binding): rows here with no audit log at all mean the log was deleted, which a hash chain and

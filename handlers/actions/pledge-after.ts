@@ -2,14 +2,16 @@ import { z } from 'zod';
 import { button, card, markdown, md, toast } from '../../cards/card-kit.js';
 import { pledgeStatusCard, pledgeVersionsCard } from '../../cards/pledge-cards.js';
 import { pledgeFormCard } from '../../cards/pledge-form-card.js';
+import { auditRowsFor } from '../../db/repos/audit.js';
 import { versionsOf } from '../../db/repos/pledges.js';
 import { chineseDateTime } from '../../src/domain/dates.js';
-import { canRead } from '../../src/domain/pledge-rules.js';
+import { canRead, canReadVersion } from '../../src/domain/pledge-rules.js';
 import { abandonRevision } from '../../src/usecases/pledge/abandon-revision.js';
 import { commentOnPledge } from '../../src/usecases/pledge/comment-on-pledge.js';
 import { loadPledgeContext } from '../../src/usecases/pledge/pledge-context.js';
 import { pledgeFile } from '../../src/usecases/pledge/pledge-file.js';
 import { markItemDone, revisePledge, type ReviseResult } from '../../src/usecases/pledge/revise-pledge.js';
+import type { Deps } from '../../src/usecases/deps.js';
 import { whoIs } from '../../src/usecases/who-is.js';
 import { defineAction } from '../on-card-action.js';
 import { fieldText, VersionRef, VersionRev } from './pledge-values.js';
@@ -67,14 +69,23 @@ export const pledgeVersions = defineAction({
     const me = await whoIs(deps, ctx.openId);
     if (!canRead(me.grants, p.orgRef)) return toast('error', '你没有查看这份承诺书的权限。');
     const fmt = (iso: string | null) => (iso ? chineseDateTime(new Date(iso), deps.timeZone) : undefined);
-    const versions = await versionsOf(deps.db, p.pledge.id);
+    // Each version as far as this reader may read it (canReadVersion: members see the published ones only).
+    const versions = (await versionsOf(deps.db, p.pledge.id)).filter((x) => canReadVersion(me.grants, p.orgRef, x.status));
+    // The review exchange (returns and their opinions) is for those who may read unpublished versions too.
+    const returns = canReadVersion(me.grants, p.orgRef, 'returned') ? await returnsOf(deps, versions.map((x) => x.id)) : new Map<number, { at: string; opinion: string }[]>();
     const opinions = await deps.db.selectFrom('pledge_opinions').selectAll().where('pledge_id', '=', p.pledge.id).orderBy('id', 'desc').limit(30).execute();
     await deps.outbox.enqueue({
       key: `versions:${ctx.eventId}`,
       to: { openId: ctx.openId },
       card: pledgeVersionsCard(
         `${p.org.name} ${p.pledge.year}年度承诺书 · 版本`,
-        versions.map((x) => ({ versionNo: x.version_no, status: x.status, submittedAt: fmt(x.submitted_at), reviewedAt: fmt(x.reviewed_at), opinion: x.opinion, inForce: x.id === p.pledge.current_version_id })),
+        versions.map((x) => {
+          // Every return in its history; a version now returned (or withdrawn after one) shows its latest as its review.
+          const all = returns.get(x.id) ?? [];
+          const earlier = x.status === 'returned' || x.status === 'withdrawn' ? all.slice(0, -1) : all;
+          const opinion = x.status === 'submitted' && earlier.length ? null : x.opinion; // 上次退回意见 is the last return, listed
+          return { versionNo: x.version_no, status: x.status, submittedAt: fmt(x.submitted_at), reviewedAt: fmt(x.reviewed_at), opinion, inForce: x.id === p.pledge.current_version_id, returns: earlier.map((r) => ({ at: fmt(r.at) ?? '', opinion: r.opinion })) };
+        }),
         opinions.map((o) => ({ name: o.author_name ?? '匿名', text: o.text, at: fmt(o.created_at) ?? '' })),
       ),
     });
@@ -103,3 +114,17 @@ export const pledgeComment = defineAction({
     return toast('success', '已收到你的意见，书记和上级党组织可以看到');
   },
 });
+
+const ReturnAfter = z.object({ opinion: z.string() }).passthrough();
+
+/** Each version's returns, from the audit log (the version row keeps only its latest review), oldest first. */
+async function returnsOf(deps: Deps, versionIds: number[]): Promise<Map<number, { at: string; opinion: string }[]>> {
+  const byVersion = new Map<number, { at: string; opinion: string }[]>();
+  for (const r of await auditRowsFor(deps.db, { entity: 'pledge_version', entityIds: versionIds, action: 'pledge.return' })) {
+    const after = ReturnAfter.safeParse(r.after ? JSON.parse(r.after) : null);
+    if (!after.success) continue;
+    const id = Number(r.entity_id);
+    byVersion.set(id, [...(byVersion.get(id) ?? []), { at: r.at, opinion: after.data.opinion }]);
+  }
+  return byVersion;
+}

@@ -14,7 +14,7 @@ async function oneByOne(deps: Pick<Deps, 'db'>): Promise<string[]> {
   const pledges = await deps.db.selectFrom('pledges').innerJoin('organizations', 'organizations.id', 'pledges.org_id').select(['pledges.id', 'pledges.current_version_id', 'organizations.code']).where('year', '=', YEAR).orderBy('pledges.id').execute();
   for (const p of pledges) {
     const v = await deps.db.selectFrom('pledge_versions').selectAll().where('pledge_id', '=', p.id).$if(p.current_version_id !== null, (q) => q.where('id', '=', p.current_version_id!)).orderBy('version_no', 'desc').executeTakeFirst();
-    if (!v) continue;
+    if (!v || v.status === 'draft') continue; // a first draft never submitted is its secretary's alone
     const items = await deps.db.selectFrom('pledge_items').selectAll().where('version_id', '=', v.id).orderBy('position').execute();
     const done = new Map((await deps.db.selectFrom('item_states').selectAll().where('pledge_id', '=', p.id).execute()).map((s) => [s.item_key, s.done_at]));
     for (const i of items) out.push(`${p.code} v${v.version_no} ${v.status} #${i.position} ${i.content} ${done.get(i.item_key) ?? '-'}`);
@@ -49,8 +49,13 @@ describe('the ledger, read a page of organizations at a time', () => {
         await h.deps.db.insertInto('item_states').values({ item_key: first.item_key, pledge_id: pledge.id, status: 'done', done_at: `2027-0${(n % 9) + 1}-01`, done_by: 'ou_x' }).execute();
       }
     }
+    // Submitted, all but one organization's only version: a draft, which no ledger shows.
+    await h.deps.db.updateTable('pledge_versions').set({ status: 'submitted' }).execute();
+    const draftOnly = await h.deps.db.selectFrom('pledges').innerJoin('organizations', 'organizations.id', 'pledges.org_id').select(['pledges.id', 'organizations.code']).where('current_version_id', 'is', null).orderBy('pledges.id').executeTakeFirstOrThrow();
+    await h.deps.db.updateTable('pledge_versions').set({ status: 'draft' }).where('pledge_id', '=', draftOnly.id).execute();
     const expected = await oneByOne(h.deps);
     expect(expected.length).toBeGreaterThan(orgs.length);
+    expect(expected.some((l) => l.startsWith(`${draftOnly.code} `))).toBe(false);
     for (const pageSize of [1, 2, 5, 90]) {
       const got: string[] = [];
       for await (const r of ledgerRows(h.deps, { orgPath: null, year: YEAR, pageSize })) got.push(line(r));

@@ -349,8 +349,11 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
 
   it('a member reads the pledge once it is approved, not the draft before', async () => {
     await say(SEC, '承诺');
-    expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('还未经上级审定');
+    expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toBe('「文学院中文系党支部」的 2027 年度承诺书还在填写中，尚未提交。');
+    // Nor its leader: a draft never submitted is the secretary's alone.
+    expect(await say(LEADER, '导出 承诺书 HENU-WXY-ZW')).toBe('「文学院中文系党支部」的 2027 年度承诺书还在填写中，尚未提交。');
     expect(h.emu.inChat(P2P('ou_demo_member')).filter((m) => m.msgType === 'file')).toHaveLength(0);
+    expect(h.emu.inChat(P2P(LEADER)).filter((m) => m.msgType === 'file')).toHaveLength(0);
     await fileAndApprove();
     expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('已生成');
     expect(h.emu.inChat(P2P('ou_demo_member')).filter((m) => m.msgType === 'file')).toHaveLength(1);

@@ -126,6 +126,8 @@ export function orgsWithPledgesBelow(db: Db, path: string, years: number[], limi
     .where('organizations.path', '>', path)
     .where('organizations.path', '<', subtreeUpperBound(path))
     .where('pledges.year', 'in', years)
+    // Something submitted: a draft never signed is its secretary's alone (canReadVersion).
+    .where((eb) => eb.exists(eb.selectFrom('pledge_versions').select('pledge_versions.id').whereRef('pledge_versions.pledge_id', '=', 'pledges.id').where('pledge_versions.status', '!=', 'draft')))
     .orderBy('organizations.path')
     .limit(limit)
     .execute();

@@ -63,12 +63,14 @@ export function canReadLedger(grants: Grant[], org: OrgRef): boolean {
 const PUBLISHED = new Set(['approved', 'superseded']);
 
 /**
- * Who may read one version: a published one, whoever may read the pledge; one not (yet)
- * approved (a draft, one awaiting review, one returned), its secretary and the leaders and
- * admins at or above the organization, who review and supervise it — not its members.
+ * Who may read one version: a published one, whoever may read the pledge; one submitted but not
+ * (yet) approved (awaiting review, returned, withdrawn), its secretary and the leaders and admins
+ * at or above the organization, who review and supervise it; a draft never submitted, its
+ * secretary only (it is theirs until they sign it) — not its members.
  */
 export function canReadVersion(grants: Grant[], org: OrgRef, status: string): boolean {
   if (PUBLISHED.has(status)) return canRead(grants, org);
+  if (status === 'draft') return canFile(grants, org);
   return canFile(grants, org) || supervises(grants, org);
 }
 

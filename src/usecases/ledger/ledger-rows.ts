@@ -93,6 +93,8 @@ async function versionsFor(deps: Pick<Deps, 'db'>, pledges: { id: number; curren
           .selectAll()
           .where('v.pledge_id', 'in', none)
           .where('v.version_no', '=', (eb) => eb.selectFrom('pledge_versions as w').select((w) => w.fn.max('w.version_no').as('n')).whereRef('w.pledge_id', '=', 'v.pledge_id'))
+          // A first draft never submitted is its secretary's alone (canReadVersion): not in anyone's ledger yet.
+          .where('v.status', '!=', 'draft')
           .execute()
       : []),
   ];

@@ -34,9 +34,11 @@ export async function pledgeFile(deps: Deps, input: { openId: string | null; ver
   if (input.openId !== null) {
     const me = await whoIs(deps, input.openId);
     if (!canReadVersion(me.grants, ctx.orgRef, ctx.version.status)) {
-      const reason = canRead(me.grants, ctx.orgRef)
-        ? `「${ctx.org.name}」的这一版承诺书还未经上级审定，审定公示后即可查看和导出。`
-        : `你没有查看「${ctx.org.name}」承诺书的权限。`;
+      const reason = !canRead(me.grants, ctx.orgRef)
+        ? `你没有查看「${ctx.org.name}」承诺书的权限。`
+        : ctx.version.status === 'draft'
+          ? `「${ctx.org.name}」的 ${ctx.pledge.year} 年度承诺书还在填写中，尚未提交。`
+          : `「${ctx.org.name}」的这一版承诺书还未经上级审定，审定公示后即可查看和导出。`;
       return { ok: false, reason };
     }
   }

@@ -304,6 +304,22 @@ describe('a leader\'s side', () => {
     expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).not.toContain('HENU-WXY-ZW');
   });
 
+  it('a leader who is also a secretary (of the college committee) is offered the pledges below too, and told in a group where to ask', async () => {
+    // (The branch's pledge was submitted above.)
+    const leader = await h.sqlite.db.selectFrom('people').select('id').where('open_id', '=', LEADER).executeTakeFirstOrThrow();
+    const college = await h.sqlite.db.selectFrom('organizations').select('id').where('code', '=', 'HENU-WXY').executeTakeFirstOrThrow();
+    await h.sqlite.db.insertInto('roles').values({ person_id: leader.id, org_id: college.id, role: 'secretary' }).execute();
+    await say(LEADER, '导出 承诺书');
+    expect(reply()).toContain('「文学院党委」还没有 2027 年度的承诺书。'); // theirs as secretary first…
+    expect(reply()).toContain('下级组织的承诺书可以这样导出：\n· 文学院中文系党支部：发送「导出 承诺书 HENU-WXY-ZW」'); // …then what is below
+    await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 导出 承诺书', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
+    await h.settle();
+    await h.drain();
+    const inGroup = textOf(h.emu.inChat(GROUP).at(-1)!.content);
+    expect(inGroup).toContain('私聊我发送「导出 承诺书」查看可以导出的');
+    expect(inGroup).not.toContain('HENU-WXY-ZW');
+  });
+
   it('我的 says what each role has to do now', async () => {
     await say(SEC, '我的');
     expect(JSON.stringify(lastCard(SEC))).toContain('文学院中文系党支部 2027 年度承诺书：已提交，等待上级审定。');

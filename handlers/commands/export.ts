@@ -40,14 +40,14 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
     return;
   }
   let code = parsed.code;
-  /** Without a code, a leader's or admin's own organization: the pledges below it are offered. */
-  let above = false;
+  /** Without a code, a leader or admin is offered the pledges below their organization if theirs has none to give. */
+  let below: string | undefined;
   if (!code) {
     const me = await whoIs(deps, ctx.openId);
     const grant = me.grants.find((g) => g.role === 'secretary') ?? me.grants[0];
     code = grant?.orgCode;
-    // Only in a private chat: which organizations below have a pledge (drafts too) is the asker's to see, not a group's.
-    above = ctx.chatType === 'p2p' && (grant?.role === 'leader' || grant?.role === 'admin');
+    // The organization they lead or administer (many leaders are also a branch's secretary).
+    below = me.grants.find((g) => g.role === 'leader' || g.role === 'admin')?.orgCode;
     if (!code) {
       await answer(deps, ctx, { text: '你还不在组织名录中。请写明组织编码：「导出 承诺书 组织编码」。' });
       return;
@@ -55,8 +55,10 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
   }
   const f = await printablePledgeFile(deps, { openId: ctx.openId, orgCode: code, year: parsed.year });
   if (!f.ok) {
-    // A leader rarely knows the codes: a dead end unless the reply names what can be exported.
-    await answer(deps, ctx, { text: f.reason + (above ? await pledgesBelow(deps, code, parsed.year) : '') });
+    // A leader rarely knows the codes: a dead end unless the reply names what can be exported —
+    // in a private chat (which organizations below have a pledge is the asker's to see, not a group's).
+    const offer = below ? (ctx.chatType === 'p2p' ? await pledgesBelow(deps, below, parsed.year) : '\n下级组织的承诺书：私聊我发送「导出 承诺书」查看可以导出的。') : '';
+    await answer(deps, ctx, { text: f.reason + offer });
     return;
   }
   await deps.outbox.enqueue({ key: `export:${ctx.messageId}`, to: fileTo(ctx), file: { name: f.name, data: f.data } });

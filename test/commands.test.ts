@@ -164,12 +164,19 @@ describe('chat commands', () => {
       expect(row).toMatchObject({ actor: 'ou_alead', action: 'chat.bind', entity_id: 'oc_g_b4' });
     });
 
-    it('is accepted for an admin of an ancestor, and rebinding says what it replaced', async () => {
+    it('is accepted for an admin of an ancestor; rebinding asks to confirm first, then says what it replaced', async () => {
       const [first] = await ask('ou_uadmin', 'oc_g_b5', '绑定 U-A-1');
       expect(first).toContain('已绑定');
       expect((await orgOfChat(h.deps.db, 'oc_g_b5'))?.code).toBe('U-A-1');
       h.emu.reset();
-      const [second] = await ask('ou_uadmin', 'oc_g_b5', 'bind U-A');
+      // One message (a slip of a code) must not move the group: asked, nothing changed.
+      const before = await auditCount();
+      const [asked] = await ask('ou_uadmin', 'oc_g_b5', 'bind U-A');
+      expect(asked).toBe('本群已绑定「中文系党支部」。改绑到「文学院党委」后，「中文系党支部」的提醒和公示不再发到本群。确认请发送「@践诺助手 绑定 U-A 确认」。');
+      expect((await orgOfChat(h.deps.db, 'oc_g_b5'))?.code).toBe('U-A-1');
+      expect(await auditCount()).toBe(before);
+      h.emu.reset();
+      const [second] = await ask('ou_uadmin', 'oc_g_b5', 'bind U-A 确认');
       expect(second).toContain('文学院党委');
       expect(second).toContain('中文系党支部'); // the binding it replaced
       expect((await orgOfChat(h.deps.db, 'oc_g_b5'))?.code).toBe('U-A');
@@ -180,7 +187,7 @@ describe('chat commands', () => {
       expect(first).toContain('已绑定');
       h.emu.reset();
       const before = await auditCount();
-      const [answer] = await ask('ou_vadmin', 'oc_g_b7', '绑定 V');
+      const [answer] = await ask('ou_vadmin', 'oc_g_b7', '绑定 V 确认');
       expect(answer).toContain('文学院党委');
       expect((await orgOfChat(h.deps.db, 'oc_g_b7'))?.code).toBe('U-A');
       expect(await auditCount()).toBe(before);

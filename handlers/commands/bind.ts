@@ -7,7 +7,8 @@ export const bind: CommandHandler = async (deps, ctx) => {
     await answer(deps, ctx, { text: '「绑定」要在群里使用：把我拉进组织的群，然后在群里发送「@践诺助手 绑定 组织编码」。' });
     return;
   }
-  const r = await bindChat(deps, { chatId: ctx.chatId, actorOpenId: ctx.openId, orgCode: ctx.args[0] });
+  const confirmed = ctx.args[1] === '确认' || ctx.args[1]?.toLowerCase() === 'confirm';
+  const r = await bindChat(deps, { chatId: ctx.chatId, actorOpenId: ctx.openId, orgCode: ctx.args[0], confirmed });
   const text = r.ok
     ? `本群已绑定到「${r.orgName}」（${r.orgCode}）${r.previous ? `，原绑定「${r.previous}」已解除` : ''}。今后的截止提醒和公示会发到这里${r.published ? '；已审定的承诺书随后在本群公示' : ''}。`
     : r.reason;

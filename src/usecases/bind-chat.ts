@@ -12,7 +12,7 @@ export type BindChatResult =
 /** Binds a group chat to an organization: only its admins or leaders (or theirs above) may. */
 export async function bindChat(
   deps: Deps,
-  input: { chatId: string; actorOpenId: string; orgCode: string | undefined },
+  input: { chatId: string; actorOpenId: string; orgCode: string | undefined; confirmed?: boolean },
 ): Promise<BindChatResult> {
   if (!input.orgCode) return { ok: false, reason: await bindChoices(deps, input.actorOpenId) };
   const org = await orgByCode(deps.db, input.orgCode);
@@ -26,6 +26,10 @@ export async function bindChat(
   // Rebinding takes the group away from its organization: that needs rights there too.
   if (before && !canActOn(me.grants, before.path, ['admin', 'leader'])) {
     return { ok: false, reason: `本群已绑定「${before.name}」，只有它或其上级组织的管理员、领导可以改绑。` };
+  }
+  // One message would move the group away from its organization (a slip of a code does it): asked first.
+  if (before && !input.confirmed) {
+    return { ok: false, reason: `本群已绑定「${before.name}」。改绑到「${org.name}」后，「${before.name}」的提醒和公示不再发到本群。确认请发送「@践诺助手 绑定 ${org.code} 确认」。` };
   }
   const now = deps.now();
   await deps.db

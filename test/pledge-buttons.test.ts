@@ -87,7 +87,7 @@ describe('pledge buttons', () => {
     const list = cardOf(listMessage);
     expect(cardText(list)).toContain('待审定的承诺书（1）');
     const before = h.emu.inChat(P2P(LEADER)).length;
-    expect((await press('ou_demo_member', buttonValue(list, '审定'))).toast?.type).toBe('error');
+    expect((await press('ou_demo_member', buttonValue(list, '审定'))).toast).toEqual({ type: 'error', content: '你不是这份承诺书的审定人：它由「文学院党委」的领导（或上级管理员）审定。' });
     const r = await press(LEADER, buttonValue(list, '审定'));
     expect(r.toast?.type).toBe('success');
     expect(h.emu.inChat(P2P(LEADER)).length).toBe(before + 1);
@@ -100,7 +100,7 @@ describe('pledge buttons', () => {
     expect(redrawn.version).toBe(2);
     expect(cardText(cardOf(redrawn))).toContain('待审定的承诺书（0）');
     expect(cardText(cardOf(redrawn))).toContain('目前没有等你审定的承诺书');
-    expect((await press(LEADER, buttonValue(list, '审定'))).toast).toEqual({ type: 'info', content: '这份承诺书已由李红梅审定通过，无需再审定。发送「审核」查看还在等你的。' });
+    expect((await press(LEADER, buttonValue(list, '审定'))).toast).toEqual({ type: 'info', content: '你已审定通过这份承诺书，无需再审定。发送「审核」查看还在等你的。' });
   });
 
   it('「历史版本」 lists every version and the opinions, to readers only', async () => {

@@ -70,6 +70,8 @@ describe('which year a request without one means, in November and December', () 
 
   it('导出 台账 gives the coming year when the subtree has nothing of this one (a bot started in November)', async () => {
     now = DECEMBER;
+    // Nothing of either year yet: the year being filed is named, not the one ending.
+    expect(await say(LEADER, '导出 台账')).toBe('「文学院党委」及下级还没有 2027 年度的承诺书，没有可导出的台账。');
     await file(2027, false);
     const reply = await say(LEADER, '导出 台账');
     expect(reply).toContain('2027年度承诺台账');

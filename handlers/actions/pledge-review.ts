@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { orgById } from '../../db/repos/directory.js';
 import { toast } from '../../cards/card-kit.js';
 import { canReview } from '../../src/domain/pledge-rules.js';
 import { pendingReviews } from '../../src/usecases/pledge/pending-reviews.js';
@@ -48,12 +49,18 @@ export const pledgeReviewOpen = defineAction({
     const p = await loadPledgeContext(deps, v.pledge);
     if (!p) return toast('error', '找不到这份承诺书。');
     const me = await whoIs(deps, ctx.openId);
-    if (!canReview(me.grants, p.orgRef)) return toast('error', '你不是这份承诺书的审定人。');
+    if (!canReview(me.grants, p.orgRef)) {
+      // Who does review it: the parent organization's leaders (or the admins above).
+      const parent = p.org.parent_id ? await orgById(deps.db, p.org.parent_id) : undefined;
+      return toast('error', parent ? `你不是这份承诺书的审定人：它由「${parent.name}」的领导（或上级管理员）审定。` : '你不是这份承诺书的审定人。');
+    }
     if (p.version.status !== 'submitted') {
       // Who decided what, as the refused decision says it (review-pledge.ts): not just "done".
-      const what = { approved: '审定通过', superseded: '审定通过', withdrawn: '退回（书记已撤回）' }[p.version.status as string] ?? '退回';
-      const by = p.version.reviewed_by_name ? `已由${p.version.reviewed_by_name}` : '已';
-      return toast('info', `这份承诺书${by}${what}，无需再审定。发送「审核」查看还在等你的。`);
+      const approved = p.version.status === 'approved' || p.version.status === 'superseded';
+      const verb = approved ? '审定通过' : '退回';
+      const done = p.version.reviewed_by === ctx.openId ? `你已${verb}这份承诺书` : `这份承诺书${p.version.reviewed_by_name ? `已由${p.version.reviewed_by_name}` : '已'}${verb}`;
+      const withdrawn = p.version.status === 'withdrawn' ? '（书记已撤回）' : '';
+      return toast('info', `${done}${withdrawn}，无需再审定。发送「审核」查看还在等你的。`);
     }
     await deps.outbox.enqueue({ key: `review:${p.version.id}:${ctx.openId}:${ctx.eventId}`.slice(0, 200), to: { openId: ctx.openId }, card: await reviewCardFor(deps, p) });
     return toast('success', '审定卡片已私信发送给你');

@@ -23,6 +23,7 @@ export async function ledgerYear(deps: LedgerDeps, orgPath: string | null): Prom
   const [coming, inForce] = yearsInView(localDate(deps.now(), deps.timeZone));
   if (inForce === undefined) return { year: coming! };
   const [hasInForce, hasComing] = await Promise.all([hasPledges(deps, orgPath, inForce), hasPledges(deps, orgPath, coming!)]);
-  if (!hasInForce && hasComing) return { year: coming! };
+  // Nothing of the year in force: the one being filed (November, December) is what there is, or will be.
+  if (!hasInForce) return { year: coming! };
   return { year: inForce, other: hasComing ? coming : undefined };
 }

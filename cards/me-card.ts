@@ -6,6 +6,8 @@ export interface MeView {
   grants: { role: Role; orgCode: string; orgName: string; orgKind: string }[];
   /** What to do now, one line per role (src/usecases/what-next.ts). */
   next?: string[];
+  /** How to ask for 帮助 where the card is shown: in a group, '@我 发送' (the bot hears only @-mentions there). */
+  send?: string;
 }
 
 export function meCard(view: MeView): Card {
@@ -18,5 +20,5 @@ export function meCard(view: MeView): Card {
     (g) => `· **${ROLE_LABELS[g.role]}**　${md(g.orgName, 60)}（${ORG_KIND_LABELS[g.orgKind as OrgKind] ?? md(g.orgKind, 10)}，编码 ${md(g.orgCode, 64)}）`,
   );
   const next = view.next?.length ? [markdown(`**现在可以做**\n${view.next.map((l) => `· ${md(l, 200)}`).join('\n')}`)] : [];
-  return card(`我的身份 · ${view.name}`, 'blue', [markdown(lines.join('\n')), ...next, markdown("<font color='grey'>发送「帮助」查看你能用的命令。</font>")]);
+  return card(`我的身份 · ${view.name}`, 'blue', [markdown(lines.join('\n')), ...next, markdown(`<font color='grey'>${view.send ?? '发送'}「帮助」查看你能用的命令。</font>`)]);
 }

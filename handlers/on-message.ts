@@ -138,6 +138,12 @@ export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknow
     await answer(deps, ctx, { text: `「${word}」功能还在建设中，暂不能使用。${instead}` });
     return;
   }
+  // "@践诺助手" and nothing else: most likely asking what the bot does.
+  const help = routes.commands.help;
+  if (cmd.text === '' && help) {
+    await help(deps, ctx);
+    return;
+  }
   const guess = suggestCommand(cmd.word);
   const hint = guess ? `你是想发送「${COMMANDS[guess][0]}」吗？` : '我没听懂这句话。';
   await answer(deps, ctx, { text: `${hint}${sendWord(chatType)}「帮助」查看可用命令。` });

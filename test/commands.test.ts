@@ -97,6 +97,13 @@ describe('chat commands', () => {
     expect(await ask('ou_member', 'oc_g_hint2', '取消')).toEqual(['当前没有进行中的填写。@我 发送「帮助」查看可用命令。']);
   });
 
+  it('in a group, a bare @-mention gets the help card; 我的 there says to @ the bot for 帮助', async () => {
+    const [card] = await ask('ou_member', 'oc_g_bare_at', '');
+    expect(card).toContain('我的 / me');
+    const [me] = await ask('ou_member', 'oc_g_me_hint', '我的');
+    expect(me).toContain('@我 发送「帮助」查看你能用的命令');
+  });
+
   it('in a group, answers when @-mentioned, as a reply to the message', async () => {
     const got = await ask('ou_member', 'oc_g_talk', '帮助');
     expect(got).toHaveLength(1);

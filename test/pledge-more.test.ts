@@ -355,7 +355,9 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(h.emu.inChat(P2P('ou_demo_member')).filter((m) => m.msgType === 'file')).toHaveLength(0);
     expect(h.emu.inChat(P2P(LEADER)).filter((m) => m.msgType === 'file')).toHaveLength(0);
     await fileAndApprove();
-    expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('已生成');
+    // The file, without the secretary's job of printing four copies.
+    expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toMatch(/^已生成「.+」（第 1 版），请查收。$/);
+    expect(await say(SEC, '导出 承诺书')).toContain('打印一式四份：本级留存一份、公示一份、报送上级两份。');
     expect(h.emu.inChat(P2P('ou_demo_member')).filter((m) => m.msgType === 'file')).toHaveLength(1);
   });
 

@@ -57,7 +57,8 @@ const INSTEAD: Partial<Record<CommandName, (chatType: 'p2p' | 'group', roles: Re
     supervises(roles) ? `可以先${sendWord(t)}「导出 台账」，台账 Excel 里有本组织及下级各承诺书的状态。${roles.has('secretary') ? `本组织的：${sendWord(t)}「承诺」。` : ''}` : ownPledge(t, roles),
 };
 const supervises = (roles: ReadonlySet<string>) => roles.has('leader') || roles.has('admin');
-const ownPledge = (t: 'p2p' | 'group', roles: ReadonlySet<string>) => (roles.has('secretary') ? `可以先${sendWord(t)}「承诺」查看本组织承诺书的状态。` : undefined);
+// 承诺 is answered in the private chat only (handlers/commands/pledge.ts): said so in a group.
+const ownPledge = (t: 'p2p' | 'group', roles: ReadonlySet<string>) => (roles.has('secretary') ? `可以先${t === 'group' ? '私聊我发送' : '发送'}「承诺」查看本组织承诺书的状态。` : undefined);
 
 /** im.message.receive_v1 → a command, a dialog step, or a short hint. */
 export async function onMessage(deps: Deps, routes: MessageRoutes, event: unknown): Promise<void> {

@@ -242,7 +242,7 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(await say(SEC, '承诺 XYZ')).toBe('没有编码为「XYZ」的组织。你可以发送「承诺 HENU-WXY-ZW」（文学院中文系党支部）。');
     expect(await say(SEC, '承诺 HENU-WXY')).toBe('你不是「文学院党委」的书记，不能为它填写承诺书。你可以发送「承诺 HENU-WXY-ZW」（文学院中文系党支部）。');
     // Whether another organization has filed is not for someone who may not read its pledge to learn.
-    expect(await say(SEC, '导出 承诺书 HENU-JSJ')).toBe('你没有查看「计算机与信息工程学院党总支」承诺书的权限。');
+    expect(await say(SEC, '导出 承诺书 HENU-JSJ')).toBe('你没有查看「计算机与信息工程学院党总支」承诺书的权限：它只对本组织和上级组织的人员公开。');
   });
 
   it('approved with no group bound, the pledge is published in the group bound later', async () => {

@@ -45,7 +45,8 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
     .onConflict((oc) => oc.column('event_id').doNothing())
     .execute();
   await appendAudit(deps.db, { actor: input.openId, action: 'pledge.comment', entity: 'pledge', entityId: ctx.pledge.id, before: null, after: { version: ctx.version.version_no, length: text.length } }, now);
-  const quoted = `「${text.slice(0, 200).replace(/</g, '＜')}」`;
+  // Quoted without its own closing full stop (the sentence around it ends with one).
+  const quoted = `「${text.slice(0, 200).replace(/</g, '＜').replace(/[。．.！!]+$/u, '')}」`;
   const secretary = await secretaryOf(deps.db, ctx.org.id);
   if (secretary && secretary !== input.openId) {
     await deps.outbox.enqueue({ key: `opinion:${input.eventId}`, to: { openId: secretary }, text: `你的 ${ctx.pledge.year} 年度公开承诺收到一条意见和建议：${quoted}。在承诺卡片点「历史版本」可查看全部意见。` });

@@ -35,7 +35,7 @@ export async function pledgeFile(deps: Deps, input: { openId: string | null; ver
     const me = await whoIs(deps, input.openId);
     if (!canReadVersion(me.grants, ctx.orgRef, ctx.version.status)) {
       const reason = !canRead(me.grants, ctx.orgRef)
-        ? `你没有查看「${ctx.org.name}」承诺书的权限。`
+        ? `你没有查看「${ctx.org.name}」承诺书的权限：它只对本组织和上级组织的人员公开。`
         : ctx.version.status === 'draft'
           ? `「${ctx.org.name}」的 ${ctx.pledge.year} 年度承诺书还在填写中，尚未提交。`
           : `「${ctx.org.name}」的这一版承诺书还未经上级审定，审定公示后即可查看和导出。`;
@@ -52,9 +52,9 @@ export async function pledgeFile(deps: Deps, input: { openId: string | null; ver
  */
 async function printableVersion(deps: Deps, openId: string | null, orgCode: string, year: number, approvedOnly = false): Promise<{ ok: true; versionId: number } | { ok: false; reason: string }> {
   const org = await orgByCode(deps.db, orgCode);
-  if (!org) return { ok: false, reason: `没有编码为「${orgCode.slice(0, 64)}」的组织。` };
+  if (!org) return { ok: false, reason: `没有编码为「${orgCode.slice(0, 64)}」的组织。请核对编码（发送「我的」可查看你所在组织的编码）。` };
   // Before whether it has a pledge: that is not for someone who may not read it to learn.
-  if (openId !== null && !canRead((await whoIs(deps, openId)).grants, refOf(org))) return { ok: false, reason: `你没有查看「${org.name}」承诺书的权限。` };
+  if (openId !== null && !canRead((await whoIs(deps, openId)).grants, refOf(org))) return { ok: false, reason: `你没有查看「${org.name}」承诺书的权限：它只对本组织和上级组织的人员公开。` };
   const pledge = await pledgeOf(deps.db, org.id, year);
   if (!pledge) return { ok: false, reason: `「${org.name}」还没有 ${year} 年度的承诺书。` };
   if (pledge.current_version_id) return { ok: true, versionId: pledge.current_version_id };

@@ -68,6 +68,17 @@ describe('which year a request without one means, in November and December', () 
     expect(await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW')).toContain('还未经上级审定');
   });
 
+  it('a first filing past its deadline says how late it is on the form', async () => {
+    // June 2026: the 2026 pledge (due in January, the default) is five months late.
+    await say(SEC, '承诺');
+    const form = cardText(chat.lastCard(SEC));
+    expect(form).toMatch(/截止：2026年1月20日<font color='red'>（已逾期 \d+ 天）<\/font>/);
+    // In December the 2027 pledge is not due yet: no such note.
+    now = DECEMBER;
+    await say(SEC, '承诺');
+    expect(cardText(chat.lastCard(SEC))).not.toContain('已逾期');
+  });
+
   it('导出 台账 gives the coming year when the subtree has nothing of this one (a bot started in November)', async () => {
     now = DECEMBER;
     // Nothing of either year yet: the year being filed is named, not the one ending.

@@ -2,7 +2,7 @@ import { orgByCode, orgById, personByOpenId } from '../../../db/repos/directory.
 import { createVersion, draftOf, ensurePledge, itemsOf, openVersionOf, pledgeOf, profileOf, versionById, versionsOf } from '../../../db/repos/pledges.js';
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
 import { pledgeYearFor } from '../../domain/cycle.js';
-import { localDate } from '../../domain/dates.js';
+import { daysBetween, localDate } from '../../domain/dates.js';
 import { emptyProfile, type FieldErrors, type PledgeDraft } from '../../domain/pledge-form.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
@@ -33,6 +33,8 @@ export async function formViewOf(deps: Deps, ctx: PledgeContext, errors: FieldEr
     year: ctx.pledge.year,
     orgName: ctx.org.name,
     deadline: ctx.view.deadline,
+    // A first filing past its deadline says so (a revision has no deadline of its own).
+    overdueDays: inForce ? 0 : Math.max(0, daysBetween(ctx.view.deadline, localDate(deps.now(), deps.timeZone))),
     draft: extra.draft ?? (await draftOf(deps.db, ctx.version)),
     errors,
     notice: extra.notice ?? (revising ? `修订第 ${v.version_no} 版：审定前第 ${revising.inForceNo} 版继续有效；不改了可点「${revising.abandon === 'delete' ? '放弃修订' : '撤回修订'}」。` : undefined),

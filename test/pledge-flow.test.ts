@@ -200,6 +200,15 @@ describe('the annual pledge, through the door', () => {
     expect(cardText(form)).toContain('第 2 版');
     const sub = await press(SEC, buttonValue(form, '预览并提交'), { ...FORM, item_1_standard: '全年不少于15次' });
     await press(SEC, buttonValue(sub.card!.data, '确认提交'));
+    // Under review, the revision is in its secretary's history, not in a member's; nor are the opinions given.
+    await press(SEC, buttonValue(status, '历史版本'));
+    expect(cardText(lastCard(P2P(SEC)))).toContain('**第 2 版** · 待审定');
+    expect(cardText(lastCard(P2P(SEC)))).toContain('希望每月公布主题党日照片');
+    await press('ou_demo_member', buttonValue(status, '历史版本'));
+    const member = cardText(cardOf(h.emu.inChat(P2P('ou_demo_member')).at(-1)!));
+    expect(member).toContain('**第 1 版**');
+    expect(member).not.toContain('第 2 版');
+    expect(member).not.toContain('希望每月公布主题党日照片');
     const pledge = await h.sqlite.db.selectFrom('pledges').selectAll().executeTakeFirstOrThrow();
     const v1 = await h.sqlite.db.selectFrom('pledge_versions').selectAll().where('version_no', '=', 1).executeTakeFirstOrThrow();
     expect(pledge.current_version_id).toBe(v1.id);

@@ -73,6 +73,11 @@ describe('which year a request without one means, in November and December', () 
     await say(SEC, '承诺');
     const form = cardText(chat.lastCard(SEC));
     expect(form).toMatch(/截止：2026年1月20日<font color='red'>（已逾期 \d+ 天）<\/font>/);
+    // Submitted, and sent back: it was filed, so its form is not marked late.
+    await chat.press(SEC, { ...buttonValue(chat.lastCard(SEC), '预览并提交'), mode: undefined }, formFor(2026));
+    await chat.press(LEADER, buttonValue(chat.lastCard(LEADER), '退回修改'), { opinion: '请补充' });
+    expect(cardText(chat.lastCard(SEC))).toContain('已退回');
+    expect(cardText(chat.lastCard(SEC))).not.toContain('已逾期');
     // In December the 2027 pledge is not due yet: no such note.
     now = DECEMBER;
     await say(SEC, '承诺');

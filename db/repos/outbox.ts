@@ -15,15 +15,28 @@ export async function insertOutbox(db: Db, row: OutboxInsert): Promise<void> {
 }
 
 /** Sent messages whose logical key starts with `prefix` (e.g. every copy of one review card). */
+/** The newest sent message whose key starts with `prefix`, and when it was sent. */
+export function lastSentWithKeyPrefix(db: Db, prefix: string) {
+  const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+  return db
+    .selectFrom('outbox')
+    .select(['result_message_id', 'sent_at'])
+    .where('msg_key', '>=', prefix)
+    .where('msg_key', '<', upper)
+    .where('status', '=', 'sent')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 export function sentWithKeyPrefix(db: Db, prefix: string) {
   const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
   return db
     .selectFrom('outbox')
-    .select(['id', 'result_message_id', 'receive_id_type', 'receive_id', 'msg_key'])
+    .select(['result_message_id', 'receive_id_type', 'receive_id', 'msg_key'])
     .where('msg_key', '>=', prefix)
     .where('msg_key', '<', upper)
     .where('status', '=', 'sent')
-    .orderBy('id')
     .execute();
 }
 

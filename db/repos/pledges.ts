@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { PledgeDraft, PledgeItemDraft, PledgeProfile } from '../../src/domain/pledge-form.js';
 import { subtreeUpperBound } from '../../src/domain/org-path.js';
 import type { Database, PledgeItemRow, PledgeRow, PledgeVersionRow } from '../schema.js';
@@ -117,6 +117,12 @@ export async function transition(
 }
 
 /** Organizations below `path` (not it) with a pledge for one of `years`, approved or not, in tree order. */
+/**
+ * Pledges with something submitted. A first draft never signed is its secretary's alone
+ * (canReadVersion): lists, ledgers and their year choices for anyone else skip pledges without.
+ */
+export const HAS_SUBMISSION = sql<SqlBool>`EXISTS (SELECT 1 FROM pledge_versions sv WHERE sv.pledge_id = pledges.id AND sv.status != 'draft')`;
+
 export function orgsWithPledgesBelow(db: Db, path: string, years: number[], limit: number) {
   return db
     .selectFrom('pledges')
@@ -126,8 +132,7 @@ export function orgsWithPledgesBelow(db: Db, path: string, years: number[], limi
     .where('organizations.path', '>', path)
     .where('organizations.path', '<', subtreeUpperBound(path))
     .where('pledges.year', 'in', years)
-    // Something submitted: a draft never signed is its secretary's alone (canReadVersion).
-    .where((eb) => eb.exists(eb.selectFrom('pledge_versions').select('pledge_versions.id').whereRef('pledge_versions.pledge_id', '=', 'pledges.id').where('pledge_versions.status', '!=', 'draft')))
+    .where(HAS_SUBMISSION)
     .orderBy('organizations.path')
     .limit(limit)
     .execute();

@@ -71,9 +71,11 @@ export const pledgeVersions = defineAction({
     const fmt = (iso: string | null) => (iso ? chineseDateTime(new Date(iso), deps.timeZone) : undefined);
     // Each version as far as this reader may read it (canReadVersion: members see the published ones only).
     const versions = (await versionsOf(deps.db, p.pledge.id)).filter((x) => canReadVersion(me.grants, p.orgRef, x.status));
-    // The review exchange (returns and their opinions) is for those who may read unpublished versions too.
-    const returns = canReadVersion(me.grants, p.orgRef, 'returned') ? await returnsOf(deps, versions.map((x) => x.id)) : new Map<number, { at: string; opinion: string }[]>();
-    const opinions = await deps.db.selectFrom('pledge_opinions').selectAll().where('pledge_id', '=', p.pledge.id).orderBy('id', 'desc').limit(30).execute();
+    // The review exchange (returns and their opinions) and the opinions given on the pledge are for
+    // its secretary and those above who review it: the opinion form promises "书记和上级党组织可以看到".
+    const reviewsIt = canReadVersion(me.grants, p.orgRef, 'returned');
+    const returns = reviewsIt ? await returnsOf(deps, versions.map((x) => x.id)) : new Map<number, { at: string; opinion: string }[]>();
+    const opinions = reviewsIt ? await deps.db.selectFrom('pledge_opinions').selectAll().where('pledge_id', '=', p.pledge.id).orderBy('id', 'desc').limit(30).execute() : [];
     await deps.outbox.enqueue({
       key: `versions:${ctx.eventId}`,
       to: { openId: ctx.openId },

@@ -24,8 +24,9 @@ async function decide(deps: Deps, ctx: CardActionContext, v: { pledge: number; r
     deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, what);
     return fallback;
   };
-  const total = await pendingReviews(deps, ctx.openId).then((p) => p.total, nicety('counting the reviews left failed', 0));
-  await refreshReviewList(deps, ctx.openId, ctx.eventId).catch(nicety('redrawing the review list failed', undefined));
+  const pending = await pendingReviews(deps, ctx.openId).catch(nicety('counting the reviews left failed', undefined));
+  if (pending) await refreshReviewList(deps, ctx.openId, pending, ctx.eventId).catch(nicety('redrawing the review list failed', undefined));
+  const total = pending?.total ?? 0;
   return toast('success', total ? `${note}；还有 ${total} 份等你审定，发送「审核」查看` : note, r.card);
 }
 

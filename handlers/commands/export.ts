@@ -17,7 +17,7 @@ import type { CommandHandler } from './registry.js';
 /**
  * Files go to the asker, privately (by open_id, as a private chat's answers do, so there the file
  * comes before the answer about it): the rights checked are the asker's, and a group holds people
- * who may not read what the asker may (a ledger lists drafts of a whole subtree).
+ * who may not read what the asker may (a ledger lists a whole subtree's pledges under review).
  */
 const fileTo = (ctx: MessageContext) => ({ openId: ctx.openId });
 
@@ -57,7 +57,8 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
   if (!f.ok) {
     // A leader rarely knows the codes: a dead end unless the reply names what can be exported —
     // in a private chat (which organizations below have a pledge is the asker's to see, not a group's).
-    const offer = below ? (ctx.chatType === 'p2p' ? await pledgesBelow(deps, below, parsed.year) : '\n下级组织的承诺书：私聊我发送「导出 承诺书」查看可以导出的。') : '';
+    const list = below ? await pledgesBelow(deps, below, parsed.year) : '';
+    const offer = !list ? '' : ctx.chatType === 'p2p' ? list : '\n下级组织的承诺书：私聊我发送「导出 承诺书」查看可以导出的。';
     await answer(deps, ctx, { text: f.reason + offer });
     return;
   }

@@ -97,12 +97,17 @@ export function normalizeMonth(input: string): string | undefined {
   return isValidMonth(s) ? s : undefined;
 }
 
-/** 2027-01-20 → 2027年1月20日 */
 /** Whole days from `from` to `to` (both 'YYYY-MM-DD'; negative when `to` is earlier). */
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
 
+/** 'YYYY-MM-DD' `n` days after `date`. */
+export function addDays(date: string, n: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** 2027-01-20 → 2027年1月20日 */
 export function chineseDate(s: string): string {
   const m = DATE.exec(s);
   return m ? `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日` : s;

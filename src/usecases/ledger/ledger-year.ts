@@ -1,3 +1,4 @@
+import { HAS_SUBMISSION } from '../../../db/repos/pledges.js';
 import { subtreeUpperBound } from '../../domain/org-path.js';
 import { yearsInView } from '../../domain/cycle.js';
 import { localDate } from '../../domain/dates.js';
@@ -5,9 +6,9 @@ import type { Deps } from '../deps.js';
 
 type LedgerDeps = Pick<Deps, 'db' | 'now' | 'timeZone'>;
 
-/** Whether any organization in the subtree (all of them for null) has a pledge for `year`. */
+/** Whether any organization in the subtree (all of them for null) has a pledge for `year` with something submitted. */
 async function hasPledges(deps: LedgerDeps, orgPath: string | null, year: number): Promise<boolean> {
-  let q = deps.db.selectFrom('pledges').innerJoin('organizations', 'organizations.id', 'pledges.org_id').select('pledges.id').where('pledges.year', '=', year);
+  let q = deps.db.selectFrom('pledges').innerJoin('organizations', 'organizations.id', 'pledges.org_id').select('pledges.id').where('pledges.year', '=', year).where(HAS_SUBMISSION);
   if (orgPath) q = q.where('organizations.path', '>=', orgPath).where('organizations.path', '<', subtreeUpperBound(orgPath));
   return (await q.limit(1).executeTakeFirst()) !== undefined;
 }

@@ -1,19 +1,27 @@
-import { sentWithKeyPrefix } from '../../../db/repos/outbox.js';
-import { reviewListCard } from '../../../cards/review-list-card.js';
+import { lastSentWithKeyPrefix } from '../../../db/repos/outbox.js';
+import { reviewListCard, type ReviewListEntry } from '../../../cards/review-list-card.js';
 import type { Deps } from '../deps.js';
-import { pendingReviews } from './pending-reviews.js';
 
 /** The outbox key of a 审核 list sent privately: the reviewer's lists can be found again. */
 export const reviewListKey = (openId: string, messageId: string): string => `reviews:${openId}:${messageId}`;
 
 /**
- * After this reviewer decided: their latest 审核 list (the one they are most likely working
- * through) redrawn with what is still waiting, instead of still offering what they just decided.
- * `tag` (the decision's press) keys the update, so a press run again updates once.
+ * Feishu updates a message only within 14 days of sending it
+ * (https://open.feishu.cn/document/server-docs/im-v1/message/patch); an older list is left as it
+ * is rather than turned into a failed send. A week: the list being worked through is recent.
  */
-export async function refreshReviewList(deps: Deps, openId: string, tag: string): Promise<void> {
-  const latest = (await sentWithKeyPrefix(deps.db, reviewListKey(openId, ''))).at(-1);
-  if (!latest?.result_message_id) return;
-  const card = reviewListCard(await pendingReviews(deps, openId), deps.timeZone);
+const REDRAW_WITHIN_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * After this reviewer decided: their latest 审核 list (the one they are most likely working
+ * through), if recent, redrawn with `pending` — what still waits for them — instead of still
+ * offering what they just decided. `tag` (the decision's press) keys the update, so a press run
+ * again updates once.
+ */
+export async function refreshReviewList(deps: Deps, openId: string, pending: { items: ReviewListEntry[]; total: number }, tag: string): Promise<void> {
+  const latest = await lastSentWithKeyPrefix(deps.db, reviewListKey(openId, ''));
+  if (!latest?.result_message_id || !latest.sent_at) return;
+  if (deps.now().getTime() - Date.parse(latest.sent_at) > REDRAW_WITHIN_MS) return;
+  const card = reviewListCard(pending, deps.timeZone);
   await deps.outbox.enqueue({ key: `relist:${latest.result_message_id}:${tag}`.slice(0, 200), patch: { messageId: latest.result_message_id, to: { openId } }, card });
 }

@@ -1,7 +1,7 @@
 import { orgByCode, orgById } from '../../../db/repos/directory.js';
 import { appendAudit } from '../../../db/repos/audit.js';
-import { checkNewDeadline, deadlineYearFor, DEADLINE_LABELS, pledgeYearFor, type DeadlineKind } from '../../domain/cycle.js';
-import { localDate, normalizeDate } from '../../domain/dates.js';
+import { checkNewDeadline, deadlineYearFor, DEADLINE_LABELS, type DeadlineKind } from '../../domain/cycle.js';
+import { addDays, localDate, normalizeDate } from '../../domain/dates.js';
 import { canActOn } from '../../domain/roles.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
@@ -24,8 +24,8 @@ export async function setDeadline(deps: Deps, input: { actor: string | null; org
   const date = normalizeDate(input.date);
   const now = deps.now();
   const today = localDate(now, deps.timeZone);
-  // The example is a date of the year being filed, not one already past.
-  if (!date) return { ok: false, reason: `「${input.date.slice(0, 20)}」不是有效日期，格式如 ${input.year ?? pledgeYearFor(today)}-01-15。` };
+  // The example shows the format with a date still to come.
+  if (!date) return { ok: false, reason: `「${input.date.slice(0, 20)}」不是有效日期，请写成年-月-日，例如 ${addDays(today, 30)}。` };
   const year = input.year ?? deadlineYearFor(input.kind, date);
   const parent = org.parent_id ? await orgById(deps.db, org.parent_id) : undefined;
   const parentEffective = parent ? await deadlineFor(deps, parent.path, year, input.kind) : undefined;

@@ -38,6 +38,13 @@ describe('期限 and 绑定: what the UX review found', () => {
     await h.close();
   });
 
+  it('期限 in a bound group shows that group\'s organization, not the asker\'s own', async () => {
+    // The university admin, in the college's group: the college's dates (its own, 01-10, is earlier than the university's).
+    await say(ADMIN, '期限 承诺 2027-01-10 HENU-WXY');
+    const reply = await inGroup(ADMIN, 'oc_demo_wxy', '期限');
+    expect(reply).toContain('文学院党委 2027 年度截止日期：\n公开承诺书：2027年1月10日');
+  });
+
   describe('setting a deadline', () => {
     it('refuses a pledge deadline already past, naming today, and sets nothing', async () => {
       const reply = await say(ADMIN, '期限 承诺 2026-11-01 HENU-WXY');

@@ -1,4 +1,4 @@
-import { orgByCode } from '../../db/repos/directory.js';
+import { orgByCode, orgOfChat } from '../../db/repos/directory.js';
 import { DEADLINE_KINDS, DEADLINE_LABELS, parseDeadlineKind, pledgeYearFor } from '../../src/domain/cycle.js';
 import { chineseDate, localDate, normalizeDate } from '../../src/domain/dates.js';
 import { canRead } from '../../src/domain/pledge-rules.js';
@@ -52,6 +52,9 @@ async function show(deps: Deps, ctx: MessageContext, me: Identity, code: string 
   if (!mine) return answer(deps, ctx, { text: NOT_LISTED });
   const year = yearArg ?? pledgeYearFor(localDate(deps.now(), deps.timeZone));
   let org = { name: mine.orgName, path: mine.orgPath };
+  // In a bound group, the group's organization is the one meant (if the asker may read it).
+  const ofChat = !code && ctx.chatType === 'group' ? await orgOfChat(deps.db, ctx.chatId) : undefined;
+  if (ofChat && canRead(me.grants, { id: ofChat.id, path: ofChat.path, parentId: ofChat.parent_id })) org = ofChat;
   if (code) {
     const found = await orgByCode(deps.db, code);
     if (!found) return answer(deps, ctx, { text: `没有编码为「${code.slice(0, 64)}」的组织。请核对编码后重发（发送「我的」查看你所在组织的编码）。` });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { orgById } from '../../db/repos/directory.js';
 import { toast } from '../../cards/card-kit.js';
-import { canReview } from '../../src/domain/pledge-rules.js';
+import { canReview, isPublished } from '../../src/domain/pledge-rules.js';
 import { pendingReviews } from '../../src/usecases/pledge/pending-reviews.js';
 import { loadPledgeContext } from '../../src/usecases/pledge/pledge-context.js';
 import { reviewCardFor } from '../../src/usecases/pledge/review-card.js';
@@ -57,8 +57,7 @@ export const pledgeReviewOpen = defineAction({
     }
     if (p.version.status !== 'submitted') {
       // Who decided what, as the refused decision says it (review-pledge.ts): not just "done".
-      const approved = p.version.status === 'approved' || p.version.status === 'superseded';
-      const verb = approved ? '审定通过' : '退回';
+      const verb = isPublished(p.version.status) ? '审定通过' : '退回';
       const done = p.version.reviewed_by === ctx.openId ? `你已${verb}这份承诺书` : `这份承诺书${p.version.reviewed_by_name ? `已由${p.version.reviewed_by_name}` : '已'}${verb}`;
       const withdrawn = p.version.status === 'withdrawn' ? '（书记已撤回）' : '';
       return toast('info', `${done}${withdrawn}，无需再审定。发送「审核」查看还在等你的。`);

@@ -3,8 +3,8 @@ import { orgsWithPledgesBelow } from '../../db/repos/pledges.js';
 import { yearsInView } from '../../src/domain/cycle.js';
 import { localDate } from '../../src/domain/dates.js';
 import { ledgerXlsxBytes } from '../../src/documents/ledger-xlsx.js';
-import { isReviewed, PLEDGE_STATUS_LABEL } from '../../src/documents/pledge-document.js';
-import { canFile, canReadLedger } from '../../src/domain/pledge-rules.js';
+import { PLEDGE_STATUS_LABEL } from '../../src/documents/pledge-document.js';
+import { canFile, canReadLedger, isPublished } from '../../src/domain/pledge-rules.js';
 import type { Deps } from '../../src/usecases/deps.js';
 import { ledgerRows } from '../../src/usecases/ledger/ledger-rows.js';
 import { ledgerYear } from '../../src/usecases/ledger/ledger-year.js';
@@ -64,7 +64,7 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
   }
   await deps.outbox.enqueue({ key: `export:${ctx.messageId}`, to: fileTo(ctx), file: { name: f.name, data: f.data } });
   // Only an approved version is the 公开承诺书 to print and post — its secretary's to do; any other is for checking.
-  const use = !isReviewed(f.ctx.view.status)
+  const use = !isPublished(f.ctx.view.status)
     ? `这一版未经上级审定（${PLEDGE_STATUS_LABEL[f.ctx.view.status]}）：仅供核对，不能公示或报送。`
     : canFile((await whoIs(deps, ctx.openId)).grants, f.ctx.orgRef)
       ? '打印一式四份：本级留存一份、公示一份、报送上级两份。'

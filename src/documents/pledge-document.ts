@@ -58,9 +58,6 @@ export interface PledgeDocument {
   timeZone: string;
 }
 
-/** Approved, now or before: the only versions that are a 公开承诺书 to print and post. */
-export const isReviewed = (status: PledgeStatus): boolean => status === 'approved' || status === 'superseded';
-
 export const PLEDGE_STATUS_LABEL: Record<PledgeStatus, string> = {
   draft: '草稿',
   submitted: '待审定',

@@ -1,5 +1,6 @@
 import { cleanLine } from './document-text.js';
-import { isReviewed, PLEDGE_STATUS_LABEL, type PledgeDocument } from './pledge-document.js';
+import { isPublished } from '../domain/pledge-rules.js';
+import { PLEDGE_STATUS_LABEL, type PledgeDocument } from './pledge-document.js';
 
 /**
  * '2027年度公开承诺书-文学院中文系党支部.docx' (a revision adds '-第2版'; a version not approved
@@ -18,6 +19,6 @@ export function pledgeFileName(doc: Pick<PledgeDocument, 'year' | 'orgName' | 'v
       .join('')
       .trim() || '党组织';
   const version = doc.version > 1 ? `-第${doc.version}版` : '';
-  const unreviewed = isReviewed(doc.status) ? '' : `（${PLEDGE_STATUS_LABEL[doc.status]}）`;
+  const unreviewed = isPublished(doc.status) ? '' : `（${PLEDGE_STATUS_LABEL[doc.status]}）`;
   return `${Math.trunc(doc.year)}年度公开承诺书-${org}${version}${unreviewed}.docx`;
 }

@@ -19,7 +19,8 @@ import {
   WidthType,
 } from 'docx';
 import { CHINESE_FONT_TABLE } from './chinese-font-table.js';
-import { isReviewed, PLEDGE_STATUS_LABEL, type PledgeDocument } from './pledge-document.js';
+import { isPublished } from '../domain/pledge-rules.js';
+import { PLEDGE_STATUS_LABEL, type PledgeDocument } from './pledge-document.js';
 import {
   chineseDate,
   chineseDateInZone,
@@ -119,9 +120,9 @@ export async function renderPledgeDocx(doc: PledgeDocument): Promise<Uint8Array>
         },
         footers: { default: footer(doc) },
         children: [
-          para(runs(title, { font: FONT_HEI, size: SIZE_TITLE }), { align: AlignmentType.CENTER, after: isReviewed(doc.status) ? 360 : 120 }),
+          para(runs(title, { font: FONT_HEI, size: SIZE_TITLE }), { align: AlignmentType.CENTER, after: isPublished(doc.status) ? 360 : 120 }),
           // Not approved: printed to check, never to post; said where nobody can miss it.
-          ...(isReviewed(doc.status) ? [] : [para(runs(`（${PLEDGE_STATUS_LABEL[doc.status]}，未经上级审定，仅供核对，不作公示）`, { font: FONT_HEI, size: SIZE_NOTE }), { align: AlignmentType.CENTER, after: 240 })]),
+          ...(isPublished(doc.status) ? [] : [para(runs(`（${PLEDGE_STATUS_LABEL[doc.status]}，未经上级审定，仅供核对，不作公示）`, { font: FONT_HEI, size: SIZE_NOTE }), { align: AlignmentType.CENTER, after: 240 })]),
           formTable(doc, timeZone),
           para(runs(PLEDGE_NOTE, { size: SIZE_NOTE }), { before: 120, left: EM / 2 }),
         ],
@@ -251,7 +252,7 @@ function signatureRow(doc: PledgeDocument, timeZone: string): TableRow {
 function reviewRow(doc: PledgeDocument, timeZone: string): TableRow {
   const L = PLEDGE_DOC_LIMITS;
   const review = doc.review;
-  const stamped = review !== null && (doc.status === 'approved' || doc.status === 'superseded');
+  const stamped = review !== null && isPublished(doc.status);
   const opinion = review === null ? '' : cleanText(review.opinion, L.opinion);
   const children: Paragraph[] = textLines(opinion).map((line) =>
     para(runs(line), { firstLine: EM * 2, before: 60 }),

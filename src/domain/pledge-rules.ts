@@ -59,8 +59,9 @@ export function canReadLedger(grants: Grant[], org: OrgRef): boolean {
   return supervises(grants, org);
 }
 
-/** Versions that were approved are public (公示); the others are work in progress. */
+/** Versions that were approved are public (公示) — the 公开承诺书 to print and post; the others are work in progress. */
 const PUBLISHED = new Set(['approved', 'superseded']);
+export const isPublished = (status: string): boolean => PUBLISHED.has(status);
 
 /**
  * Who may read one version: a published one, whoever may read the pledge; one submitted but not

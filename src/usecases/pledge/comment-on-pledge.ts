@@ -1,7 +1,7 @@
 import { personByOpenId, secretaryOf } from '../../../db/repos/directory.js';
 import { appendAudit } from '../../../db/repos/audit.js';
 import { versionById } from '../../../db/repos/pledges.js';
-import { canComment } from '../../domain/pledge-rules.js';
+import { canComment, isPublished } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { loadPledgeContext } from './pledge-context.js';
@@ -19,7 +19,7 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
   if (!text) return { ok: false, reason: '请先在「意见和建议」里写下内容再提交。' };
   if (text.length > MAX_SUGGESTION) return { ok: false, reason: `意见最多 ${MAX_SUGGESTION} 字，现在 ${text.length} 字。` };
   const ctx = await loadPledgeContext(deps, input.versionId);
-  if (!ctx || (ctx.version.status !== 'approved' && ctx.version.status !== 'superseded')) return { ok: false, reason: '这份承诺书不在公示中。' };
+  if (!ctx || !isPublished(ctx.version.status)) return { ok: false, reason: '这份承诺书不在公示中。' };
   if (ctx.version.status === 'superseded') {
     // An old publication whose form survived (its replacement could not be sent): the opinion belongs on the version in force.
     const inForce = ctx.pledge.current_version_id ? await versionById(deps.db, ctx.pledge.current_version_id) : undefined;

@@ -4,7 +4,7 @@ import { draftOf, EDITABLE_STATUSES, saveDraft, transition } from '../../../db/r
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
 import { localDate } from '../../domain/dates.js';
 import { errorSummary, readPledgeForm, validatePledge, type PledgeDraft } from '../../domain/pledge-form.js';
-import { canFile } from '../../domain/pledge-rules.js';
+import { canFile, isPublished } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { formViewOf } from './open-pledge.js';
@@ -28,7 +28,7 @@ async function writable(deps: Deps, openId: string, versionId: number, rev: numb
   const me = await whoIs(deps, openId);
   if (!canFile(me.grants, ctx.orgRef)) return { kind: 'refused', reason: `只有「${ctx.org.name}」的现任书记可以填写和提交它的承诺书。` };
   if (ctx.version.status === 'submitted') return { kind: 'refused', reason: '这份承诺书已提交，正在等待上级审定，不能重复提交。' };
-  if (ctx.version.status === 'approved' || ctx.version.status === 'superseded') return { kind: 'refused', reason: '这一版已经审定。如需修改，请发送「承诺」后点「修订承诺」。' };
+  if (isPublished(ctx.version.status)) return { kind: 'refused', reason: '这一版已经审定。如需修改，请发送「承诺」后点「修订承诺」。' };
   if (ctx.version.status === 'withdrawn') return { kind: 'refused', reason: `第 ${ctx.version.version_no} 版修订已经撤回，现行承诺书不变。如需修改，请发送「承诺」后点「修订承诺」。` };
   if (ctx.version.revision !== rev) return { kind: 'refused', reason: STALE };
   return ctx;

@@ -6,7 +6,7 @@ import type { Organization, PledgeRow, PledgeVersionRow } from '../../../db/sche
 import type { PledgeView } from '../../../cards/pledge-view.js';
 import type { Times } from '../../../cards/pledge-cards.js';
 import { chineseDateTime } from '../../domain/dates.js';
-import type { OrgRef } from '../../domain/pledge-rules.js';
+import { isPublished, type OrgRef } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { deadlineFor } from './deadline-for.js';
 
@@ -68,7 +68,7 @@ export async function loadPledgeContext(deps: Deps, versionId: number): Promise<
     signedAt: version.submitted_at,
     review:
       // Only a decision that approved it: a returned (or then withdrawn) version's opinion is a return, not a 审定意见.
-      version.reviewed_at && (version.status === 'approved' || version.status === 'superseded')
+      version.reviewed_at && isPublished(version.status)
         ? { opinion: version.opinion ?? '', reviewerName: version.reviewed_by_name ?? '', reviewOrgName: reviewOrg?.name ?? '', reviewedAt: version.reviewed_at }
         : null,
     // A resubmission keeps the opinion it was returned with until it is decided again.

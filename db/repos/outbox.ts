@@ -14,30 +14,20 @@ export async function insertOutbox(db: Db, row: OutboxInsert): Promise<void> {
   await insertQuery.run(db, row);
 }
 
-/** Sent messages whose logical key starts with `prefix` (e.g. every copy of one review card). */
-/** The newest sent message whose key starts with `prefix`, and when it was sent. */
-export function lastSentWithKeyPrefix(db: Db, prefix: string) {
+/** Sent messages whose logical key starts with `prefix`: the index range of `msg_key` it spans. */
+function sentWithPrefix(db: Db, prefix: string) {
   const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-  return db
-    .selectFrom('outbox')
-    .select(['result_message_id', 'sent_at'])
-    .where('msg_key', '>=', prefix)
-    .where('msg_key', '<', upper)
-    .where('status', '=', 'sent')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  return db.selectFrom('outbox').where('msg_key', '>=', prefix).where('msg_key', '<', upper).where('status', '=', 'sent');
 }
 
+/** Sent messages whose logical key starts with `prefix` (e.g. every copy of one review card). */
 export function sentWithKeyPrefix(db: Db, prefix: string) {
-  const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-  return db
-    .selectFrom('outbox')
-    .select(['result_message_id', 'receive_id_type', 'receive_id', 'msg_key'])
-    .where('msg_key', '>=', prefix)
-    .where('msg_key', '<', upper)
-    .where('status', '=', 'sent')
-    .execute();
+  return sentWithPrefix(db, prefix).select(['result_message_id', 'receive_id_type', 'receive_id', 'msg_key']).execute();
+}
+
+/** The newest sent message whose key starts with `prefix`, and when it was sent. */
+export function lastSentWithKeyPrefix(db: Db, prefix: string) {
+  return sentWithPrefix(db, prefix).select(['result_message_id', 'sent_at']).orderBy('id', 'desc').limit(1).executeTakeFirst();
 }
 
 /**

@@ -116,13 +116,13 @@ export async function transition(
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** Organizations below `path` (not it) with a pledge for one of `years`, approved or not, in tree order. */
 /**
  * Pledges with something submitted. A first draft never signed is its secretary's alone
  * (canReadVersion): lists, ledgers and their year choices for anyone else skip pledges without.
  */
 export const HAS_SUBMISSION = sql<SqlBool>`EXISTS (SELECT 1 FROM pledge_versions sv WHERE sv.pledge_id = pledges.id AND sv.status != 'draft')`;
 
+/** Organizations below `path` (not it) with a pledge for one of `years` with something submitted, approved or not, in tree order. */
 export function orgsWithPledgesBelow(db: Db, path: string, years: number[], limit: number) {
   return db
     .selectFrom('pledges')

@@ -1,4 +1,5 @@
 import { orgByCode } from '../../../db/repos/directory.js';
+import { HAS_SUBMISSION } from '../../../db/repos/pledges.js';
 import { subtreeUpperBound } from '../../domain/org-path.js';
 import type { Deps } from '../deps.js';
 
@@ -36,6 +37,7 @@ export async function* ledgerRows(deps: Pick<Deps, 'db'>, input: { orgPath: stri
       .innerJoin('organizations', 'organizations.id', 'pledges.org_id')
       .select(['pledges.id', 'pledges.current_version_id', 'organizations.code', 'organizations.name'])
       .where('pledges.year', '=', input.year)
+      .where(HAS_SUBMISSION) // a first draft never submitted is its secretary's alone: in nobody's ledger yet
       .where('pledges.id', '>', afterPledge)
       .orderBy('pledges.id')
       .limit(pageSize);
@@ -93,8 +95,6 @@ async function versionsFor(deps: Pick<Deps, 'db'>, pledges: { id: number; curren
           .selectAll()
           .where('v.pledge_id', 'in', none)
           .where('v.version_no', '=', (eb) => eb.selectFrom('pledge_versions as w').select((w) => w.fn.max('w.version_no').as('n')).whereRef('w.pledge_id', '=', 'v.pledge_id'))
-          // A first draft never submitted is its secretary's alone (canReadVersion): not in anyone's ledger yet.
-          .where('v.status', '!=', 'draft')
           .execute()
       : []),
   ];

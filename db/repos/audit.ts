@@ -68,14 +68,14 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, at: D
   throw new Error('audit chain contention');
 }
 
-/** The log's rows for `action` on these entities, oldest first (e.g. every return of some versions, for their history). */
-export function auditRowsFor(db: Kysely<Database>, q: { entity: string; entityIds: (string | number)[]; action: string }) {
+/** The log's rows for these actions on these entities, oldest first (e.g. every return of some versions, for their history). */
+export function auditRowsFor(db: Kysely<Database>, q: { entity: string; entityIds: (string | number)[]; actions: string[] }) {
   return db
     .selectFrom('audit_log')
     .select(['entity_id', 'at', 'after'])
     .where('entity', '=', q.entity)
     .where('entity_id', 'in', q.entityIds.length ? q.entityIds.map(String) : [''])
-    .where('action', '=', q.action)
+    .where('action', 'in', q.actions)
     .orderBy('id')
     .execute();
 }

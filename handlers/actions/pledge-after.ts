@@ -122,7 +122,7 @@ const ReturnAfter = z.object({ opinion: z.string() }).passthrough();
 /** Each version's returns, from the audit log (the version row keeps only its latest review), oldest first. */
 async function returnsOf(deps: Deps, versionIds: number[]): Promise<Map<number, { at: string; opinion: string }[]>> {
   const byVersion = new Map<number, { at: string; opinion: string }[]>();
-  for (const r of await auditRowsFor(deps.db, { entity: 'pledge_version', entityIds: versionIds, action: 'pledge.return' })) {
+  for (const r of await auditRowsFor(deps.db, { entity: 'pledge_version', entityIds: versionIds, actions: ['pledge.return'] })) {
     const after = ReturnAfter.safeParse(r.after ? JSON.parse(r.after) : null);
     if (!after.success) continue;
     const id = Number(r.entity_id);

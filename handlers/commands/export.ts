@@ -39,11 +39,11 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
     await answer(deps, ctx, { text: extraWords(parsed.extra, '导出 承诺书') });
     return;
   }
+  const me = await whoIs(deps, ctx.openId);
   let code = parsed.code;
   /** Without a code, a leader or admin is offered the pledges below their organization if theirs has none to give. */
   let below: string | undefined;
   if (!code) {
-    const me = await whoIs(deps, ctx.openId);
     const grant = me.grants.find((g) => g.role === 'secretary') ?? me.grants[0];
     code = grant?.orgCode;
     // The organization they lead or administer (many leaders are also a branch's secretary).
@@ -66,7 +66,7 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
   // Only an approved version is the 公开承诺书 to print and post — its secretary's to do; any other is for checking.
   const use = !isPublished(f.ctx.view.status)
     ? `这一版未经上级审定（${PLEDGE_STATUS_LABEL[f.ctx.view.status]}）：仅供核对，不能公示或报送。`
-    : canFile((await whoIs(deps, ctx.openId)).grants, f.ctx.orgRef)
+    : canFile(me.grants, f.ctx.orgRef)
       ? '打印一式四份：本级留存一份、公示一份、报送上级两份。'
       : '';
   await answer(deps, ctx, { text: `已生成「${f.name}」（第 ${f.ctx.version.version_no} 版），${sentWhere(ctx)}。${use}` }, 1);

@@ -1,4 +1,4 @@
-import { appendAudit } from '../../../db/repos/audit.js';
+import { appendAudit, auditRowsFor } from '../../../db/repos/audit.js';
 import { EDITABLE_STATUSES, isEditable, transition } from '../../../db/repos/pledges.js';
 import { clearDialogOn } from '../../../db/repos/dialogs.js';
 import { canFile } from '../../domain/pledge-rules.js';
@@ -98,17 +98,8 @@ async function deleteVersion(deps: Pick<Deps, 'db'>, versionId: number): Promise
 export async function finishCutShort(deps: Deps, pledgeId: number, actor: string): Promise<void> {
   const left = await deps.db.selectFrom('pledge_versions').select(['id', 'status']).where('pledge_id', '=', pledgeId).where('status', 'in', ['abandoning', 'withdrawn']).execute();
   if (left.length === 0) return;
-  const logged = new Set(
-    (
-      await deps.db
-        .selectFrom('audit_log')
-        .select('entity_id')
-        .where('entity', '=', 'pledge_version')
-        .where('entity_id', 'in', left.map((v) => String(v.id)))
-        .where('action', 'in', ['pledge.revision_abandon', 'pledge.revision_withdraw'])
-        .execute()
-    ).map((r) => r.entity_id),
-  );
+  const rows = await auditRowsFor(deps.db, { entity: 'pledge_version', entityIds: left.map((v) => v.id), actions: ['pledge.revision_abandon', 'pledge.revision_withdraw'] });
+  const logged = new Set(rows.map((r) => r.entity_id));
   for (const v of left) {
     if (!logged.has(String(v.id))) {
       const ctx = (await loadPledgeContext(deps, v.id))!;

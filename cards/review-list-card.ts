@@ -10,9 +10,12 @@ export interface ReviewListEntry {
   submittedAt: string | null;
 }
 
+/** What 审核 says when nothing waits (as text, or on a redrawn list). */
+export const NOTHING_TO_REVIEW = '目前没有等你审定的承诺书。有新的提交时我会私信通知你。';
+
 /** `审核`: the pledges waiting for this reviewer, oldest first, each with its 审定 button. */
 export function reviewListCard(r: { items: ReviewListEntry[]; total: number }, timeZone: string): Card {
-  if (r.total === 0) return card('待审定的承诺书（0）', 'grey', [markdown('目前没有等你审定的承诺书。有新的提交时我会私信通知你。')]);
+  if (r.total === 0) return card('待审定的承诺书（0）', 'grey', [markdown(NOTHING_TO_REVIEW)]);
   const elements = r.items.flatMap((i) => [
     markdown(`**${md(i.orgName, 100)}** ${i.year}年度 · 第 ${i.versionNo} 版\n<font color='grey'>${md(i.submittedBy ?? '', 30)} 提交于 ${i.submittedAt ? chineseDateTime(new Date(i.submittedAt), timeZone) : ''}</font>`),
     button('审定', { action: 'pledge.review_open', pledge: i.versionId }, 'primary'),

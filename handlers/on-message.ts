@@ -46,7 +46,6 @@ function textOf(messageType: string, content: string): string | undefined {
 
 const LEAVE = /^[/／]?\s*(取消|退出|cancel)[。.!！~～\s]*$/i;
 
-
 /**
  * What works now instead of a command not yet built, where something does — for the asker's
  * roles: 导出 台账 is for leaders and admins (it would refuse anyone else).

@@ -1,4 +1,4 @@
-import { reviewListCard } from '../../cards/review-list-card.js';
+import { NOTHING_TO_REVIEW, reviewListCard } from '../../cards/review-list-card.js';
 import { pendingReviews } from '../../src/usecases/pledge/pending-reviews.js';
 import { reviewListKey } from '../../src/usecases/pledge/review-list.js';
 import { answer, sendWord } from '../context.js';
@@ -12,7 +12,7 @@ export const review: CommandHandler = async (deps, ctx) => {
     return;
   }
   if (r.total === 0) {
-    await answer(deps, ctx, { text: '目前没有等你审定的承诺书。有新的提交时我会私信通知你。' });
+    await answer(deps, ctx, { text: NOTHING_TO_REVIEW });
     return;
   }
   const list = reviewListCard(r, deps.timeZone);

@@ -22,7 +22,6 @@ import { contentOf, reviewCardFor } from './review-card.js';
  */
 export type ReviewResult = { kind: 'refused'; reason: string; card?: Card } | { kind: 'decided'; approved: boolean; card: Card; published: number; orgCode: string; again?: boolean };
 
-export const MAX_OPINION = LIMITS.opinion;
 
 
 /**
@@ -70,7 +69,7 @@ export async function reviewPledge(deps: Deps, input: { openId: string; versionI
     return { kind: 'refused', reason: '这张审定卡片已过期（承诺书已重新提交），请使用最新收到的审定卡片。' };
   }
   const opinion = input.opinion.trim();
-  const opinionProblem = !input.approve && !opinion ? '退回时请在「审定意见」里写明修改意见。' : opinion.length > MAX_OPINION ? `审定意见最多 ${MAX_OPINION} 字，现在 ${opinion.length} 字。` : undefined;
+  const opinionProblem = !input.approve && !opinion ? '退回时请在「审定意见」里写明修改意见。' : opinion.length > LIMITS.opinion ? `审定意见最多 ${LIMITS.opinion} 字，现在 ${opinion.length} 字。` : undefined;
   if (opinionProblem) return { kind: 'refused', reason: opinionProblem, card: await reviewCardFor(deps, ctx, { error: opinionProblem, typed: opinion }) };
   const now = deps.now();
   const person = await personByOpenId(deps.db, input.openId);

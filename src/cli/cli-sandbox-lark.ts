@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { createLarkClient } from '../lark/client.js';
 import { createLarkApi, LarkCallError, type LarkApi } from '../lark/open-api.js';
-import { SANDBOX_API_BASE, storedSandboxCredentials } from '../sandbox/sandbox-credentials.js';
+import { sandboxDomain, storedSandboxCredentials } from '../sandbox/sandbox-credentials.js';
 import type { LarkCredentials } from '../config.js';
 
 /**
@@ -17,7 +17,7 @@ export async function cliSandboxLark(db: Kysely<Database>, port: number): Promis
     appSecret: 'not-started',
     encryptKey: 'not-started',
     verificationToken: 'not-started',
-    domain: `http://127.0.0.1:${port}${SANDBOX_API_BASE}`,
+    domain: sandboxDomain(port),
   };
   const api = createLarkApi(createLarkClient(credentials));
   const hinted = <A, R>(f: (a: A) => Promise<R>) => async (a: A): Promise<R> => {

@@ -27,7 +27,10 @@ export async function rememberFeishuApp(db: Kysely<Database>, appId: string): Pr
   if ((await getSetting(db, FEISHU_APP_KEY)) !== appId) await setSetting(db, FEISHU_APP_KEY, appId);
 }
 
-const withDomain = (secrets: SandboxSecrets, port: number): LarkCredentials => ({ ...secrets, domain: `http://127.0.0.1:${port}${SANDBOX_API_BASE}` });
+/** Where the sandbox server on `port` serves its Feishu emulator (the Open API base URL). */
+export const sandboxDomain = (port: number): string => `http://127.0.0.1:${port}${SANDBOX_API_BASE}`;
+
+const withDomain = (secrets: SandboxSecrets, port: number): LarkCredentials => ({ ...secrets, domain: sandboxDomain(port) });
 
 /**
  * The sandbox server's app credentials: made on its first start and kept in the database, so the

@@ -3,7 +3,8 @@ import type { PledgeChange } from '../src/domain/pledge-changes.js';
 import { LIMITS } from '../src/domain/pledge-form.js';
 import { button, card, clip, fitsFeishu, form, head, input, markdown, md, submitButton, type Card, type CardElement } from './card-kit.js';
 import { pledgeBody, reviewLine, signatureLine } from './pledge-body.js';
-import { STATUS_LABELS, type PledgeView } from './pledge-view.js';
+import { PLEDGE_STATUS_LABEL, pledgeStatusLabel } from '../src/domain/pledge-status.js';
+import type { PledgeView } from './pledge-view.js';
 
 /** Formatted times the cards show (the use-case formats them in the deployment's zone). */
 export interface Times {
@@ -81,7 +82,7 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
       ? '已报上级党组织审定，审定结果会通知你。'
       : v.status === 'approved'
         ? opts.openRevision
-          ? `第 ${opts.openRevision.versionNo} 版修订${STATUS_LABELS[opts.openRevision.status as PledgeView['status']] ?? ''}中；审定前本版继续有效。`
+          ? `第 ${opts.openRevision.versionNo} 版修订${pledgeStatusLabel(opts.openRevision.status)}中；审定前本版继续有效。`
           : v.groups > 0
             ? '已审定并公示。回头审诺时可「修订承诺」；某项完成后可「标记完成」并再承诺。'
             : `已审定，但本组织还没有绑定群，暂未公示：请本组织或上级的领导、管理员在组织的群里发送「@践诺助手 绑定 ${md(v.orgCode, 64)}」（书记不能绑定），绑定后自动公示。回头审诺时可「修订承诺」。`
@@ -103,7 +104,7 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
     button('历史版本', { action: 'pledge.versions', pledge: v.versionId }),
     button('下载承诺书', { action: 'pledge.download', pledge: v.versionId }),
   ]);
-  return card(`${v.year}年度公开承诺书 · ${STATUS_LABELS[v.status]}`, color, compact([
+  return card(`${v.year}年度公开承诺书 · ${PLEDGE_STATUS_LABEL[v.status]}`, color, compact([
     markdown(`${md(v.orgName, 100)} · 第 ${v.versionNo} 版`),
     ...pledgeBody(v, { showDone: true }),
     ...note,
@@ -234,7 +235,7 @@ export function pledgeVersionsCard(
 ): Card {
   const lines = rows.map(
     (r) =>
-      `**第 ${r.versionNo} 版** · ${STATUS_LABELS[r.status as PledgeView['status']] ?? r.status}${r.inForce ? ' · **现行**' : ''}` +
+      `**第 ${r.versionNo} 版** · ${pledgeStatusLabel(r.status)}${r.inForce ? ' · **现行**' : ''}` +
       // Returns before the version's latest review (it was edited and resubmitted after each).
       (r.returns ?? []).map((x) => `\n<font color='grey'>退回 ${x.at}</font>：${md(x.opinion, 200)}`).join('') +
       `\n<font color='grey'>${r.submittedAt ? `提交 ${r.submittedAt}` : '未提交'}${r.reviewedAt ? `　${RETURNED.has(r.status) ? '退回' : '审定'} ${r.reviewedAt}` : ''}</font>${r.opinion ? `\n${r.status === 'submitted' ? '上次退回意见' : RETURNED.has(r.status) ? '退回意见' : '意见'}：${md(r.opinion, 200)}` : ''}`,

@@ -1,4 +1,5 @@
 import type { PledgeProfile } from '../src/domain/pledge-form.js';
+import type { PledgeStatus } from '../src/domain/pledge-status.js';
 
 /** What every pledge card shows: built by the use-cases from the database, never from a card. */
 export interface PledgeView {
@@ -6,7 +7,7 @@ export interface PledgeView {
   versionId: number;
   versionNo: number;
   revision: number;
-  status: 'draft' | 'submitted' | 'returned' | 'approved' | 'superseded' | 'withdrawn';
+  status: PledgeStatus;
   year: number;
   orgName: string;
   orgCode: string;
@@ -25,11 +26,3 @@ export interface PledgeView {
   yearBegun: boolean;
 }
 
-export const STATUS_LABELS: Record<PledgeView['status'], string> = {
-  draft: '草稿',
-  submitted: '待审定',
-  returned: '已退回',
-  approved: '已审定',
-  superseded: '已被新版本取代',
-  withdrawn: '已撤回',
-};

@@ -145,7 +145,7 @@ describe('回头审诺: a revision asks first, says what it is each time it is o
     expect(audit[0]!.before).toContain('全年不少于15次'); // what the row holds, kept with the record
     // Its history says it was returned and withdrawn; its return is not a 审定意见 (the Word file's box).
     await press(SEC, buttonValue(r.card!.data, '历史版本'));
-    expect(cardText(lastCard(SEC))).toMatch(/\*\*第 2 版\*\* · 已撤回\n<font color='grey'>提交 [^　]+　退回 [^<]+<\/font>\n退回意见：请写明每次的主题/);
+    expect(cardText(lastCard(SEC))).toMatch(/\*\*第 2 版\*\* · 修订已撤回\n<font color='grey'>提交 [^　]+　退回 [^<]+<\/font>\n退回意见：请写明每次的主题/);
     const v2 = await h.sqlite.db.selectFrom('pledge_versions').select('id').where('version_no', '=', 2).executeTakeFirstOrThrow();
     expect((await loadPledgeContext(h.deps, v2.id))!.view.review).toBeNull();
     // The old form is closed: saving, submitting and withdrawing again change nothing more.

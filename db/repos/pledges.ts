@@ -1,14 +1,14 @@
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { PledgeDraft, PledgeItemDraft, PledgeProfile } from '../../src/domain/pledge-form.js';
 import { subtreeUpperBound } from '../../src/domain/org-path.js';
+import type { PledgeStatus } from '../../src/domain/pledge-status.js';
 import type { Database, PledgeItemRow, PledgeRow, PledgeVersionRow } from '../schema.js';
 
 type Db = Kysely<Database>;
 
-export type VersionStatus = 'draft' | 'submitted' | 'returned' | 'approved' | 'superseded' | 'withdrawn';
-export const OPEN_STATUSES: VersionStatus[] = ['draft', 'submitted', 'returned'];
+export const OPEN_STATUSES: PledgeStatus[] = ['draft', 'submitted', 'returned'];
 /** The statuses in which the secretary may still change a version (and submit or withdraw it). */
-export const EDITABLE_STATUSES: VersionStatus[] = ['draft', 'returned'];
+export const EDITABLE_STATUSES: PledgeStatus[] = ['draft', 'returned'];
 export const isEditable = (status: string): boolean => (EDITABLE_STATUSES as string[]).includes(status);
 
 export async function ensurePledge(db: Db, orgId: number, year: number, now: Date): Promise<PledgeRow> {
@@ -100,8 +100,8 @@ export async function saveDraft(db: Db, versionId: number, expectedRevision: num
 export async function transition(
   db: Db,
   versionId: number,
-  from: VersionStatus[],
-  to: VersionStatus,
+  from: PledgeStatus[],
+  to: PledgeStatus,
   fields: Partial<Pick<PledgeVersionRow, 'submitted_by' | 'submitted_by_name' | 'submitted_at' | 'reviewed_by' | 'reviewed_by_name' | 'review_org_id' | 'reviewed_at' | 'opinion' | 'returned_content'>>,
   now: Date,
   expectedRevision?: number,

@@ -6,7 +6,7 @@ import { localDate } from '../domain/dates.js';
 import { pledgeYearFor } from '../domain/cycle.js';
 import type { Deps } from '../usecases/deps.js';
 import { deadlineFor } from '../usecases/pledge/deadline-for.js';
-import { STATUS_LABELS } from '../../cards/pledge-view.js';
+import { PLEDGE_STATUS_LABEL } from '../domain/pledge-status.js';
 import { printablePledgeFile } from '../usecases/pledge/pledge-file.js';
 import { ledgerYear } from '../usecases/ledger/ledger-year.js';
 import { setDeadline } from '../usecases/pledge/set-deadline.js';
@@ -81,7 +81,7 @@ export async function exportPledgeCommand(deps: Deps, args: string[]): Promise<n
     console.error(`导出失败，未写入 ${values.out} (export failed): ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
-  console.log(`已导出 (written): ${values.out}（${f.name}，第 ${f.ctx.version.version_no} 版，${STATUS_LABELS[f.ctx.view.status]}）`);
+  console.log(`已导出 (written): ${values.out}（${f.name}，第 ${f.ctx.version.version_no} 版，${PLEDGE_STATUS_LABEL[f.ctx.view.status]}）`);
   return 0;
 }
 

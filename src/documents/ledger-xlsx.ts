@@ -1,16 +1,15 @@
 import ExcelJS from 'exceljs';
 import { PassThrough, type Writable } from 'node:stream';
 import { localDate } from '../domain/dates.js';
+import { pledgeStatusLabel } from '../domain/pledge-status.js';
 import type { LedgerRow } from '../usecases/ledger/ledger-rows.js';
-
-const STATUS: Record<string, string> = { draft: '草稿', submitted: '待审定', returned: '已退回', approved: '已审定', superseded: '已取代', withdrawn: '已撤回' };
 
 const COLUMNS = [
   { header: '组织编码', key: 'orgCode', width: 16 },
   { header: '党组织名称', key: 'orgName', width: 28 },
   { header: '年度', key: 'year', width: 8 },
   { header: '版本', key: 'versionNo', width: 6 },
-  { header: '状态', key: 'status', width: 8 },
+  { header: '状态', key: 'status', width: 14 },
   { header: '书记', key: 'secretary', width: 10 },
   { header: '序号', key: 'n', width: 6 },
   { header: '承诺事项', key: 'content', width: 40 },
@@ -36,7 +35,7 @@ export async function writeLedgerXlsx(rows: AsyncIterable<LedgerRow>, stream: Wr
     sheet
       .addRow({
         ...r,
-        status: STATUS[r.status] ?? r.status,
+        status: pledgeStatusLabel(r.status),
         done: r.done ? '是' : '否',
         doneAt: day(r.doneAt),
         follows: r.follows ? '是' : '',

@@ -1,8 +1,9 @@
+import type { PledgeStatus } from '../domain/pledge-status.js';
+
 /**
  * What the printable 公开承诺书 (the seed's 附件2) shows: a plain view model, built by the pledge
  * use-cases from the stored pledge version and handed to the renderer. No I/O, no clock.
  */
-export type PledgeStatus = 'draft' | 'submitted' | 'returned' | 'approved' | 'superseded' | 'withdrawn';
 
 export interface PledgeDocumentItem {
   n: number;
@@ -58,11 +59,3 @@ export interface PledgeDocument {
   timeZone: string;
 }
 
-export const PLEDGE_STATUS_LABEL: Record<PledgeStatus, string> = {
-  draft: '草稿',
-  submitted: '待审定',
-  returned: '已退回',
-  approved: '已审定',
-  superseded: '已被新版本替代',
-  withdrawn: '修订已撤回',
-};

@@ -1,6 +1,7 @@
 import { cleanLine } from './document-text.js';
 import { isPublished } from '../domain/pledge-rules.js';
-import { PLEDGE_STATUS_LABEL, type PledgeDocument } from './pledge-document.js';
+import { PLEDGE_STATUS_LABEL } from '../domain/pledge-status.js';
+import type { PledgeDocument } from './pledge-document.js';
 
 /**
  * '2027年度公开承诺书-文学院中文系党支部.docx' (a revision adds '-第2版'; a version not approved

@@ -20,7 +20,8 @@ import {
 } from 'docx';
 import { CHINESE_FONT_TABLE } from './chinese-font-table.js';
 import { isPublished } from '../domain/pledge-rules.js';
-import { PLEDGE_STATUS_LABEL, type PledgeDocument } from './pledge-document.js';
+import { PLEDGE_STATUS_LABEL } from '../domain/pledge-status.js';
+import type { PledgeDocument } from './pledge-document.js';
 import {
   chineseDate,
   chineseDateInZone,

@@ -7,6 +7,7 @@ import type { PledgeView } from '../../../cards/pledge-view.js';
 import type { Times } from '../../../cards/pledge-cards.js';
 import { chineseDateTime } from '../../domain/dates.js';
 import { isPublished, type OrgRef } from '../../domain/pledge-rules.js';
+import type { PledgeStatus } from '../../domain/pledge-status.js';
 import type { Deps } from '../deps.js';
 import { deadlineFor } from './deadline-for.js';
 
@@ -58,7 +59,7 @@ export async function loadPledgeContext(deps: Deps, versionId: number): Promise<
     versionId: version.id,
     versionNo: version.version_no,
     revision: version.revision,
-    status: version.status as PledgeView['status'],
+    status: version.status as PledgeStatus,
     year: pledge.year,
     orgName: org.name,
     orgCode: org.code,

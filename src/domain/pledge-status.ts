@@ -1,0 +1,21 @@
+/**
+ * A pledge version's states, and the one Chinese word for each that cards, the printable file,
+ * the ledger and the CLI all use. (`withdrawn` only ever happens to a revision: the secretary
+ * takes it back and the version in force stays.)
+ */
+export const PLEDGE_STATUSES = ['draft', 'submitted', 'returned', 'approved', 'superseded', 'withdrawn'] as const;
+export type PledgeStatus = (typeof PLEDGE_STATUSES)[number];
+
+export const PLEDGE_STATUS_LABEL: Record<PledgeStatus, string> = {
+  draft: '草稿',
+  submitted: '待审定',
+  returned: '已退回',
+  approved: '已审定',
+  superseded: '已被新版本取代',
+  withdrawn: '修订已撤回',
+};
+
+/** The label of a status read back from storage, where it is a plain string. */
+export function pledgeStatusLabel(status: string): string {
+  return (PLEDGE_STATUS_LABEL as Record<string, string>)[status] ?? status;
+}

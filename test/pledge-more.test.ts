@@ -266,8 +266,10 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     await h.say({ openId: LEADER, chatId: 'oc_g_yjs_new', chatType: 'group', text: '@_user_1 绑定 HENU-WXY-YJS', mentions });
     await h.settle();
     const inGroup = h.emu.inChat('oc_g_yjs_new');
-    expect(inGroup.map((m) => textOf(m.content)).join('\n')).toContain('随后在本群公示');
-    expect(inGroup.some((m) => m.msgType === 'interactive' && cardText(cardOf(m)).includes('公示'))).toBe(true);
+    // The group reads that it is bound first, then the publication.
+    expect(inGroup.map((m) => m.msgType)).toEqual(['text', 'text', 'interactive']);
+    expect(textOf(inGroup[1]!.content)).toContain('随后在本群公示');
+    expect(cardText(cardOf(inGroup[2]!))).toContain('公示');
     // Bound again (nothing changes), nothing is published twice.
     await h.say({ openId: LEADER, chatId: 'oc_g_yjs_new', chatType: 'group', text: '@_user_1 绑定 HENU-WXY-YJS', mentions });
     await h.settle();

@@ -1,4 +1,5 @@
 import { bindChat } from '../../src/usecases/bind-chat.js';
+import { publishPledge } from '../../src/usecases/pledge/publish-pledge.js';
 import { answer } from '../context.js';
 import type { CommandHandler } from './registry.js';
 
@@ -9,8 +10,12 @@ export const bind: CommandHandler = async (deps, ctx) => {
   }
   const confirmed = ctx.args[1] === '确认' || ctx.args[1]?.toLowerCase() === 'confirm';
   const r = await bindChat(deps, { chatId: ctx.chatId, actorOpenId: ctx.openId, orgCode: ctx.args[0], confirmed });
-  const text = r.ok
-    ? `本群已绑定到「${r.orgName}」（${r.orgCode}）${r.previous ? `，原绑定「${r.previous}」已解除` : ''}。今后的截止提醒和公示会发到这里${r.published ? '；已审定的承诺书随后在本群公示' : ''}。`
-    : r.reason;
-  await answer(deps, ctx, { text });
+  if (!r.ok) {
+    await answer(deps, ctx, { text: r.reason });
+    return;
+  }
+  const publishing = r.changed && r.toPublish ? '；已审定的承诺书随后在本群公示' : '';
+  await answer(deps, ctx, { text: `本群已绑定到「${r.orgName}」（${r.orgCode}）${r.previous ? `，原绑定「${r.previous}」已解除` : ''}。今后的截止提醒和公示会发到这里${publishing}。` });
+  // After the answer: the outbox sends a chat's messages in the order they were queued.
+  if (r.toPublish) await publishPledge(deps, r.toPublish, ctx.chatId);
 };

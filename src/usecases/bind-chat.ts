@@ -1,12 +1,19 @@
 import { orgByCode, orgOfChat } from '../../db/repos/directory.js';
 import { appendAudit } from '../../db/repos/audit.js';
 import { canActOn } from '../domain/roles.js';
-import { publishInForceTo } from './pledge/publish-pledge.js';
+import { pledgeInForce } from './pledge/publish-pledge.js';
+import type { PledgeContext } from './pledge/pledge-context.js';
 import type { Deps } from './deps.js';
 import { whoIs } from './who-is.js';
 
 export type BindChatResult =
-  | { ok: true; orgName: string; orgCode: string; previous: string | undefined; published: boolean }
+  /**
+   * `toPublish`: the organization's pledge in force, for the caller to publish in the group once
+   * it has said the group is bound (so the group reads that first). Also when the group was bound
+   * already: a bind cut short before its publication is finished by sending 绑定 again (the
+   * publication is keyed by version and chat, so nothing goes out twice).
+   */
+  | { ok: true; orgName: string; orgCode: string; previous: string | undefined; changed: boolean; toPublish: PledgeContext | undefined }
   | { ok: false; reason: string };
 
 /** Binds a group chat to an organization: only its admins or leaders (or theirs above) may. */
@@ -22,7 +29,7 @@ export async function bindChat(
     return { ok: false, reason: `只有「${org.name}」或其上级组织的管理员、领导可以绑定本群：请他们在本群发送「@践诺助手 绑定 ${org.code}」。` };
   }
   const before = await orgOfChat(deps.db, input.chatId);
-  if (before?.id === org.id) return { ok: true, orgName: org.name, orgCode: org.code, previous: undefined, published: false };
+  if (before?.id === org.id) return { ok: true, orgName: org.name, orgCode: org.code, previous: undefined, changed: false, toPublish: await pledgeInForce(deps, org.id) };
   // Rebinding takes the group away from its organization: that needs rights there too.
   if (before && !canActOn(me.grants, before.path, ['admin', 'leader'])) {
     return { ok: false, reason: `本群已绑定「${before.name}」，只有它或其上级组织的管理员、领导可以改绑。` };
@@ -42,10 +49,9 @@ export async function bindChat(
     { actor: input.actorOpenId, action: 'chat.bind', entity: 'chat_binding', entityId: input.chatId, before: before ? { org: before.code } : null, after: { org: org.code } },
     now,
   );
-  // The pledge in force is published here now: approved before the group was bound, it had
+  // The pledge in force is to be published here: approved before the group was bound, it had
   // nowhere to go (or went to the organization's other groups only).
-  const published = await publishInForceTo(deps, org.id, input.chatId);
-  return { ok: true, orgName: org.name, orgCode: org.code, previous: before?.name, published };
+  return { ok: true, orgName: org.name, orgCode: org.code, previous: before?.name, changed: true, toPublish: await pledgeInForce(deps, org.id) };
 }
 
 const CHOICES_SHOWN = 8;

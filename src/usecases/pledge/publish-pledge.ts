@@ -18,17 +18,21 @@ export async function publishPledge(deps: Deps, ctx: PledgeContext, onlyChat?: s
   return chats.length;
 }
 
+/** The organization's pledge in force: in December the coming year's once approved, else the one being carried out. */
+export async function pledgeInForce(deps: Deps, orgId: number): Promise<PledgeContext | undefined> {
+  for (const year of yearsInView(localDate(deps.now(), deps.timeZone))) {
+    const pledge = await pledgeOf(deps.db, orgId, year);
+    if (!pledge?.current_version_id) continue;
+    return loadPledgeContext(deps, pledge.current_version_id);
+  }
+  return undefined;
+}
+
 /**
  * A group bound after its organization's pledge was approved gets that pledge published now: it
  * was approved with no group to publish in, or this group is new. True if something was sent.
  */
 export async function publishInForceTo(deps: Deps, orgId: number, chatId: string): Promise<boolean> {
-  // In December the coming year's pledge once approved, else the one being carried out.
-  for (const year of yearsInView(localDate(deps.now(), deps.timeZone))) {
-    const pledge = await pledgeOf(deps.db, orgId, year);
-    if (!pledge?.current_version_id) continue;
-    const ctx = await loadPledgeContext(deps, pledge.current_version_id);
-    return ctx ? (await publishPledge(deps, ctx, chatId)) > 0 : false;
-  }
-  return false;
+  const ctx = await pledgeInForce(deps, orgId);
+  return ctx ? (await publishPledge(deps, ctx, chatId)) > 0 : false;
 }

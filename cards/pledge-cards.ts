@@ -1,4 +1,5 @@
 import { chineseDate } from '../src/domain/dates.js';
+import { deadlineText } from '../src/domain/cycle.js';
 import type { PledgeChange } from '../src/domain/pledge-changes.js';
 import { LIMITS } from '../src/domain/pledge-form.js';
 import { button, card, clip, fitsFeishu, form, head, input, markdown, md, submitButton, type Card, type CardElement } from './card-kit.js';
@@ -62,7 +63,7 @@ function itemDoneButton(i: PledgeView['items'][number], versionId: number): Card
 /** The confirm step: the whole form, read-only, before it is sent. */
 export function pledgePreviewCard(whole: PledgeView): Card {
   return fitted(whole, false, (v, note) => card(`请确认：${v.year}年度公开承诺书`, 'turquoise', [
-    markdown(`${md(v.orgName, 100)} · 第 ${v.versionNo} 版　截止：${chineseDate(v.deadline)}`),
+    markdown(`${md(v.orgName, 100)} · 第 ${v.versionNo} 版　截止：${deadlineText(v.deadline)}`),
     ...pledgeBody(v),
     ...note,
     markdown("<font color='grey'>提交即以你的飞书身份和当前时间作为签字，报上级党组织审定。</font>"),

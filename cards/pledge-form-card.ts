@@ -1,4 +1,4 @@
-import { chineseDate } from '../src/domain/dates.js';
+import { deadlineText, type Deadline } from '../src/domain/cycle.js';
 import type { FieldErrors, PledgeDraft } from '../src/domain/pledge-form.js';
 import { clipMark, errorSummary, LIMITS, pledgeChars } from '../src/domain/pledge-form.js';
 import { button, card, datePicker, fitsFeishu, form, head, input, markdown, md, select, submitButton, type Card, type CardElement } from './card-kit.js';
@@ -9,7 +9,7 @@ export interface PledgeFormView {
   versionNo: number;
   year: number;
   orgName: string;
-  deadline: string;
+  deadline: Deadline;
   draft: PledgeDraft;
   errors: FieldErrors;
   /** Shown on top: why this form (a revision, a re-pledge). */
@@ -25,8 +25,8 @@ export interface PledgeFormView {
 }
 
 /** '截止：2027年1月20日', and how late it is once past (in red: the form is still to be filed). */
-const deadlineText = (v: PledgeFormView): string =>
-  `截止：${chineseDate(v.deadline)}${v.overdueDays ? `<font color='red'>（已逾期 ${v.overdueDays} 天）</font>` : ''}`;
+const deadlineLine = (v: PledgeFormView): string =>
+  `截止：${deadlineText(v.deadline)}${v.overdueDays ? `<font color='red'>（已逾期 ${v.overdueDays} 天）</font>` : ''}`;
 
 const err = (errors: FieldErrors, name: string): CardElement[] =>
   errors[name] ? [markdown(`<font color='red'>${md(errors[name]!, 100)}</font>`)] : [];
@@ -116,7 +116,7 @@ function formCard(v: PledgeFormView, cap?: number): Card {
   const intro = [
     v.returned ? `**${md(v.returned.by, 80)}退回，请按意见修改后重新提交：**\n<font color='orange'>${md(v.returned.opinion, 600) || '（未写意见）'}</font>` : '',
     v.notice ? `<font color='orange'>${md(v.notice, 600)}</font>` : '',
-    `${md(v.orgName, 100)} · ${v.year} 年度 · 第 ${v.versionNo} 版　${deadlineText(v)}`,
+    `${md(v.orgName, 100)} · ${v.year} 年度 · 第 ${v.versionNo} 版　${deadlineLine(v)}`,
     clipped
       ? `<font color='orange'>这份承诺书太长，卡片装不下全文：较长的内容只显示开头，末尾注明「后 N 字未显示」；不删这个注明，保存时这些字就原样保留。提交前请精简到最多 ${LIMITS.items} 项、合计 ${LIMITS.total} 字。</font>`
       : '',
@@ -154,7 +154,7 @@ function tooLongCard(v: PledgeFormView): Card {
   return card(`${v.year}年度公开承诺书`, 'orange', [
     markdown(
       [
-        `${md(v.orgName, 100)} · ${v.year} 年度 · 第 ${v.versionNo} 版　${deadlineText(v)}`,
+        `${md(v.orgName, 100)} · ${v.year} 年度 · 第 ${v.versionNo} 版　${deadlineLine(v)}`,
         `<font color='red'>这份承诺书有 ${items.length} 项、合计 ${pledgeChars(items)} 字，一张卡片装不下，无法在卡片中修改（上限 ${LIMITS.items} 项、${LIMITS.total} 字）。请点「改用对话填写」逐项精简承诺内容和标准，或在对话中回复「删除」去掉多余的事项。</font>`,
       ].join('\n'),
     ),

@@ -1,5 +1,6 @@
 import type { PledgeProfile } from '../src/domain/pledge-form.js';
 import type { PledgeStatus } from '../src/domain/pledge-status.js';
+import type { Deadline } from '../src/domain/cycle.js';
 
 /** What every pledge card shows: built by the use-cases from the database, never from a card. */
 export interface PledgeView {
@@ -21,7 +22,7 @@ export interface PledgeView {
   /** Group chats bound to the organization: where an approved pledge is published (0: nowhere yet). */
   groups: number;
   /** The pledge deadline in force for this organization. */
-  deadline: string;
+  deadline: Deadline;
   /** Its year has begun (local time): before then nothing can be marked done. */
   yearBegun: boolean;
 }

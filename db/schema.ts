@@ -19,6 +19,7 @@ export interface Database {
   pledge_items: PledgeItemsTable;
   item_states: ItemStatesTable;
   pledge_opinions: PledgeOpinionsTable;
+  work_calendar: WorkCalendarTable;
 }
 
 export interface OrganizationsTable {
@@ -135,6 +136,14 @@ export type AuditRow = Selectable<AuditLogTable>;
 export interface CyclesTable {
   year: number;
   created_at: string;
+}
+
+export interface WorkCalendarTable {
+  day: string;
+  kind: 'holiday' | 'workday';
+  name: Generated<string>;
+  set_by: string;
+  set_at: string;
 }
 
 export interface CycleDeadlinesTable {

@@ -12,6 +12,7 @@ import { D1_USAGE, d1Env, d1OnlyCommand, noD1Credentials, parseDbFlags } from '.
 import { fromCaller } from './cli/caller-path.js';
 import { readTable } from './cli/read-table.js';
 import { cliSandboxLark } from './cli/cli-sandbox-lark.js';
+import { CALENDAR_USAGE, calendarCommand } from './cli/calendar-command.js';
 import { SANDBOX_USAGE, sandboxCommand } from './cli/sandbox-command.js';
 import { createDeps } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -27,6 +28,7 @@ const USAGE = `用法 (usage): npm run admin -- [--d1 [--remote | --persist-to <
   tick --at <ISO time> [--dry-run]         以该时刻运行一次调度 (run the scheduler as of a moment)
   outbox failed                            列出发送失败的消息 (list permanently failed sends)
 ${PLEDGE_USAGE}
+${CALENDAR_USAGE}
 ${SANDBOX_USAGE}
 ${D1_USAGE}`;
 
@@ -121,6 +123,8 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'deadline':
         return await deadlineCommand(await makeDeps(), rest);
+      case 'calendar':
+        return await calendarCommand(await makeDeps(), rest);
       case 'export':
         return await exportLedgerCommand(await makeDeps(), rest);
       case 'export-pledge':

@@ -59,9 +59,24 @@ describe('npm run admin -- tick / export, as the contract has them', () => {
   it('help names every command the README shows (npm run admin -- …)', async () => {
     const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
     const shown = new Set([...readme.matchAll(/npm run admin -- (?:--d1 (?:\[[^\]]*\] |--remote |--persist-to \S+ )?)?([a-z][a-z-]*)/g)].map((m) => m[1]!));
-    expect([...shown].sort()).toEqual(['audit', 'deadline', 'export', 'export-pledge', 'import', 'migrate', 'outbox', 'sandbox', 'tick']);
+    expect([...shown].sort()).toEqual(['audit', 'calendar', 'deadline', 'export', 'export-pledge', 'import', 'migrate', 'outbox', 'sandbox', 'tick']);
     const { stdout } = await admin('help');
     for (const command of shown) expect(stdout, command).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('calendar import checks every row first (nothing written on a problem) and updates on a re-run; calendar show lists a year', async () => {
+    const bad = join(dir, 'calendar-bad.csv');
+    writeFileSync(bad, 'date,kind,name\n2025-10-01,休,国庆节\n2025-10-32,休,国庆节\n2025-10-11,上,\n');
+    const err = await fails(['calendar', 'import', bad], 1);
+    expect(err).toContain('导入失败，未写入任何数据。共 2 处问题');
+    expect(err).toContain('第 3 行: date「2025-10-32」不是有效日期');
+    expect(err).toContain('第 4 行: kind「上」无效');
+    expect((await admin('calendar', 'show', '--year', '2025')).stdout).toContain('2025 年还没有导入节假日安排');
+    expect((await admin('calendar', 'import', 'examples/calendar.csv')).stdout).toContain('导入完成 (imported): 2025-01-01 至 2025-10-11，新增 33 天');
+    const shown = (await admin('calendar', 'show', '--year', '2025')).stdout;
+    expect(shown).toContain('2025-01-26\t周日\t班\t春节调休上班');
+    expect(shown).toContain('2025-10-08\t周三\t休\t国庆节、中秋节');
+    expect((await admin('calendar', 'import', 'examples/calendar.csv')).stdout).toContain('新增 0 天，更新 0 天，未变 33 天');
   });
 
   it('deadline set takes the year from the date as the chat does, and may record a date already past (an operator entering a cycle)', async () => {

@@ -40,9 +40,9 @@ describe('期限 and 绑定: what the UX review found', () => {
 
   it('期限 in a bound group shows that group\'s organization, not the asker\'s own', async () => {
     // The university admin, in the college's group: the college's dates (its own, 01-10, is earlier than the university's).
-    await say(ADMIN, '期限 承诺 2027-01-10 HENU-WXY');
+    await say(ADMIN, '期限 承诺 2027-01-11 HENU-WXY');
     const reply = await inGroup(ADMIN, 'oc_demo_wxy', '期限');
-    expect(reply).toContain('文学院党委 2027 年度截止日期：\n公开承诺书：2027年1月10日');
+    expect(reply).toContain('文学院党委 2027 年度截止日期：\n公开承诺书：2027年1月11日');
   });
 
   describe('setting a deadline', () => {
@@ -61,18 +61,18 @@ describe('期限 and 绑定: what the UX review found', () => {
     });
 
     it('files a December pledge deadline under the year being filed and says which year', async () => {
-      const reply = await say(ADMIN, '期限 承诺 2026-12-20 HENU');
-      expect(reply).toBe('已设置：河南大学党委 公开承诺书截止 2026年12月20日（2027 年度）。下级组织只能在此之前。');
-      expect(await deadlines()).toEqual([{ code: 'HENU', year: 2027, kind: 'pledge', due_date: '2026-12-20' }]);
+      const reply = await say(ADMIN, '期限 承诺 2026-12-18 HENU');
+      expect(reply).toBe('已设置：河南大学党委 公开承诺书截止 2026年12月18日（2027 年度）。下级组织只能在此之前。');
+      expect(await deadlines()).toEqual([{ code: 'HENU', year: 2027, kind: 'pledge', due_date: '2026-12-18' }]);
       // January is the same year's; a later change names the date it replaces.
-      expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU')).toContain('（2027 年度；原 2026年12月20日）');
+      expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU')).toContain('（2027 年度；原 2026年12月18日）');
       // The same date again: nothing to change, and no audit row for a change that is none.
       const audits = async () => (await h.sqlite.db.selectFrom('audit_log').select('id').where('action', '=', 'deadline.set').execute()).length;
       const logged = await audits();
       expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU')).toBe('河南大学党委 2027 年度公开承诺书的截止日期已是 2027年1月5日，没有改动。');
       expect(await audits()).toBe(logged);
       // A lower level may not set a later one than its parent's: the parent is named, the date in Chinese.
-      expect(await say(ADMIN, '期限 承诺 2027-01-10 HENU-WXY')).toBe('不能晚于上级「河南大学党委」规定的截止日期 2027年1月5日（下级只能提前，不能推后）。');
+      expect(await say(ADMIN, '期限 承诺 2027-01-11 HENU-WXY')).toBe('不能晚于上级「河南大学党委」规定的截止日期 2027年1月5日（下级只能提前，不能推后）。');
       // An explicit year outside the date's window is refused with the window.
       expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU 2026')).toContain('2026 年度公开承诺书的截止日期须在 2025年11月1日 至 2026年12月31日 之间');
     });
@@ -97,15 +97,15 @@ describe('期限 and 绑定: what the UX review found', () => {
 
   describe('showing deadlines', () => {
     it('期限 〈组织编码〉 shows that organization\'s deadlines to whoever may read it', async () => {
-      expect(await say(ADMIN, '期限 承诺 2027-01-10 HENU-WXY')).toContain('已设置');
+      expect(await say(ADMIN, '期限 承诺 2027-01-11 HENU-WXY')).toContain('已设置');
       const leader = await say(LEADER, '期限 HENU-WXY-ZW');
       expect(leader).toContain('文学院中文系党支部 2027 年度截止日期');
-      expect(leader).toContain('公开承诺书：2027年1月10日'); // the college's, in force below it
+      expect(leader).toContain('公开承诺书：2027年1月11日'); // the college's, in force below it
       expect(await say(MEMBER, '期限 HENU-WXY-ZW')).toContain('文学院中文系党支部 2027 年度截止日期');
       expect(await say(LEADER, '期限 HENU-WXY-ZW 2026')).toContain('文学院中文系党支部 2026 年度截止日期');
       const outsider = await say(OUTSIDER, '期限 HENU-WXY-ZW');
       expect(outsider).toContain('你不能查看「文学院中文系党支部」的截止日期');
-      expect(outsider).not.toContain('2027年1月10日');
+      expect(outsider).not.toContain('2027年1月11日');
       expect(await say(LEADER, '期限 NOPE')).toContain('没有编码为「NOPE」的组织');
     });
   });
@@ -127,7 +127,7 @@ describe('期限 and 绑定: what the UX review found', () => {
 
     it('other commands taking a code match it too', async () => {
       expect(await say(LEADER, '期限 henu-wxy-zw')).toContain('文学院中文系党支部 2027 年度截止日期');
-      expect(await say(ADMIN, '期限 承诺 2027-01-10 henu-wxy')).toContain('已设置：文学院党委');
+      expect(await say(ADMIN, '期限 承诺 2027-01-11 henu-wxy')).toContain('已设置：文学院党委');
     });
 
     it('an exact code wins, and two codes differing only by case are never guessed between', async () => {

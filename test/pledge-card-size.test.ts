@@ -43,7 +43,7 @@ function itemsAtLimits(ch = '诺'): PledgeItemDraft[] {
 function formView(items: PledgeItemDraft[], errors: FieldErrors = {}): PledgeFormView {
   // More than any one form shows (an upper bound): a returned revision's header with the longest
   // opinion, the revision notice and the 撤回修订 button of a returned revision.
-  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: '2027-01-20', draft: { profile: PROFILE, items }, errors, returned: { by: `${'李'.repeat(30)}（${'院'.repeat(50)}）`, opinion: '改'.repeat(500) }, revising: { inForceNo: 2, abandon: 'withdraw' }, notice: '修订第 3 版：审定前第 2 版继续有效；不改了可点「撤回修订」。' };
+  return { versionId: 123456, revision: 42, versionNo: 3, year: YEAR, orgName: ORG, deadline: { set: '2027-01-16', due: '2027-01-18' }, draft: { profile: PROFILE, items }, errors, returned: { by: `${'李'.repeat(30)}（${'院'.repeat(50)}）`, opinion: '改'.repeat(500) }, revising: { inForceNo: 2, abandon: 'withdraw' }, notice: '修订第 3 版：审定前第 2 版继续有效；不改了可点「撤回修订」。' };
 }
 
 function view(items: PledgeItemDraft[]): PledgeView {
@@ -55,7 +55,7 @@ function view(items: PledgeItemDraft[]): PledgeView {
     // Worst cases: a review card with the opinion it was returned with, a status card with no group.
     previousReturn: '退'.repeat(600),
     groups: 0,
-    deadline: '2027-01-20',
+    deadline: { set: '2027-01-16', due: '2027-01-18' }, // the longer text: set on a Saturday
   };
 }
 

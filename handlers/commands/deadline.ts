@@ -1,5 +1,5 @@
 import { orgByCode, orgOfChat } from '../../db/repos/directory.js';
-import { DEADLINE_KINDS, DEADLINE_LABELS, parseDeadlineKind, pledgeYearFor } from '../../src/domain/cycle.js';
+import { deadlineText, DEADLINE_KINDS, DEADLINE_LABELS, parseDeadlineKind, pledgeYearFor } from '../../src/domain/cycle.js';
 import { chineseDate, localDate, normalizeDate } from '../../src/domain/dates.js';
 import { canRead } from '../../src/domain/pledge-rules.js';
 import { deadlineFor } from '../../src/usecases/pledge/deadline-for.js';
@@ -42,7 +42,7 @@ export const deadline: CommandHandler = async (deps, ctx) => {
       ? r.reason
       : r.unchanged
         ? `${r.orgName} ${r.year} 年度${r.label}的截止日期已是 ${chineseDate(r.date)}，没有改动。`
-        : `已设置：${r.orgName} ${r.label}截止 ${chineseDate(r.date)}（${r.year} 年度${r.previous ? `；原 ${chineseDate(r.previous)}` : ''}）。下级组织只能在此之前。`,
+        : `已设置：${r.orgName} ${r.label}截止 ${deadlineText({ set: r.date, due: r.due })}（${r.year} 年度${r.previous ? `；原 ${chineseDate(r.previous)}` : ''}）。下级组织只能在此之前。`,
   });
 };
 
@@ -64,6 +64,6 @@ async function show(deps: Deps, ctx: MessageContext, me: Identity, code: string 
     org = found;
   }
   const { path } = org;
-  const lines = await Promise.all(DEADLINE_KINDS.map(async (k) => `${DEADLINE_LABELS[k]}：${chineseDate(await deadlineFor(deps, path, year, k))}`));
+  const lines = await Promise.all(DEADLINE_KINDS.map(async (k) => `${DEADLINE_LABELS[k]}：${deadlineText(await deadlineFor(deps, path, year, k))}`));
   await answer(deps, ctx, { text: `${org.name} ${year} 年度截止日期：\n${lines.join('\n')}\n\n${me.roles.has('admin') ? USAGE : ''}`.trim() });
 }

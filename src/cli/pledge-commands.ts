@@ -54,7 +54,10 @@ export async function deadlineCommand(deps: Deps, args: string[]): Promise<numbe
       console.error(`没有编码为「${values.org}」的组织。`);
       return 1;
     }
-    for (const k of DEADLINE_KINDS) console.log(`${k}\t${DEADLINE_LABELS[k]}\t${await deadlineFor(deps, org.path, year, k)}`);
+    for (const k of DEADLINE_KINDS) {
+      const d = await deadlineFor(deps, org.path, year, k);
+      console.log(`${k}\t${DEADLINE_LABELS[k]}\t${d.due}${d.due === d.set ? '' : `\t(set ${d.set}, a day off: due the next working day)`}`);
+    }
     return 0;
   }
   console.error(PLEDGE_USAGE);

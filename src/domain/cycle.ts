@@ -1,5 +1,16 @@
 import { chineseDate } from './dates.js';
 
+/** A deadline as set, and the working day it falls due on (they differ when it is set on a day off). */
+export interface Deadline {
+  set: string;
+  due: string;
+}
+
+/** 2027年1月25日, or 2027年1月25日（原定1月23日，遇休息日顺延） */
+export function deadlineText(d: Deadline): string {
+  return d.due === d.set ? chineseDate(d.due) : `${chineseDate(d.due)}（原定${chineseDate(d.set).replace(/^\d+年/, '')}，遇休息日顺延）`;
+}
+
 /**
  * Cycles and deadlines. A cycle is a year; each level of the tree may set an earlier deadline
  * than its parent (the seed: the university collects the 2011 pledge by 01-20, the province at

@@ -1,11 +1,17 @@
-import { effectiveDeadline, type DeadlineKind } from '../../domain/cycle.js';
+import { calendarExceptions } from '../../../db/repos/work-calendar.js';
+import { addDays } from '../../domain/dates.js';
+import { effectiveDeadline, type Deadline, type DeadlineKind } from '../../domain/cycle.js';
+import { LOOK_AHEAD_DAYS, nextWorkingDay } from '../../domain/work-calendar.js';
 import type { Deps } from '../deps.js';
 
 /** Ids on an organization's path, root first: '/1/5/9/' → [1, 5, 9]. */
 export const pathIds = (path: string): number[] => path.split('/').filter(Boolean).map(Number);
 
-/** The deadline in force for an organization: the earliest set by itself or any level above. */
-export async function deadlineFor(deps: Pick<Deps, 'db'>, orgPath: string, year: number, kind: DeadlineKind): Promise<string> {
+/**
+ * The deadline in force for an organization: the earliest set by itself or any level above (else
+ * the default), and the day it falls due — the next working day when that is a day off.
+ */
+export async function deadlineFor(deps: Pick<Deps, 'db'>, orgPath: string, year: number, kind: DeadlineKind): Promise<Deadline> {
   const ids = pathIds(orgPath);
   const rows = await deps.db
     .selectFrom('cycle_deadlines')
@@ -14,5 +20,11 @@ export async function deadlineFor(deps: Pick<Deps, 'db'>, orgPath: string, year:
     .where('cycle_deadlines.kind', '=', kind)
     .where('cycle_deadlines.org_id', 'in', ids)
     .execute();
-  return effectiveDeadline(year, kind, rows.map((r) => ({ orgId: r.org_id, dueDate: r.due_date })));
+  const set = effectiveDeadline(year, kind, rows.map((r) => ({ orgId: r.org_id, dueDate: r.due_date })));
+  return { set, due: await onWorkingDay(deps, set) };
+}
+
+/** `day`, or the next working day after it when it is a day off (the work calendar). */
+export async function onWorkingDay(deps: Pick<Deps, 'db'>, day: string): Promise<string> {
+  return nextWorkingDay(day, await calendarExceptions(deps.db, day, addDays(day, LOOK_AHEAD_DAYS)));
 }

@@ -35,7 +35,7 @@ export async function formViewOf(deps: Deps, ctx: PledgeContext, errors: FieldEr
     deadline: ctx.view.deadline,
     // A first filing not yet submitted, past its deadline, says so (one submitted in time and
     // returned is not late; a revision has no deadline of its own).
-    overdueDays: inForce || v.submitted_at ? 0 : Math.max(0, daysBetween(ctx.view.deadline, localDate(deps.now(), deps.timeZone))),
+    overdueDays: inForce || v.submitted_at ? 0 : Math.max(0, daysBetween(ctx.view.deadline.due, localDate(deps.now(), deps.timeZone))),
     draft: extra.draft ?? (await draftOf(deps.db, ctx.version)),
     errors,
     notice: extra.notice ?? (revising ? `修订第 ${v.version_no} 版：审定前第 ${revising.inForceNo} 版继续有效；不改了可点「${revising.abandon === 'delete' ? '放弃修订' : '撤回修订'}」。` : undefined),

@@ -251,6 +251,19 @@ describe('chat commands', () => {
     expect(answer).toBe('「台账」功能还在建设中，暂不能使用。可以先@我 发送「导出 台账」获取台账 Excel。');
   });
 
+  it('a mention tag typed into a command is quoted back as text, not obeyed (no @所有人 from the bot)', async () => {
+    const texts = await ask('ou_alead', 'oc_p2p_alead', '导出 承诺书 U-A-1 <at user_id="all"></at>');
+    expect(texts.at(-1)).toBe('看不懂「＜at user_id="all">＜/at>」：格式是「导出 承诺书 〈组织编码〉〈年份〉」，两项都可省略。');
+  });
+
+  it('in a group, 导出 answers privately and tells the group only that (whether a pledge exists, its status, are not the group\'s)', async () => {
+    await ask('ou_alead', 'oc_g_export', '绑定 U-A');
+    const [, inGroup] = await ask('ou_alead', 'oc_g_export', '导出 承诺书 U-A-1');
+    expect(inGroup).toBe('导出的结果已私信发给你。');
+    expect(h.emu.inChat('oc_g_export')).toHaveLength(2);
+    expect(h.emu.messages.filter((m) => m.receiveId === 'ou_alead').map((m) => textOf(m.content)).at(-1)).toContain('中文系党支部');
+  });
+
   describe('commands typed without a space', () => {
     it('绑定U-A binds the group', async () => {
       const [answer] = await ask('ou_alead', 'oc_g_glued', '绑定U-A');

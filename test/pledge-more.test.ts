@@ -180,6 +180,13 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(cardText(cardOf(lastMsg(LEADER)))).toContain('待审定');
     await say(LEADER, '审核');
     expect(cardText(cardOf(lastMsg(LEADER)))).toContain('文学院中文系党支部');
+    // Asked in a group, the list goes to the leader privately: what is under review is not the group's.
+    const before = h.emu.inChat(P2P(LEADER)).length;
+    await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 审核', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
+    await h.settle();
+    expect(h.emu.inChat(GROUP).map((m) => m.msgType === 'text' ? textOf(m.content) : 'a card').at(-1)).toBe('待审定的承诺书已私信发给你。');
+    expect(h.emu.inChat(P2P(LEADER))).toHaveLength(before + 1);
+    expect(cardText(cardOf(lastMsg(LEADER)))).toContain('文学院中文系党支部');
     expect(await say('ou_demo_leader2', '审核')).toContain('没有等你审定');
     expect(await say('ou_demo_member', '审核')).toContain('只有上级');
     // A second branch files too; each decision says how many are left (the list above is not current).

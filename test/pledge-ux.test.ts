@@ -298,13 +298,14 @@ describe('a leader\'s side', () => {
     await say(LEADER, command!);
     expect(reply()).toContain('已生成');
     // In a group, which organizations below have a pledge (drafts too) is not listed for all to see.
+    const before = h.emu.inChat(P2P(LEADER)).length;
     await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 导出 承诺书', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
     await h.settle();
     await h.drain();
     expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).not.toContain('HENU-WXY-ZW');
   });
 
-  it('a leader who is also a secretary (of the college committee) is offered the pledges below too, and told in a group where to ask', async () => {
+  it('a leader who is also a secretary (of the college committee) is offered the pledges below too; asked in a group, privately', async () => {
     // (The branch's pledge was submitted above.)
     const leader = await h.sqlite.db.selectFrom('people').select('id').where('open_id', '=', LEADER).executeTakeFirstOrThrow();
     const college = await h.sqlite.db.selectFrom('organizations').select('id').where('code', '=', 'HENU-WXY').executeTakeFirstOrThrow();
@@ -312,12 +313,13 @@ describe('a leader\'s side', () => {
     await say(LEADER, '导出 承诺书');
     expect(reply()).toContain('「文学院党委」还没有 2027 年度的承诺书。'); // theirs as secretary first…
     expect(reply()).toContain('下级组织的承诺书可以这样导出：\n· 文学院中文系党支部：发送「导出 承诺书 HENU-WXY-ZW」'); // …then what is below
+    const before = h.emu.inChat(P2P(LEADER)).length;
     await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 导出 承诺书', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
     await h.settle();
     await h.drain();
-    const inGroup = textOf(h.emu.inChat(GROUP).at(-1)!.content);
-    expect(inGroup).toContain('私聊我发送「导出 承诺书」查看可以导出的');
-    expect(inGroup).not.toContain('HENU-WXY-ZW');
+    expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).toBe('导出的结果已私信发给你。');
+    expect(h.emu.inChat(P2P(LEADER))).toHaveLength(before + 1);
+    expect(reply()).toContain('下级组织的承诺书可以这样导出：\n· 文学院中文系党支部：发送「导出 承诺书 HENU-WXY-ZW」');
   });
 
   it('我的 says what each role has to do now', async () => {

@@ -15,16 +15,27 @@ import { answer, type MessageContext } from '../context.js';
 import type { CommandHandler } from './registry.js';
 
 /**
- * Files go to the asker, privately (by open_id, as a private chat's answers do, so there the file
- * comes before the answer about it): the rights checked are the asker's, and a group holds people
- * who may not read what the asker may (a ledger lists a whole subtree's pledges under review).
+ * Files go to the asker, privately (by open_id, as a private chat's answers do, so the file comes
+ * before the answer about it): the rights checked are the asker's.
  */
 const fileTo = (ctx: MessageContext) => ({ openId: ctx.openId });
 
-const sentWhere = (ctx: MessageContext) => (ctx.chatType === 'group' ? '已私信发给你' : '请查收');
-
-/** `导出 承诺书 [组织编码] [年份]` (printable Word) and `导出 台账 …` (Excel), as files to the asker. */
+/**
+ * `导出 承诺书 [组织编码] [年份]` (printable Word) and `导出 台账 …` (Excel), as files to the asker.
+ * Asked in a group, everything is answered privately and the group is only told so: whether an
+ * organization has filed, a version's status, how many items a subtree holds are the asker's to
+ * read, not everyone's in the group.
+ */
 export const exportCommand: CommandHandler = async (deps, ctx) => {
+  if (ctx.chatType === 'group') {
+    await exportFor(deps, { ...ctx, chatType: 'p2p' });
+    await answer(deps, ctx, { text: '导出的结果已私信发给你。' }, 2);
+    return;
+  }
+  await exportFor(deps, ctx);
+};
+
+async function exportFor(deps: Deps, ctx: MessageContext): Promise<void> {
   const [what, ...rest] = ctx.args;
   if (what === '台账' || what === 'ledger') {
     await exportLedger(deps, ctx, rest);
@@ -55,11 +66,9 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
   }
   const f = await printablePledgeFile(deps, { openId: ctx.openId, orgCode: code, year: parsed.year });
   if (!f.ok) {
-    // A leader rarely knows the codes: a dead end unless the reply names what can be exported —
-    // in a private chat (which organizations below have a pledge is the asker's to see, not a group's).
+    // A leader rarely knows the codes: a dead end unless the reply names what can be exported.
     const list = below ? await pledgesBelow(deps, below, parsed.year) : '';
-    const offer = !list ? '' : ctx.chatType === 'p2p' ? list : '\n下级组织的承诺书：私聊我发送「导出 承诺书」查看可以导出的。';
-    await answer(deps, ctx, { text: f.reason + offer });
+    await answer(deps, ctx, { text: f.reason + list });
     return;
   }
   await deps.outbox.enqueue({ key: `export:${ctx.messageId}`, to: fileTo(ctx), file: { name: f.name, data: f.data } });
@@ -69,8 +78,8 @@ export const exportCommand: CommandHandler = async (deps, ctx) => {
     : canFile(me.grants, f.ctx.orgRef)
       ? '打印一式四份：本级留存一份、公示一份、报送上级两份。'
       : '';
-  await answer(deps, ctx, { text: `已生成「${f.name}」（第 ${f.ctx.version.version_no} 版），${sentWhere(ctx)}。${use}` }, 1);
-};
+  await answer(deps, ctx, { text: `已生成「${f.name}」（第 ${f.ctx.version.version_no} 版），请查收。${use}` }, 1);
+}
 
 /** The organizations below `code` with a pledge in view, each with the command that exports it. */
 async function pledgesBelow(deps: Deps, code: string, year: number | undefined): Promise<string> {
@@ -120,7 +129,7 @@ async function exportLedger(deps: Deps, ctx: MessageContext, args: string[]): Pr
   const name = `${year}年度承诺台账-${org.name.replace(/[\\/:*?"<>|\s]+/g, '')}.xlsx`;
   await deps.outbox.enqueue({ key: `ledger:${ctx.messageId}`, to: fileTo(ctx), file: { name, data } });
   const otherYear = other ? `\n要 ${other} 年度的，发送「导出 台账 ${code} ${other}」。` : '';
-  await answer(deps, ctx, { text: `已生成「${name}」：${org.name} 及下级 ${count} 项承诺，${sentWhere(ctx)}。${otherYear}` }, 1);
+  await answer(deps, ctx, { text: `已生成「${name}」：${org.name} 及下级 ${count} 项承诺，请查收。${otherYear}` }, 1);
 }
 
 /** Words a command does not take: refused, not ignored (a typo there may change what is meant). */

@@ -15,8 +15,8 @@ export const review: CommandHandler = async (deps, ctx) => {
     await answer(deps, ctx, { text: NOTHING_TO_REVIEW });
     return;
   }
-  const list = reviewListCard(r, deps.timeZone);
-  // Privately, keyed so that a decision can redraw it (review-list.ts); in a group, an answer like any other.
-  if (ctx.chatType === 'p2p') await deps.outbox.enqueue({ key: reviewListKey(ctx.openId, ctx.messageId), to: { openId: ctx.openId }, card: list });
-  else await answer(deps, ctx, { card: list });
+  // Always privately, keyed so that a decision can redraw it (review-list.ts): versions not yet
+  // approved are for their secretaries and supervisors (canReadVersion), not for a group.
+  await deps.outbox.enqueue({ key: reviewListKey(ctx.openId, ctx.messageId), to: { openId: ctx.openId }, card: reviewListCard(r, deps.timeZone) });
+  if (ctx.chatType === 'group') await answer(deps, ctx, { text: '待审定的承诺书已私信发给你。' });
 };

@@ -78,7 +78,7 @@ function row(msg: OutgoingMessage, now: Date) {
     target_message_id: null,
     tried_at: null,
   };
-  const content = 'text' in msg ? JSON.stringify({ text: msg.text }) : 'card' in msg ? JSON.stringify(msg.card) : '{}';
+  const content = 'text' in msg ? JSON.stringify({ text: withoutMentions(msg.text) }) : 'card' in msg ? JSON.stringify(msg.card) : '{}';
   const msgType = 'text' in msg ? 'text' : 'card' in msg ? 'interactive' : 'file';
   if ('patch' in msg) {
     const [idType, id] = recipient(msg.patch.to);
@@ -298,3 +298,11 @@ function widest(a: DrainBudget, b: DrainBudget): DrainBudget {
   const max = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? undefined : Math.max(x, y));
   return { maxSends: max(a.maxSends, b.maxSends), maxMs: max(a.maxMs, b.maxMs) };
 }
+
+/**
+ * Feishu turns `<at user_id="…"></at>` in a text message into a mention (`all`: everyone in the
+ * group). The bot's texts mention nobody, and words a user typed are quoted back in some of them
+ * (「看不懂「…」」), so a tag there is shown as typed, not obeyed: one place for every text.
+ * https://open.feishu.cn/document/server-docs/im-v1/message-content-description/create_json
+ */
+export const withoutMentions = (text: string): string => text.replace(/<(\/?at\b)/gi, '＜$1');

@@ -124,4 +124,24 @@ describe('which year a request without one means, in November and December', () 
     await say('ou_demo_member', '导出 承诺书 HENU-WXY-ZW');
     expect(filesTo('ou_demo_member').at(-1)).toContain('2027');
   });
+
+  it('an old card does not reopen a year that is the record: revise, mark done, save and submit are refused', async () => {
+    await file(2026, true);
+    const status = chat.lastCard(SEC);
+    const revise = buttonValue(status, '修订承诺');
+    const form = (await chat.press(SEC, revise)).card!.data; // a 2026 revision drafted in June…
+    const save = buttonValue(form, '保存草稿');
+    const versions = () => h.deps.db.selectFrom('pledge_versions').select(['version_no', 'status', 'revision']).orderBy('id').execute();
+    const before = await versions();
+    now = new Date('2028-01-10T02:00:00Z'); // …and its cards pressed in 2028, when 2028 is filed and 2027 may be finished
+    const closed = '2026 年度的承诺书已归档，不能再修改。现在可以填写 2028 年度（或补填 2027 年度）的承诺书。';
+    expect((await chat.press(SEC, revise)).toast?.content).toBe(closed);
+    expect((await chat.press(SEC, save, formFor(2026))).toast?.content).toBe(closed);
+    expect((await chat.press(SEC, buttonValue(form, '预览并提交'), formFor(2026))).toast?.content).toBe(closed);
+    const done = buttonValue(status, '标记第 1 项完成');
+    expect((await chat.press(SEC, done)).toast?.content).toBe(closed);
+    expect(await versions()).toEqual(before);
+    expect(await h.deps.db.selectFrom('item_states').select('item_key').execute()).toEqual([]);
+    expect(await say(SEC, '承诺 2026')).toBe(closed);
+  });
 });

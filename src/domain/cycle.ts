@@ -121,6 +121,19 @@ export function pledgeYearFor(today: string): number {
 }
 
 /**
+ * Whether a pledge of `year` may still be written on `today` (filed, revised, items marked done):
+ * the year being filed and the one before it (to finish or revise it). An older one is the record.
+ * Undefined when it may; else why not, and what may be done instead.
+ */
+export function closedYearReason(year: number, today: string): string | undefined {
+  const filing = pledgeYearFor(today);
+  if (year === filing || year === filing - 1) return undefined;
+  return year > filing
+    ? `现在可以填写 ${filing} 年度（或补填 ${filing - 1} 年度）的承诺书。`
+    : `${year} 年度的承诺书已归档，不能再修改。现在可以填写 ${filing} 年度（或补填 ${filing - 1} 年度）的承诺书。`;
+}
+
+/**
  * The pledge years a request without a year may mean on `today`, newest first. From 11-01 that
  * is the coming year (being filed) and this one (still carried out, reported on and appraised
  * until it ends); the rest of the year, only this one.

@@ -2,6 +2,7 @@ import { personByOpenId } from '../../../db/repos/directory.js';
 import { appendAudit } from '../../../db/repos/audit.js';
 import { draftOf, EDITABLE_STATUSES, saveDraft, transition } from '../../../db/repos/pledges.js';
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
+import { closedYearReason } from '../../domain/cycle.js';
 import { localDate } from '../../domain/dates.js';
 import { errorSummary, readPledgeForm, validatePledge, type PledgeDraft } from '../../domain/pledge-form.js';
 import { canFile, isPublished } from '../../domain/pledge-rules.js';
@@ -27,6 +28,9 @@ async function writable(deps: Deps, openId: string, versionId: number, rev: numb
   if (!ctx) return { kind: 'refused', reason: '找不到这份承诺书，请发送「承诺」重新开始。' };
   const me = await whoIs(deps, openId);
   if (!canFile(me.grants, ctx.orgRef)) return { kind: 'refused', reason: `只有「${ctx.org.name}」的现任书记可以填写和提交它的承诺书。` };
+  // An old card must not reopen a year that is the record now (承诺 itself refuses it).
+  const closed = closedYearReason(ctx.pledge.year, localDate(deps.now(), deps.timeZone));
+  if (closed) return { kind: 'refused', reason: closed };
   if (ctx.version.status === 'submitted') return { kind: 'refused', reason: '这份承诺书已提交，正在等待上级审定，不能重复提交。' };
   if (isPublished(ctx.version.status)) return { kind: 'refused', reason: '这一版已经审定。如需修改，请发送「承诺」后点「修订承诺」。' };
   if (ctx.version.status === 'withdrawn') return { kind: 'refused', reason: `第 ${ctx.version.version_no} 版修订已经撤回，现行承诺书不变。如需修改，请发送「承诺」后点「修订承诺」。` };

@@ -1,7 +1,7 @@
 import { orgByCode, orgById, personByOpenId } from '../../../db/repos/directory.js';
 import { createVersion, draftOf, ensurePledge, itemsOf, openVersionOf, pledgeOf, profileOf, versionById, versionsOf } from '../../../db/repos/pledges.js';
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
-import { pledgeYearFor } from '../../domain/cycle.js';
+import { closedYearReason, pledgeYearFor } from '../../domain/cycle.js';
 import { daysBetween, localDate } from '../../domain/dates.js';
 import { emptyProfile, type FieldErrors, type PledgeDraft } from '../../domain/pledge-form.js';
 import type { Deps } from '../deps.js';
@@ -85,9 +85,8 @@ export async function openPledge(deps: Deps, input: { openId: string; orgCode?: 
   const now = deps.now();
   const filing = pledgeYearFor(localDate(now, deps.timeZone));
   // Last year's pledge stays reachable (to finish or revise it); no other year is open.
-  if (input.year !== undefined && input.year !== filing && input.year !== filing - 1) {
-    return { kind: 'refused', reason: `现在可以填写 ${filing} 年度（或补填 ${filing - 1} 年度）的承诺书。` };
-  }
+  const closed = input.year === undefined ? undefined : closedYearReason(input.year, localDate(now, deps.timeZone));
+  if (closed) return { kind: 'refused', reason: closed };
   const year = input.year ?? filing;
   const pledge = await ensurePledge(deps.db, org.id, year, now);
   const open = await openVersionOf(deps.db, pledge.id);

@@ -1,7 +1,8 @@
 import { appendAudit } from '../../../db/repos/audit.js';
 import { createVersion, draftOf, openVersionOf, saveDraft, versionsOf } from '../../../db/repos/pledges.js';
 import type { PledgeFormView } from '../../../cards/pledge-form-card.js';
-import { localYear } from '../../domain/dates.js';
+import { closedYearReason } from '../../domain/cycle.js';
+import { localDate, localYear } from '../../domain/dates.js';
 import { canFile } from '../../domain/pledge-rules.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
@@ -21,6 +22,8 @@ export async function revisePledge(deps: Deps, input: { openId: string; versionI
   if (!ctx) return { kind: 'refused', reason: '找不到这份承诺书。' };
   const me = await whoIs(deps, input.openId);
   if (!canFile(me.grants, ctx.orgRef)) return { kind: 'refused', reason: `只有「${ctx.org.name}」的现任书记可以修订它的承诺书。` };
+  const closed = closedYearReason(ctx.pledge.year, localDate(deps.now(), deps.timeZone));
+  if (closed) return { kind: 'refused', reason: closed };
   const inForce = ctx.pledge.current_version_id ? await loadPledgeContext(deps, ctx.pledge.current_version_id) : undefined;
   if (!inForce) return { kind: 'refused', reason: '承诺书还没有审定的版本，请先完成首次提交和审定。' };
   if (input.followsKey && !inForce.view.items.some((i) => i.key === input.followsKey && i.done)) {
@@ -64,6 +67,8 @@ export async function markItemDone(deps: Deps, input: { openId: string; versionI
   if (!ctx) return { kind: 'refused', reason: '找不到这份承诺书。' };
   const me = await whoIs(deps, input.openId);
   if (!canFile(me.grants, ctx.orgRef)) return { kind: 'refused', reason: `只有「${ctx.org.name}」的现任书记可以标记完成。` };
+  const closed = closedYearReason(ctx.pledge.year, localDate(deps.now(), deps.timeZone));
+  if (closed) return { kind: 'refused', reason: closed };
   if (ctx.version.status !== 'approved') return { kind: 'refused', reason: '只有现行（已审定）版本的事项可以标记完成。' };
   const now = deps.now();
   // A pledge for next year is filed and approved from November: nothing in it can be done yet,

@@ -15,7 +15,7 @@ export function pledgeBody(v: PledgeView, opts: { showDone?: boolean } = {}): Ca
     .map((it) => {
       const mark = opts.showDone && it.done ? ' ✅ 已完成' : '';
       const follows = it.followsN ? `（再承诺，接第 ${it.followsN} 项）` : '';
-      return `**${it.n}. ${md(it.content, 300)}**${follows}${mark}\n标准/目标：${md(it.standard, 300)}\n完成时限：${chineseDate(it.due)}`;
+      return `**${it.n}. ${md(it.content, 300)}**${follows}${mark}\n标准/目标：${md(it.standard, 300)}\n完成时限：${md(chineseDate(it.due), 20)}`;
     })
     .join('\n\n');
   return [markdown(profile), { tag: 'hr' }, markdown(`**公开承诺事项**\n${items || '（尚无）'}`)];

@@ -58,6 +58,15 @@ describe('pledge form', () => {
     expect(readPledgeForm({ ...profile, item_1: '', item_1_standard: 's', item_1_due: '2027-05-01 +0800' }, [slot]).items).toEqual([]);
     expect(readPledgeForm({ ...profile, item_1: '  \n ', item_1_standard: '', item_1_due: '2027-05-01 +0800' }, [slot]).items).toEqual([]);
   });
+  it('keeps over-long text to say how much to cut, but no field longer than a whole pledge may be, and no due date longer than one', () => {
+    const d = readPledgeForm({ name: '张'.repeat(400_000), item_1: '事'.repeat(200_000), item_1_standard: '标'.repeat(5000), item_1_due: 'x'.repeat(1000) }, []);
+    expect(d.profile.name).toHaveLength(3000);
+    expect(d.items[0]!.content).toHaveLength(3000);
+    expect(d.items[0]!.standard).toHaveLength(3000);
+    expect(d.items[0]!.due).toHaveLength(20);
+    expect(validatePledge(d, 2027, '2027-01-05')).toMatchObject({ name: '姓名最多 30 个字', item_1: expect.stringContaining('300') });
+  });
+
   it('reports each problem at its field', () => {
     const e = validatePledge({ profile: { ...profile, name: '', gender: '不详', term_start: '2030-01-01' }, items: [{ content: 'x'.repeat(301), standard: '', due: '2026-12-31' }] }, 2027, '2027-01-05');
     expect(Object.keys(e).sort()).toEqual(['gender', 'item_1', 'item_1_due', 'item_1_standard', 'name', 'term_start']);

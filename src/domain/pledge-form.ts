@@ -69,7 +69,15 @@ function unclip(value: string, stored: string | undefined): string {
 
 export const emptyProfile = (): PledgeProfile => ({ name: '', gender: '', birth_month: '', position: '', term_start: '', contact: '' });
 
-const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
+/**
+ * A draft keeps what was typed, over-long text included, so that validation can say how much to
+ * cut; but no field is kept longer than a whole pledge may be (a form value is the client's, and
+ * a 400,000-character field would otherwise sit in the draft, the ledger and every card).
+ */
+const MAX_KEPT = LIMITS.total;
+const MAX_DATE_KEPT = 20;
+
+const text = (v: unknown, max: number = MAX_KEPT): string => (typeof v === 'string' ? v.trim().slice(0, max) : typeof v === 'number' ? String(v) : '');
 
 const GENDERS: Record<string, string> = { 男: '男', 女: '女', male: '男', female: '女', m: '男', f: '女' };
 
@@ -103,7 +111,7 @@ export function readPledgeForm(form: Record<string, unknown>, slots: PledgeItemD
     const content = unclip(text(form[`item_${n}`]), slot?.content);
     if (!content) continue;
     const standard = unclip(text(form[`item_${n}_standard`]), slot?.standard);
-    const dueRaw = text(form[`item_${n}_due`]);
+    const dueRaw = text(form[`item_${n}_due`], MAX_DATE_KEPT);
     items.push({ key: slot?.key, follows: slot?.follows, content, standard, due: normalizeDate(dueRaw) ?? dueRaw });
   }
   return { profile, items };

@@ -370,6 +370,30 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(h.emu.inChat(P2P('ou_demo_member')).filter((m) => m.msgType === 'file')).toHaveLength(1);
   });
 
+  it('a returned pledge edited since is exported to its supervisors as returned (what was signed), to its secretary as edited', async () => {
+    await say(SEC, '承诺');
+    await press(SEC, { ...buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), mode: undefined }, FORM);
+    expect((await press(LEADER, buttonValue(cardOf(lastMsg(LEADER)), '退回修改'), { opinion: '请补充' })).toast?.type).toBe('success');
+    await say(SEC, '承诺');
+    expect((await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '保存草稿'), { ...FORM, item_1: '退回后改的，还没提交' })).toast?.type).toBe('success');
+    const lastFile = async (openId: string) => {
+      const file = h.emu.inChat(P2P(openId)).filter((m) => m.msgType === 'file').at(-1)!;
+      return h.emu.files.get((JSON.parse(file.content) as { file_key: string }).file_key)!.data;
+    };
+    const docxText = async (openId: string) => (await (await JSZip.loadAsync(await lastFile(openId))).file('word/document.xml')!.async('string')).replace(/<[^>]+>/g, '');
+    await say(LEADER, '导出 承诺书 HENU-WXY-ZW');
+    expect(await docxText(LEADER)).toContain('每月组织一次主题党日');
+    expect(await docxText(LEADER)).not.toContain('退回后改的');
+    await say(LEADER, '导出 台账');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await lastFile(LEADER)) as unknown as ArrayBuffer);
+    const cells = JSON.stringify(wb.worksheets[0]!.getSheetValues());
+    expect(cells).toContain('每月组织一次主题党日');
+    expect(cells).not.toContain('退回后改的');
+    await say(SEC, '导出 承诺书');
+    expect(await docxText(SEC)).toContain('退回后改的，还没提交');
+  });
+
   it('导出 台账 and the export CLI give the ledger as Excel, within the asker\'s scope', async () => {
     await fileAndApprove();
     expect(await say('ou_demo_leader2', '导出 台账 HENU-WXY')).toContain('没有查看');

@@ -1,6 +1,7 @@
 import { orgByCode } from '../../../db/repos/directory.js';
 import { HAS_SUBMISSION } from '../../../db/repos/pledges.js';
 import { subtreeUpperBound } from '../../domain/org-path.js';
+import { parseReturnedContent } from '../pledge/returned-content.js';
 import type { Deps } from '../deps.js';
 
 export interface LedgerRow {
@@ -59,7 +60,14 @@ export async function* ledgerRows(deps: Pick<Deps, 'db'>, input: { orgPath: stri
     for (const p of pledges) {
       const version = versionOf.get(p.id);
       if (!version) continue;
-      for (const i of itemsOf.get(version.id) ?? []) {
+      const live = itemsOf.get(version.id) ?? [];
+      // A returned version is edited in place by its secretary: the ledger holds it as returned.
+      const returned = version.status === 'returned' ? parseReturnedContent(version.returned_content) : undefined;
+      const follows = new Set(live.filter((i) => i.follows_key !== null).map((i) => i.item_key));
+      const rows = returned
+        ? returned.items.map((i, at) => ({ item_key: i.key, position: at + 1, content: i.content, standard: i.standard, due_date: i.due, follows: follows.has(i.key) }))
+        : live.map((i) => ({ ...i, follows: i.follows_key !== null }));
+      for (const i of rows) {
         const done = doneAt.get(`${p.id}:${i.item_key}`);
         yield {
           orgCode: p.code,
@@ -74,7 +82,7 @@ export async function* ledgerRows(deps: Pick<Deps, 'db'>, input: { orgPath: stri
           due: i.due_date,
           done: done !== undefined,
           doneAt: done ?? null,
-          follows: i.follows_key !== null,
+          follows: i.follows,
           reviewer: version.reviewed_by_name ?? '',
           reviewedAt: version.reviewed_at,
         };

@@ -5,19 +5,30 @@ import type { PledgeDocument } from '../../documents/pledge-document.js';
 import { pledgeFileName, renderPledgeDocx } from '../../documents/render-pledge-docx.js';
 import { yearsInView } from '../../domain/cycle.js';
 import { localDate } from '../../domain/dates.js';
-import { canRead, canReadVersion } from '../../domain/pledge-rules.js';
+import { canFile, canRead, canReadVersion } from '../../domain/pledge-rules.js';
 import type { Grant } from '../../domain/roles.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { loadPledgeContext, refOf, type PledgeContext } from './pledge-context.js';
+import { parseReturnedContent } from './returned-content.js';
 
-export function pledgeDocumentOf(ctx: PledgeContext, timeZone: string): PledgeDocument {
+/**
+ * The document of a version. `asReturned`: a returned version as it was when returned (what was
+ * signed and decided on), for anyone but its secretary, who may have edited it since.
+ */
+export function pledgeDocumentOf(ctx: PledgeContext, timeZone: string, asReturned = false): PledgeDocument {
   const v = ctx.view;
+  const returned = asReturned && v.status === 'returned' ? parseReturnedContent(ctx.version.returned_content) : undefined;
+  const p = returned?.profile ?? v.profile;
+  const followsN = new Map(v.items.map((i) => [i.key, i.followsN]));
+  const items = returned
+    ? returned.items.map((i, at) => ({ n: at + 1, content: i.content, standard: i.standard, due: i.due, followsN: followsN.get(i.key) }))
+    : v.items.map((i) => ({ n: i.n, content: i.content, standard: i.standard, due: i.due, followsN: i.followsN }));
   return {
     year: v.year,
     orgName: v.orgName,
-    profile: { name: v.profile.name, gender: v.profile.gender, birthMonth: v.profile.birth_month, position: v.profile.position, termStart: v.profile.term_start, contact: v.profile.contact },
-    items: v.items.map((i) => ({ n: i.n, content: i.content, standard: i.standard, due: i.due, followsN: i.followsN })),
+    profile: { name: p.name, gender: p.gender, birthMonth: p.birth_month, position: p.position, termStart: p.term_start, contact: p.contact },
+    items,
     version: v.versionNo,
     status: v.status,
     signedBy: v.signedBy,
@@ -46,7 +57,7 @@ async function fileOf(deps: Deps, grants: Grant[] | null, versionId: number): Pr
         : `「${ctx.org.name}」的这一版承诺书还未经上级审定，审定公示后即可查看和导出。`;
     return { ok: false, reason };
   }
-  const doc = pledgeDocumentOf(ctx, deps.timeZone);
+  const doc = pledgeDocumentOf(ctx, deps.timeZone, grants === null || !canFile(grants, ctx.orgRef));
   return { ok: true, name: pledgeFileName(doc), data: await renderPledgeDocx(doc), ctx };
 }
 

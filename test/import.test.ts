@@ -133,6 +133,21 @@ ou_sec2,赵新,U-A-1,secretary,,
     expect((await holdersOf(h.deps.db, leaf!.id, 'secretary')).map((p) => p.open_id)).toEqual(['ou_sec2']);
   });
 
+  it('one who left is listed with role none and loses every role (audited); one merely missing from a file keeps theirs', async () => {
+    await run(ORGS, PEOPLE);
+    const lead = await orgByCode(h.deps.db, 'U-A');
+    // A file of one branch only: the college's leader is not in it, and stays.
+    expect(await run(ORGS, 'open_id,name,org_code,role\nou_sec1,张明,U-A-1,secretary\n')).toMatchObject({ ok: true, summary: { rolesRemoved: 0 } });
+    expect((await holdersOf(h.deps.db, lead!.id, 'leader')).map((p) => p.open_id)).toEqual(['ou_lead']);
+    const r = await run(ORGS, 'open_id,name,org_code,role\nou_lead,李红梅,U-A,none\n');
+    expect(r).toMatchObject({ ok: true, summary: { rolesAdded: 0, rolesRemoved: 1 } });
+    expect(await holdersOf(h.deps.db, lead!.id, 'leader')).toEqual([]);
+    const removed = await h.deps.db.selectFrom('audit_log').select(['action', 'before']).where('action', '=', 'role.remove').execute();
+    expect(removed.map((a) => JSON.parse(a.before!) as { role: string; org: string })).toEqual([expect.objectContaining({ role: 'leader', org: 'U-A' })]);
+    const bad = await run(ORGS, 'open_id,name,org_code,role\nou_lead,李红梅,U-A,leaver\n');
+    expect(bad).toMatchObject({ ok: false, problems: [{ file: 'people', line: 2, message: 'role「leaver」无效，应为 secretary/leader/admin/member（离任的人写 none：取消其全部角色）' }] });
+  });
+
   it('resolves people given only a mobile or an email through the contact API', async () => {
     const r = await run(ORGS, `open_id,name,org_code,role,mobile,email
 ,孙一,U-A-1,member,13800000001,

@@ -14,7 +14,8 @@ export interface PersonRow {
   openId: string | null;
   name: string;
   orgCode: string;
-  role: Role;
+  /** `none`: the person is listed to hold no role (one who left): every role they held is removed. */
+  role: Role | 'none';
   mobile: string | null;
   email: string | null;
 }
@@ -29,6 +30,12 @@ type Rec = { line: number; values: Record<string, string> };
 
 const ORG_HEADER = ['code', 'name', 'parent_code', 'kind'];
 const PEOPLE_HEADER = ['open_id', 'name', 'org_code', 'role'];
+/**
+ * A person listed holds exactly the roles the file gives them; one who left is listed with role
+ * `none` (无, 离任), so that the file says so — a person merely missing from a file keeps their
+ * roles, as a file may well cover one college only.
+ */
+const NONE = new Set(['none', '无', '离任']);
 const MAX_NAME = 100;
 
 const orNull = (s: string | undefined): string | null => (s && s !== '' ? s : null);
@@ -95,7 +102,7 @@ export function validateDirectory(
   const secretaryOf = new Map<string, number>();
   for (const { line, values: v } of people.records) {
     const p = (message: string) => problems.push({ file: 'people', line, message });
-    const role = parseRole(v.role ?? '');
+    const role = NONE.has((v.role ?? '').trim().toLowerCase()) ? 'none' : parseRole(v.role ?? '');
     const openId = orNull(v.open_id);
     const mobile = orNull(v.mobile);
     const email = orNull(v.email);
@@ -103,7 +110,7 @@ export function validateDirectory(
     else if (v.name.length > MAX_NAME) p(`name 超过 ${MAX_NAME} 字`);
     if (!v.org_code) p('org_code 不能为空');
     else if (!known.has(v.org_code)) p(`组织 org_code「${v.org_code}」不存在`);
-    if (!role) p(`role「${v.role ?? ''}」无效，应为 secretary/leader/admin/member`);
+    if (!role) p(`role「${v.role ?? ''}」无效，应为 secretary/leader/admin/member（离任的人写 none：取消其全部角色）`);
     if (!openId && !mobile && !email) p('open_id、mobile、email 至少填一项');
     if (openId && !/^ou_\w+$/.test(openId)) p(`open_id「${openId}」应以 ou_ 开头`);
     if (mobile && !/^\+?\d{6,15}$/.test(mobile)) p(`mobile「${mobile}」不是有效手机号`);

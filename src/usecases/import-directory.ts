@@ -153,7 +153,8 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
   for (const p of v.people) {
     const id = personIds.get(p.openId!)!;
     const orgId = byCode.get(p.orgCode)!.id;
-    (wanted.get(id) ?? wanted.set(id, new Set()).get(id)!).add(`${orgId}|${p.role}`);
+    const roles = wanted.get(id) ?? wanted.set(id, new Set()).get(id)!;
+    if (p.role !== 'none') roles.add(`${orgId}|${p.role}`);
   }
   const codeOfId = new Map([...byCode.values()].map((o) => [o.id, o.code]));
   const removeRole = async (personId: number, orgId: number, role: string, why: string) => {

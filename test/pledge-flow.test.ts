@@ -193,6 +193,20 @@ describe('the annual pledge, through the door', () => {
     expect(told(LEADER)).toHaveLength(1);
   });
 
+  it('one person gives at most 5 opinions on a pledge in 24 hours: the 6th is refused, stored nowhere and told to nobody', async () => {
+    const versionId = (await h.sqlite.db.selectFrom('pledge_versions').select('id').where('status', '=', 'approved').executeTakeFirstOrThrow()).id;
+    const give = (n: number) => commentOnPledge(h.deps, { openId: 'ou_demo_admin', versionId, text: `第 ${n} 条意见`, eventId: `ev_flood_${n}` });
+    for (let n = 1; n <= 5; n++) expect(await give(n)).toEqual({ ok: true, repeat: false });
+    expect(await give(5)).toEqual({ ok: true, repeat: false }); // the 5th press run again still goes on
+    expect(await give(6)).toEqual({ ok: false, reason: '你 24 小时内已对这份承诺书提了 5 条意见，请明天再提；也可以合并成一条写。' });
+    await h.drain();
+    expect(h.emu.messages.filter((m) => textOf(m.content).includes('第 6 条意见'))).toEqual([]);
+    expect(await h.sqlite.db.selectFrom('pledge_opinions').select('id').where('author_open_id', '=', 'ou_demo_admin').execute()).toHaveLength(5);
+    // A day later (the five given 25 hours before now), one more may be given.
+    await h.sqlite.db.updateTable('pledge_opinions').set({ created_at: new Date(NOW.getTime() - 25 * 3600_000).toISOString() }).where('author_open_id', '=', 'ou_demo_admin').execute();
+    expect(await give(7)).toEqual({ ok: true, repeat: false });
+  });
+
   it('a revision is reviewed again while the approved version stays in force', async () => {
     await say(SEC, '承诺');
     const status = lastCard(P2P(SEC));

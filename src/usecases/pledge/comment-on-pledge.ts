@@ -14,6 +14,9 @@ export const MAX_SUGGESTION = 500;
  * the text stays in the group card's box, so a second press would send it again), and told to
  * the secretary and to the reviewers above, as the card promises ("书记和上级党组织可以看到").
  */
+/** Opinions one person may give on one pledge within 24 hours. */
+export const OPINIONS_PER_DAY = 5;
+
 export async function commentOnPledge(deps: Deps, input: { openId: string; versionId: number; text: string; eventId: string }): Promise<{ ok: true; repeat: boolean } | { ok: false; reason: string }> {
   const text = input.text.trim();
   if (!text) return { ok: false, reason: '请先在「意见和建议」里写下内容再提交。' };
@@ -39,8 +42,20 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
     .where('event_id', '!=', input.eventId)
     .executeTakeFirst();
   if (same) return { ok: true, repeat: true };
-  const person = await personByOpenId(deps.db, input.openId);
   const now = deps.now();
+  // Each opinion is a message to the secretary and to every reviewer above: one person cannot
+  // flood them (a group card's box stays filled, and every press is a new opinion).
+  const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
+  const recent = await deps.db
+    .selectFrom('pledge_opinions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('pledge_id', '=', ctx.pledge.id)
+    .where('author_open_id', '=', input.openId)
+    .where('created_at', '>=', since)
+    .where('event_id', '!=', input.eventId) // this press's own row, if a cut left it: the press goes on
+    .executeTakeFirstOrThrow();
+  if (Number(recent.n) >= OPINIONS_PER_DAY) return { ok: false, reason: `你 24 小时内已对这份承诺书提了 ${OPINIONS_PER_DAY} 条意见，请明天再提；也可以合并成一条写。` };
+  const person = await personByOpenId(deps.db, input.openId);
   await deps.db
     .insertInto('pledge_opinions')
     .values({ pledge_id: ctx.pledge.id, version_id: ctx.version.id, author_open_id: input.openId, author_name: person?.name ?? null, text, created_at: now.toISOString(), event_id: input.eventId })

@@ -124,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
       case 'deadline':
         return await deadlineCommand(await makeDeps(), rest);
       case 'calendar':
-        return await calendarCommand(await makeDeps(), rest);
+        return await calendarCommand({ db, now: () => new Date(), timeZone: config.timeZone }, rest);
       case 'export':
         return await exportLedgerCommand(await makeDeps(), rest);
       case 'export-pledge':

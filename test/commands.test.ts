@@ -259,7 +259,7 @@ describe('chat commands', () => {
   it('in a group, 导出 answers privately and tells the group only that (whether a pledge exists, its status, are not the group\'s)', async () => {
     await ask('ou_alead', 'oc_g_export', '绑定 U-A');
     const [, inGroup] = await ask('ou_alead', 'oc_g_export', '导出 承诺书 U-A-1');
-    expect(inGroup).toBe('导出的结果已私信发给你。');
+    expect(inGroup).toBe('已私信回复你。');
     expect(h.emu.inChat('oc_g_export')).toHaveLength(2);
     expect(h.emu.messages.filter((m) => m.receiveId === 'ou_alead').map((m) => textOf(m.content)).at(-1)).toContain('中文系党支部');
   });

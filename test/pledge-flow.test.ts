@@ -241,10 +241,10 @@ describe('the annual pledge, through the door', () => {
     const opinions = (await h.sqlite.db.selectFrom('pledge_opinions').select('id').execute()).length;
     const current = buttonValue(cardOf(h.emu.inChat(GROUP).at(-1)!), '提交意见');
     const stale = await press('ou_demo_member', { ...current, pledge: v1.id }, { suggestion: '旧卡片上的意见' });
-    expect(stale.toast).toEqual({ type: 'error', content: '这一版已被第 2 版替代：请在新的公示卡片上提意见和建议。' });
+    expect(stale.toast).toEqual({ type: 'error', content: '这一版已被第 2 版取代：请在新的公示卡片上提意见和建议。' });
     // Someone of another college learns nothing of the version from the refusal: only that they may not.
     const outsider = await press('ou_demo_sec_js1', { ...current, pledge: v1.id }, { suggestion: '外人' });
-    expect(outsider.toast).toEqual({ type: 'error', content: '只有「文学院中文系党支部」及上级组织名录中的党员群众可以提意见。' });
+    expect(outsider.toast).toEqual({ type: 'error', content: '只有本组织及上级组织名录中的党员群众可以对这份承诺书提意见。' });
     expect(await h.sqlite.db.selectFrom('pledge_opinions').select('id').execute()).toHaveLength(opinions);
   });
 

@@ -417,7 +417,7 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     const mentions = [{ openId: h.emu.botOpenId, name: '践诺助手' }];
     await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 导出 台账 HENU-WXY', mentions });
     await h.settle();
-    expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).toContain('已私信发给你');
+    expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).toBe('已私信回复你。');
     expect(groupFiles()).toBe(0);
     expect(privateFiles()).toBe(before + 1);
 

@@ -302,7 +302,8 @@ describe('a leader\'s side', () => {
     await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 导出 承诺书', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
     await h.settle();
     await h.drain();
-    expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).not.toContain('HENU-WXY-ZW');
+    expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).toBe('已私信回复你。');
+    expect(h.emu.inChat(P2P(LEADER))).toHaveLength(before + 1);
   });
 
   it('a leader who is also a secretary (of the college committee) is offered the pledges below too; asked in a group, privately', async () => {
@@ -317,7 +318,7 @@ describe('a leader\'s side', () => {
     await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 导出 承诺书', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
     await h.settle();
     await h.drain();
-    expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).toBe('导出的结果已私信发给你。');
+    expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).toBe('已私信回复你。');
     expect(h.emu.inChat(P2P(LEADER))).toHaveLength(before + 1);
     expect(reply()).toContain('下级组织的承诺书可以这样导出：\n· 文学院中文系党支部：发送「导出 承诺书 HENU-WXY-ZW」');
   });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tableToRecords, parseCsvWithLines } from '../src/domain/csv.js';
-import { deadlineText } from '../src/domain/cycle.js';
-import { isWorkingDay, nextWorkingDay, validateCalendar } from '../src/domain/work-calendar.js';
+import { deadlineText, deadlineWindow, parseDeadlineKind } from '../src/domain/cycle.js';
+import { isWorkingDay, validateCalendar, workingDeadline } from '../src/domain/work-calendar.js';
 import { importCalendar } from '../src/usecases/import-calendar.js';
 import { cardOf, cardText } from './helpers/cards.js';
 import { importExamples, P2P } from './helpers/directory.js';
@@ -36,13 +36,22 @@ describe('work calendar (domain, clock-free)', () => {
     expect(isWorkingDay('2027-01-23', cal)).toBe(true);
   });
 
-  it('a deadline on a day off moves to the next working day, never earlier', () => {
-    expect(nextWorkingDay('2027-01-20', none)).toBe('2027-01-20');
-    expect(nextWorkingDay('2027-01-23', none)).toBe('2027-01-25');
+  it('a deadline on a day off moves to the next working day, unless that leaves its period: then to the last one before', () => {
+    const pledge2027 = deadlineWindow(2027, 'pledge');
+    expect(workingDeadline('2027-01-20', pledge2027, none)).toBe('2027-01-20');
+    expect(workingDeadline('2027-01-23', pledge2027, none)).toBe('2027-01-25');
     const spring = new Map(validateCalendar(table(SPRING)).rows.map((r) => [r.day, r.kind]));
-    expect(nextWorkingDay('2027-02-05', spring)).toBe('2027-02-12'); // Friday after the holiday
-    expect(nextWorkingDay('2027-02-13', spring)).toBe('2027-02-13'); // a make-up Saturday is a working day
+    expect(workingDeadline('2027-02-05', pledge2027, spring)).toBe('2027-02-12'); // Friday after the holiday
+    expect(workingDeadline('2027-02-13', pledge2027, spring)).toBe('2027-02-13'); // a make-up Saturday is a working day
+    // Quarter ends on a weekend stay in their quarter (a report is due before the quarter ends).
+    expect(workingDeadline('2028-09-30', deadlineWindow(2028, 'q3'), none)).toBe('2028-09-29'); // Saturday → Friday
+    expect(workingDeadline('2028-12-31', deadlineWindow(2028, 'q4'), none)).toBe('2028-12-29'); // Sunday → Friday, not 2029
+    expect(workingDeadline('2029-03-31', deadlineWindow(2029, 'q1'), none)).toBe('2029-03-30');
+    // A pledge deadline set on the last day of the year before may move into its own year.
+    expect(workingDeadline('2028-12-31', deadlineWindow(2029, 'pledge'), none)).toBe('2029-01-01');
     expect(deadlineText({ set: '2027-02-05', due: '2027-02-12' })).toBe('2027年2月12日（原定2月5日，遇休息日顺延）');
+    expect(deadlineText({ set: '2028-09-30', due: '2028-09-29' })).toBe('2028年9月29日（原定9月30日，遇休息日提前）');
+    expect(deadlineText({ set: '2028-12-31', due: '2029-01-01' })).toBe('2029年1月1日（原定2028年12月31日，遇休息日顺延）');
     expect(deadlineText({ set: '2027-01-20', due: '2027-01-20' })).toBe('2027年1月20日');
   });
 
@@ -57,6 +66,9 @@ describe('work calendar (domain, clock-free)', () => {
       { line: 3, message: 'kind「放」无效，应为 休（holiday，放假）或 班（workday，调休上班）' },
       { line: 5, message: '2027-10-02 与第 4 行重复' },
     ]);
+    // A word that is a property of every object is no kind (it would reach the insert and fail there).
+    expect(validateCalendar(table('date,kind\n2027-10-01,constructor\n')).problems).toEqual([{ line: 2, message: 'kind「constructor」无效，应为 休（holiday，放假）或 班（workday，调休上班）' }]);
+    expect(parseDeadlineKind('constructor')).toBeUndefined();
     expect(validateCalendar(table('day,kind\n2027-10-01,休\n')).problems).toEqual([{ line: 1, message: '缺少列 date（列为 date,kind,name）' }]);
   });
 });
@@ -93,9 +105,13 @@ describe('deadlines on the work calendar, in the chat', () => {
 
   it('an imported holiday moves a weekday deadline; a make-up Saturday keeps one; importing again updates, with one audit entry', async () => {
     expect(await say(ADMIN, '期限 二季度 2027-06-11 HENU')).toContain('截止 2027年6月11日（2027 年度');
+    // An admin is told the year's holidays are not known yet; others are not bothered with it.
+    expect(await say(ADMIN, '期限 HENU')).toContain('2027 年的节假日安排还未导入');
+    expect(await say(SEC, '期限')).not.toContain('节假日安排');
     const first = await importCalendar(h.deps, { table: table('date,kind,name\n2027-06-11,休,端午节\n2027-06-12,休,端午节\n2027-06-13,休,端午节\n'), actor: 'test' });
     expect(first).toMatchObject({ ok: true, added: 3, changed: 0, unchanged: 0 });
     expect(await say(ADMIN, '期限 HENU')).toContain('第二季度践诺：2027年6月14日（原定6月11日，遇休息日顺延）');
+    expect(await say(ADMIN, '期限 HENU')).not.toContain('还未导入');
     // The notice corrected: the Saturday is a make-up working day.
     const again = await importCalendar(h.deps, { table: table('date,kind,name\n2027-06-11,休,端午节\n2027-06-12,班,端午节调休上班\n'), actor: 'test' });
     expect(again).toMatchObject({ ok: true, added: 0, changed: 1, unchanged: 1 });

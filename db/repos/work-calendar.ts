@@ -10,6 +10,12 @@ export async function calendarExceptions(db: Db, from: string, to: string): Prom
   return new Map(rows.map((r) => [r.day, r.kind]));
 }
 
+/** Whether any day of `year` was imported (its holiday notice). */
+export async function hasCalendarFor(db: Db, year: number): Promise<boolean> {
+  const row = await db.selectFrom('work_calendar').select('day').where('day', '>=', `${year}-01-01`).where('day', '<=', `${year}-12-31`).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function calendarRows(db: Db, from: string, to: string) {
   return db.selectFrom('work_calendar').select(['day', 'kind', 'name']).where('day', '>=', from).where('day', '<=', to).orderBy('day').execute();
 }

@@ -1,4 +1,5 @@
 import { orgByCode, orgOfChat } from '../../db/repos/directory.js';
+import { hasCalendarFor } from '../../db/repos/work-calendar.js';
 import { deadlineText, DEADLINE_KINDS, DEADLINE_LABELS, parseDeadlineKind, pledgeYearFor } from '../../src/domain/cycle.js';
 import { chineseDate, localDate, normalizeDate } from '../../src/domain/dates.js';
 import { canRead } from '../../src/domain/pledge-rules.js';
@@ -41,7 +42,7 @@ export const deadline: CommandHandler = async (deps, ctx) => {
     text: !r.ok
       ? r.reason
       : r.unchanged
-        ? `${r.orgName} ${r.year} 年度${r.label}的截止日期已是 ${chineseDate(r.date)}，没有改动。`
+        ? `${r.orgName} ${r.year} 年度${r.label}的截止日期已是 ${deadlineText({ set: r.date, due: r.due })}，没有改动。`
         : `已设置：${r.orgName} ${r.label}截止 ${deadlineText({ set: r.date, due: r.due })}（${r.year} 年度${r.previous ? `；原 ${chineseDate(r.previous)}` : ''}）。下级组织只能在此之前。`,
   });
 };
@@ -65,5 +66,7 @@ async function show(deps: Deps, ctx: MessageContext, me: Identity, code: string 
   }
   const { path } = org;
   const lines = await Promise.all(DEADLINE_KINDS.map(async (k) => `${DEADLINE_LABELS[k]}：${deadlineText(await deadlineFor(deps, path, year, k))}`));
-  await answer(deps, ctx, { text: `${org.name} ${year} 年度截止日期：\n${lines.join('\n')}\n\n${me.roles.has('admin') ? USAGE : ''}`.trim() });
+  // Dates on days off move (work-calendar.ts): an admin is told when the year's holidays are not known yet.
+  const noHolidays = me.roles.has('admin') && !(await hasCalendarFor(deps.db, year)) ? `\n（${year} 年的节假日安排还未导入，目前只按周末调整到期日：请运维人员用 calendar import 导入当年的放假通知。）` : '';
+  await answer(deps, ctx, { text: `${org.name} ${year} 年度截止日期：\n${lines.join('\n')}${noHolidays}\n\n${me.roles.has('admin') ? USAGE : ''}`.trim() });
 }

@@ -29,7 +29,7 @@ const fileTo = (ctx: MessageContext) => ({ openId: ctx.openId });
 export const exportCommand: CommandHandler = async (deps, ctx) => {
   if (ctx.chatType === 'group') {
     await exportFor(deps, { ...ctx, chatType: 'p2p' });
-    await answer(deps, ctx, { text: '导出的结果已私信发给你。' }, 2);
+    await answer(deps, ctx, { text: '已私信回复你。' }, 2);
     return;
   }
   await exportFor(deps, ctx);

@@ -12,8 +12,8 @@ export const CALENDAR_USAGE = `  calendar import <calendar.csv|xlsx>      导入
 const WEEKDAYS = '日一二三四五六';
 const KIND_LABEL = { holiday: '休', workday: '班' } as const;
 
-/** `npm run admin -- calendar …` */
-export async function calendarCommand(deps: Deps, args: string[]): Promise<number> {
+/** `npm run admin -- calendar …` (the database only: no Feishu credentials needed, on D1 either). */
+export async function calendarCommand(deps: Pick<Deps, 'db' | 'now' | 'timeZone'>, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'import') {
     const [file, ...extra] = rest;

@@ -15,7 +15,7 @@ import { writeOutput } from './write-output.js';
 import { orgByCode } from '../../db/repos/directory.js';
 
 export const PLEDGE_USAGE = `  deadline set --org CODE --kind pledge|q1..q4 --date YYYY-MM-DD [--year Y]   设置截止日期
-  deadline list --org CODE [--year Y]      查看某组织现行截止日期
+  deadline list --org CODE [--year Y]      查看某组织现行截止日期（到期日、设定日）
   export-pledge --org CODE --out file.docx [--year Y]  导出可打印的公开承诺书
   export --out file.xlsx [--org CODE] [--year Y]      导出承诺台账 (Excel)`;
 
@@ -45,7 +45,8 @@ export async function deadlineCommand(deps: Deps, args: string[]): Promise<numbe
       console.error(`未设置 (not set): ${r.reason}`);
       return 1;
     }
-    console.log(r.unchanged ? `没有改动 (unchanged): ${r.orgName} ${r.year} ${r.label} 截止已是 ${r.date}` : `已设置 (set): ${r.orgName} ${r.year} ${r.label} 截止 ${r.date}${r.previous ? `（原 ${r.previous}）` : ''}`);
+    const moved = r.due === r.date ? '' : `；遇休息日，${r.due} 到期 (a day off: due ${r.due})`;
+    console.log(r.unchanged ? `没有改动 (unchanged): ${r.orgName} ${r.year} ${r.label} 截止已是 ${r.date}${moved}` : `已设置 (set): ${r.orgName} ${r.year} ${r.label} 截止 ${r.date}${r.previous ? `（原 ${r.previous}）` : ''}${moved}`);
     return 0;
   }
   if (sub === 'list') {
@@ -54,9 +55,10 @@ export async function deadlineCommand(deps: Deps, args: string[]): Promise<numbe
       console.error(`没有编码为「${values.org}」的组织。`);
       return 1;
     }
+    // kind, label, the day it falls due (a working day), the date set
     for (const k of DEADLINE_KINDS) {
       const d = await deadlineFor(deps, org.path, year, k);
-      console.log(`${k}\t${DEADLINE_LABELS[k]}\t${d.due}${d.due === d.set ? '' : `\t(set ${d.set}, a day off: due the next working day)`}`);
+      console.log(`${k}\t${DEADLINE_LABELS[k]}\t${d.due}\t${d.set}`);
     }
     return 0;
   }

@@ -6,9 +6,11 @@ export interface Deadline {
   due: string;
 }
 
-/** 2027年1月25日, or 2027年1月25日（原定1月23日，遇休息日顺延） */
+/** 2027年1月25日, or 2027年1月25日（原定1月23日，遇休息日顺延）; the year of the date set is kept when it differs. */
 export function deadlineText(d: Deadline): string {
-  return d.due === d.set ? chineseDate(d.due) : `${chineseDate(d.due)}（原定${chineseDate(d.set).replace(/^\d+年/, '')}，遇休息日顺延）`;
+  if (d.due === d.set) return chineseDate(d.due);
+  const set = d.set.slice(0, 4) === d.due.slice(0, 4) ? chineseDate(d.set).replace(/^\d+年/, '') : chineseDate(d.set);
+  return `${chineseDate(d.due)}（原定${set}，遇休息日${d.due > d.set ? '顺延' : '提前'}）`;
 }
 
 /**
@@ -163,5 +165,6 @@ const KIND_WORDS: Record<string, DeadlineKind> = {
 };
 
 export function parseDeadlineKind(word: string): DeadlineKind | undefined {
-  return KIND_WORDS[word.trim().toLowerCase()];
+  const w = word.trim().toLowerCase();
+  return Object.hasOwn(KIND_WORDS, w) ? KIND_WORDS[w] : undefined;
 }

@@ -75,6 +75,8 @@ export const emptyProfile = (): PledgeProfile => ({ name: '', gender: '', birth_
  * a 400,000-character field would otherwise sit in the draft, the ledger and every card).
  */
 const MAX_KEPT = LIMITS.total;
+/** Profile fields allow at most 50 characters. */
+const MAX_PROFILE_KEPT = 100;
 const MAX_DATE_KEPT = 20;
 
 const text = (v: unknown, max: number = MAX_KEPT): string => (typeof v === 'string' ? v.trim().slice(0, max) : typeof v === 'number' ? String(v) : '');
@@ -90,7 +92,7 @@ const GENDERS: Record<string, string> = { 男: '男', 女: '女', male: '男', f
  */
 export function readPledgeForm(form: Record<string, unknown>, slots: PledgeItemDraft[]): PledgeDraft {
   const profile = emptyProfile();
-  for (const f of PROFILE_FIELDS) profile[f.name] = text(form[f.name]);
+  for (const f of PROFILE_FIELDS) profile[f.name] = text(form[f.name], MAX_PROFILE_KEPT);
   const g = GENDERS[profile.gender.toLowerCase()];
   if (g) profile.gender = g;
   const bm = normalizeMonth(profile.birth_month);

@@ -3,7 +3,7 @@
  * the ledger and the CLI all use. (`withdrawn` only ever happens to a revision: the secretary
  * takes it back and the version in force stays.)
  */
-export const PLEDGE_STATUSES = ['draft', 'submitted', 'returned', 'approved', 'superseded', 'withdrawn'] as const;
+const PLEDGE_STATUSES = ['draft', 'submitted', 'returned', 'approved', 'superseded', 'withdrawn'] as const;
 export type PledgeStatus = (typeof PLEDGE_STATUSES)[number];
 
 export const PLEDGE_STATUS_LABEL: Record<PledgeStatus, string> = {
@@ -15,7 +15,10 @@ export const PLEDGE_STATUS_LABEL: Record<PledgeStatus, string> = {
   withdrawn: '修订已撤回',
 };
 
+/** A revision being abandoned: deleted once the abandonment finishes (abandon-revision.ts), seen only if it was cut short. */
+const TRANSIENT: Record<string, string> = { abandoning: '修订放弃中' };
+
 /** The label of a status read back from storage, where it is a plain string. */
 export function pledgeStatusLabel(status: string): string {
-  return (PLEDGE_STATUS_LABEL as Record<string, string>)[status] ?? status;
+  return Object.hasOwn(PLEDGE_STATUS_LABEL, status) ? PLEDGE_STATUS_LABEL[status as PledgeStatus] : (TRANSIENT[status] ?? status);
 }

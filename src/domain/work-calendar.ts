@@ -22,14 +22,25 @@ export function isWorkingDay(day: string, exceptions: CalendarExceptions): boole
 /** The longest run of days off looked past: the longest holiday with its weekends is 9 days. */
 export const LOOK_AHEAD_DAYS = 31;
 
-/**
- * A deadline that falls on a day off moves to the next working day (顺延), as periods in Chinese
- * law do (民事诉讼法 §85: 期间届满的最后一日是法定休假日的，以法定休假日后的第一日为期间届满的日期):
- * later, never earlier, so nobody who planned for the announced day is late by the move.
- */
-export function nextWorkingDay(day: string, exceptions: CalendarExceptions): string {
-  for (let d = day, i = 0; i <= LOOK_AHEAD_DAYS; d = addDays(d, 1), i++) if (isWorkingDay(d, exceptions)) return d;
+/** `day` if it is a working day, else the nearest one after it (`step` 1) or before it (-1); `day` itself past LOOK_AHEAD_DAYS. */
+export function nearestWorkingDay(day: string, exceptions: CalendarExceptions, step: 1 | -1 = 1): string {
+  for (let d = day, i = 0; i <= LOOK_AHEAD_DAYS; d = addDays(d, step), i++) if (isWorkingDay(d, exceptions)) return d;
   return day;
+}
+
+/**
+ * The day a deadline set on `day` falls due. A day off moves it to the next working day (顺延),
+ * as periods in Chinese law do (民事诉讼法 §85: 期间届满的最后一日是法定休假日的，以法定休假日后的
+ * 第一日为期间届满的日期): later, so nobody who planned for the announced day is late by the move —
+ * unless that leaves the period it belongs to (`window`: a quarterly report is due before its
+ * quarter ends, and 2028-09-30 is a Saturday before the National Day holiday), when it moves to
+ * the last working day before it instead (提前).
+ */
+export function workingDeadline(day: string, window: { from: string; to: string }, exceptions: CalendarExceptions): string {
+  const later = nearestWorkingDay(day, exceptions, 1);
+  if (later <= window.to) return later;
+  const earlier = nearestWorkingDay(day, exceptions, -1);
+  return earlier >= window.from ? earlier : day;
 }
 
 export interface CalendarRow {
@@ -76,7 +87,8 @@ export function validateCalendar(table: { header: string[]; records: { line: num
     const p = (message: string) => problems.push({ line, message });
     const raw = (v.date ?? '').trim();
     const day = normalizeDate(raw);
-    const kind = KIND_WORDS[(v.kind ?? '').trim().toLowerCase()];
+    const word = (v.kind ?? '').trim().toLowerCase();
+    const kind = Object.hasOwn(KIND_WORDS, word) ? KIND_WORDS[word] : undefined;
     const name = (v.name ?? '').trim();
     if (!day) p(`date「${raw.slice(0, 20)}」不是有效日期，应为 YYYY-MM-DD`);
     if (!kind) p(`kind「${(v.kind ?? '').slice(0, 20)}」无效，应为 休（holiday，放假）或 班（workday，调休上班）`);

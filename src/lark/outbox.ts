@@ -9,6 +9,7 @@ import { recipientScope, type RateLimiter } from '../domain/rate-limiter.js';
 import type { Logger } from '../logger.js';
 import { type LarkApi, type LarkCallError, type ReceiveIdType, toLarkError } from './open-api.js';
 import { drainShared } from './shared-drain.js';
+import { withoutMentions } from './text-content.js';
 
 export type Recipient = { openId: string } | { chatId: string };
 
@@ -299,10 +300,3 @@ function widest(a: DrainBudget, b: DrainBudget): DrainBudget {
   return { maxSends: max(a.maxSends, b.maxSends), maxMs: max(a.maxMs, b.maxMs) };
 }
 
-/**
- * Feishu turns `<at user_id="…"></at>` in a text message into a mention (`all`: everyone in the
- * group). The bot's texts mention nobody, and words a user typed are quoted back in some of them
- * (「看不懂「…」」), so a tag there is shown as typed, not obeyed: one place for every text.
- * https://open.feishu.cn/document/server-docs/im-v1/message-content-description/create_json
- */
-export const withoutMentions = (text: string): string => text.replace(/<(\/?at\b)/gi, '＜$1');

@@ -25,12 +25,12 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
   if (!ctx) return { ok: false, reason: '这份承诺书不在公示中。' };
   // Who may comment first: whether a version is published or replaced is not for others to learn.
   const me = await whoIs(deps, input.openId);
-  if (!canComment(me.grants, ctx.orgRef)) return { ok: false, reason: `只有「${ctx.org.name}」及上级组织名录中的党员群众可以提意见。` };
+  if (!canComment(me.grants, ctx.orgRef)) return { ok: false, reason: '只有本组织及上级组织名录中的党员群众可以对这份承诺书提意见。' };
   if (!isPublished(ctx.version.status)) return { ok: false, reason: '这份承诺书不在公示中。' };
   if (ctx.version.status === 'superseded') {
     // An old publication whose form survived (its replacement could not be sent): the opinion belongs on the version in force.
     const inForce = ctx.pledge.current_version_id ? await versionById(deps.db, ctx.pledge.current_version_id) : undefined;
-    return { ok: false, reason: `这一版已被${inForce ? `第 ${inForce.version_no} 版` : '新的版本'}替代：请在新的公示卡片上提意见和建议。` };
+    return { ok: false, reason: `这一版已被${inForce ? `第 ${inForce.version_no} 版` : '新的版本'}取代：请在新的公示卡片上提意见和建议。` };
   }
   const same = await deps.db
     .selectFrom('pledge_opinions')

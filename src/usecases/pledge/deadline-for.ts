@@ -1,7 +1,7 @@
 import { calendarExceptions } from '../../../db/repos/work-calendar.js';
 import { addDays } from '../../domain/dates.js';
-import { effectiveDeadline, type Deadline, type DeadlineKind } from '../../domain/cycle.js';
-import { LOOK_AHEAD_DAYS, nextWorkingDay } from '../../domain/work-calendar.js';
+import { deadlineWindow, effectiveDeadline, type Deadline, type DeadlineKind } from '../../domain/cycle.js';
+import { LOOK_AHEAD_DAYS, workingDeadline } from '../../domain/work-calendar.js';
 import type { Deps } from '../deps.js';
 
 /** Ids on an organization's path, root first: '/1/5/9/' → [1, 5, 9]. */
@@ -21,10 +21,11 @@ export async function deadlineFor(deps: Pick<Deps, 'db'>, orgPath: string, year:
     .where('cycle_deadlines.org_id', 'in', ids)
     .execute();
   const set = effectiveDeadline(year, kind, rows.map((r) => ({ orgId: r.org_id, dueDate: r.due_date })));
-  return { set, due: await onWorkingDay(deps, set) };
+  return { set, due: await dueDay(deps, set, year, kind) };
 }
 
-/** `day`, or the next working day after it when it is a day off (the work calendar). */
-export async function onWorkingDay(deps: Pick<Deps, 'db'>, day: string): Promise<string> {
-  return nextWorkingDay(day, await calendarExceptions(deps.db, day, addDays(day, LOOK_AHEAD_DAYS)));
+/** The working day a deadline set on `day` falls due (work-calendar.ts workingDeadline). */
+export async function dueDay(deps: Pick<Deps, 'db'>, day: string, year: number, kind: DeadlineKind): Promise<string> {
+  const exceptions = await calendarExceptions(deps.db, addDays(day, -LOOK_AHEAD_DAYS), addDays(day, LOOK_AHEAD_DAYS));
+  return workingDeadline(day, deadlineWindow(year, kind), exceptions);
 }

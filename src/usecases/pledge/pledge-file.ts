@@ -10,15 +10,15 @@ import type { Grant } from '../../domain/roles.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { loadPledgeContext, refOf, type PledgeContext } from './pledge-context.js';
-import { parseReturnedContent } from './returned-content.js';
+import { parseReturnedContent, readAsReturned } from './returned-content.js';
 
 /**
- * The document of a version. `asReturned`: a returned version as it was when returned (what was
- * signed and decided on), for anyone but its secretary, who may have edited it since.
+ * The document of a version. `asReturned`: a returned (or then withdrawn) version as it was when
+ * returned (what was signed and decided on), for anyone but its secretary, who may have edited it.
  */
 export function pledgeDocumentOf(ctx: PledgeContext, timeZone: string, asReturned = false): PledgeDocument {
   const v = ctx.view;
-  const returned = asReturned && v.status === 'returned' ? parseReturnedContent(ctx.version.returned_content) : undefined;
+  const returned = asReturned && readAsReturned(v.status) ? parseReturnedContent(ctx.version.returned_content) : undefined;
   const p = returned?.profile ?? v.profile;
   const followsN = new Map(v.items.map((i) => [i.key, i.followsN]));
   const items = returned

@@ -5,7 +5,7 @@ import { addDays, localDate, normalizeDate } from '../../domain/dates.js';
 import { canActOn } from '../../domain/roles.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
-import { deadlineFor, onWorkingDay } from './deadline-for.js';
+import { deadlineFor, dueDay } from './deadline-for.js';
 
 export type SetDeadlineResult = { ok: true; orgName: string; label: string; year: number; date: string; due: string; previous: string | undefined; unchanged: boolean } | { ok: false; reason: string };
 
@@ -38,10 +38,10 @@ export async function setDeadline(deps: Deps, input: { actor: string | null; org
   if (problem) return { ok: false, reason: problem };
   const before = await deps.db.selectFrom('cycle_deadlines').select('due_date').where('year', '=', year).where('org_id', '=', org.id).where('kind', '=', input.kind).executeTakeFirst();
   // The same date again changes nothing, and is not logged as a change.
-  if (before?.due_date === date) return { ok: true, orgName: org.name, label: DEADLINE_LABELS[input.kind], year, date, due: await onWorkingDay(deps, date), previous: date, unchanged: true };
+  if (before?.due_date === date) return { ok: true, orgName: org.name, label: DEADLINE_LABELS[input.kind], year, date, due: await dueDay(deps, date, year, input.kind), previous: date, unchanged: true };
   await deps.db.insertInto('cycles').values({ year, created_at: now.toISOString() }).onConflict((oc) => oc.column('year').doNothing()).execute();
   const values = { due_date: date, set_by: input.actor ?? 'cli', set_at: now.toISOString() };
   await deps.db.insertInto('cycle_deadlines').values({ year, org_id: org.id, kind: input.kind, ...values }).onConflict((oc) => oc.columns(['year', 'org_id', 'kind']).doUpdateSet(values)).execute();
   await appendAudit(deps.db, { actor: input.actor ?? 'cli', action: 'deadline.set', entity: 'cycle_deadline', entityId: `${year}:${org.code}:${input.kind}`, before: before ? { due: before.due_date } : null, after: { due: date } }, now);
-  return { ok: true, orgName: org.name, label: DEADLINE_LABELS[input.kind], year, date, due: await onWorkingDay(deps, date), previous: before?.due_date, unchanged: false };
+  return { ok: true, orgName: org.name, label: DEADLINE_LABELS[input.kind], year, date, due: await dueDay(deps, date, year, input.kind), previous: before?.due_date, unchanged: false };
 }

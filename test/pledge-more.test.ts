@@ -203,6 +203,26 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(last.toast?.content).toBe('已退回，书记会收到你的意见');
   });
 
+  it('when one reviewer decides, the other reviewers\' latest 审核 lists are redrawn too', async () => {
+    // A second leader of 文学院党委: both get the review card, both ask for their lists.
+    const OTHER = 'ou_demo_admin';
+    const person = await h.sqlite.db.selectFrom('people').select('id').where('open_id', '=', OTHER).executeTakeFirstOrThrow();
+    const college = await h.sqlite.db.selectFrom('organizations').select('id').where('code', '=', 'HENU-WXY').executeTakeFirstOrThrow();
+    await h.sqlite.db.insertInto('roles').values({ person_id: person.id, org_id: college.id, role: 'leader' }).execute();
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    const review = cardOf(lastMsg(LEADER));
+    await say(OTHER, '审核');
+    const othersList = lastMsg(OTHER);
+    expect(cardText(cardOf(othersList))).toContain('待审定的承诺书（1）');
+    await press(LEADER, buttonValue(review, '审定通过'), { opinion: '同意' });
+    await h.drain();
+    const redrawn = h.emu.messages.find((m) => m.messageId === othersList.messageId)!;
+    expect(redrawn.version).toBe(2);
+    expect(cardText(cardOf(redrawn))).toContain('目前没有等你审定的承诺书');
+  });
+
   it('deadlines: a lower level may only tighten its parent\'s date; the form shows the one in force', async () => {
     expect(await say('ou_demo_admin', '期限 承诺 2027-01-25 HENU')).toContain('已设置');
     expect(await say('ou_demo_admin', '期限 承诺 2027-01-28 HENU-WXY')).toContain('不能晚于');

@@ -5,7 +5,7 @@ import { canReview, isPublished } from '../../src/domain/pledge-rules.js';
 import { pendingReviews } from '../../src/usecases/pledge/pending-reviews.js';
 import { loadPledgeContext } from '../../src/usecases/pledge/pledge-context.js';
 import { reviewCardFor } from '../../src/usecases/pledge/review-card.js';
-import { refreshReviewList } from '../../src/usecases/pledge/review-list.js';
+import { refreshOtherReviewersLists, refreshReviewList } from '../../src/usecases/pledge/review-list.js';
 import { reviewPledge } from '../../src/usecases/pledge/review-pledge.js';
 import { whoIs } from '../../src/usecases/who-is.js';
 import { defineAction, type CardActionContext } from '../on-card-action.js';
@@ -18,7 +18,7 @@ async function decide(deps: Deps, ctx: CardActionContext, v: { pledge: number; r
   if (r.again) return toast('info', `你已${r.approved ? '审定通过' : '退回'}这份承诺书，以第一次的意见为准。`, r.card);
   // Not published for want of a group: the reviewer (a leader or admin above it) is one who may bind it.
   const note = r.approved ? (r.published ? `已审定通过，已在 ${r.published} 个群公示` : `已审定通过；该组织还没有绑定群，未公示：在它的群里发送「@践诺助手 绑定 ${r.orgCode}」即公示`) : '已退回，书记会收到你的意见';
-  // What to do next: the count in the toast, and the reviewer's latest 审核 list redrawn. Only
+  // What to do next: the count in the toast, and the reviewers' latest 审核 lists redrawn. Only
   // niceties: the decision is saved, and a failure here must not answer it as failed.
   const nicety = <T>(what: string, fallback: T) => (err: unknown): T => {
     deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, what);
@@ -26,6 +26,7 @@ async function decide(deps: Deps, ctx: CardActionContext, v: { pledge: number; r
   };
   const pending = await pendingReviews(deps, ctx.openId).catch(nicety('counting the reviews left failed', undefined));
   if (pending) await refreshReviewList(deps, ctx.openId, pending, ctx.eventId).catch(nicety('redrawing the review list failed', undefined));
+  await refreshOtherReviewersLists(deps, r.orgCode, ctx.openId, ctx.eventId).catch(nicety("redrawing the other reviewers' lists failed", undefined));
   const total = pending?.total ?? 0;
   return toast('success', total ? `${note}；还有 ${total} 份等你审定，发送「审核」查看` : note, r.card);
 }

@@ -1,6 +1,9 @@
 import { lastSentWithKeyPrefix } from '../../../db/repos/outbox.js';
 import { reviewListCard, type ReviewListEntry } from '../../../cards/review-list-card.js';
+import { orgByCode } from '../../../db/repos/directory.js';
 import type { Deps } from '../deps.js';
+import { pendingReviews } from './pending-reviews.js';
+import { reviewersOf } from './reviewers-of.js';
 
 /** The outbox key of a 审核 list sent privately: the reviewer's lists can be found again. */
 export const reviewListKey = (openId: string, messageId: string): string => `reviews:${openId}:${messageId}`;
@@ -24,4 +27,18 @@ export async function refreshReviewList(deps: Deps, openId: string, pending: { i
   if (deps.now().getTime() - Date.parse(latest.sent_at) > REDRAW_WITHIN_MS) return;
   const card = reviewListCard(pending, deps.timeZone);
   await deps.outbox.enqueue({ key: `relist:${latest.result_message_id}:${tag}`.slice(0, 200), patch: { messageId: latest.result_message_id, to: { openId } }, card });
+}
+
+/**
+ * The other reviewers of an organization's pledges (those who got its review card): each one's
+ * latest 审核 list redrawn too, so that it no longer offers what someone else just decided.
+ */
+export async function refreshOtherReviewersLists(deps: Deps, orgCode: string, decider: string, tag: string): Promise<void> {
+  const org = await orgByCode(deps.db, orgCode);
+  if (!org) return;
+  const { people } = await reviewersOf(deps, org);
+  for (const p of people) {
+    if (!p.open_id || p.open_id === decider) continue;
+    await refreshReviewList(deps, p.open_id, await pendingReviews(deps, p.open_id), tag);
+  }
 }

@@ -288,7 +288,7 @@ describe('chat commands', () => {
     it('期限 with the kind glued on is the deadline command', async () => {
       // Next year's first quarter: never past, whenever this runs (the harness keeps real time).
       const [answer] = await ask('ou_vadmin', 'oc_p2p_vadmin', `期限一季度 ${new Date().getFullYear() + 1}-03-25`);
-      expect(answer).toMatch(/^已设置：另一大学党委 第一季度践诺截止/);
+      expect(answer).toMatch(/^已设置：另一大学党委 \d{4} 年度第一季度践诺截止/);
     });
 
     it('承诺书怎么写 is not taken for the pledge command', async () => {

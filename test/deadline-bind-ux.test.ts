@@ -62,14 +62,14 @@ describe('期限 and 绑定: what the UX review found', () => {
 
     it('files a December pledge deadline under the year being filed and says which year', async () => {
       const reply = await say(ADMIN, '期限 承诺 2026-12-18 HENU');
-      expect(reply).toBe('已设置：河南大学党委 公开承诺书截止 2026年12月18日（2027 年度）。下级组织只能在此之前。');
+      expect(reply.split('\n').slice(0, 2)).toEqual(['已设置：河南大学党委 2027 年度公开承诺书截止 2026年12月18日。', '下级组织的日期须不晚于 2026年12月18日。']);
       expect(await deadlines()).toEqual([{ code: 'HENU', year: 2027, kind: 'pledge', due_date: '2026-12-18' }]);
       // January is the same year's; a later change names the date it replaces.
-      expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU')).toContain('（2027 年度；原 2026年12月18日）');
+      expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU')).toContain('已设置：河南大学党委 2027 年度公开承诺书截止 2027年1月5日。此前是 2026年12月18日。');
       // The same date again: nothing to change, and no audit row for a change that is none.
       const audits = async () => (await h.sqlite.db.selectFrom('audit_log').select('id').where('action', '=', 'deadline.set').execute()).length;
       const logged = await audits();
-      expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU')).toBe('河南大学党委 2027 年度公开承诺书的截止日期已是 2027年1月5日，没有改动。');
+      expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU')).toMatch(/^河南大学党委 2027 年度公开承诺书的截止日期已是 2027年1月5日，没有改动。(\n|$)/);
       expect(await audits()).toBe(logged);
       // A lower level may not set a later one than its parent's: the parent is named, the date in Chinese.
       expect(await say(ADMIN, '期限 承诺 2027-01-11 HENU-WXY')).toBe('不能晚于上级「河南大学党委」规定的截止日期 2027年1月5日（下级只能提前，不能推后）。');
@@ -82,8 +82,8 @@ describe('期限 and 绑定: what the UX review found', () => {
       expect(reply).toContain('2027 年度第一季度践诺的截止日期须在 2027年1月1日 至 2027年3月31日 之间');
       expect(await say(ADMIN, '期限 四季度 2027-09-30 HENU')).toContain('2027年10月1日 至 2027年12月31日');
       expect(await deadlines()).toEqual([]);
-      expect(await say(ADMIN, '期限 一季度 2027-03-25 HENU')).toContain('已设置：河南大学党委 第一季度践诺截止 2027年3月25日（2027 年度）');
-      expect(await say(ADMIN, '期限 四季度 2026-12-25 HENU')).toContain('（2026 年度）');
+      expect(await say(ADMIN, '期限 一季度 2027-03-25 HENU')).toContain('已设置：河南大学党委 2027 年度第一季度践诺截止 2027年3月25日。');
+      expect(await say(ADMIN, '期限 四季度 2026-12-25 HENU')).toContain('已设置：河南大学党委 2026 年度第四季度践诺截止');
     });
 
     it('tells a leader or member that only admins set deadlines, not how to', async () => {

@@ -104,14 +104,14 @@ describe('deadlines on the work calendar, in the chat', () => {
   });
 
   it('an imported holiday moves a weekday deadline; a make-up Saturday keeps one; importing again updates, with one audit entry', async () => {
-    expect(await say(ADMIN, '期限 二季度 2027-06-11 HENU')).toContain('截止 2027年6月11日（2027 年度');
+    expect(await say(ADMIN, '期限 二季度 2027-06-11 HENU')).toContain('2027 年度第二季度践诺截止 2027年6月11日。');
     // An admin is told the year's holidays are not known yet; others are not bothered with it.
-    expect(await say(ADMIN, '期限 HENU')).toContain('2027 年的节假日安排还未导入');
+    expect(await say(ADMIN, '期限 HENU')).toContain('2027 年法定节假日尚未导入');
     expect(await say(SEC, '期限')).not.toContain('节假日安排');
     const first = await importCalendar(h.deps, { table: table('date,kind,name\n2027-06-11,休,端午节\n2027-06-12,休,端午节\n2027-06-13,休,端午节\n'), actor: 'test' });
     expect(first).toMatchObject({ ok: true, added: 3, changed: 0, unchanged: 0 });
     expect(await say(ADMIN, '期限 HENU')).toContain('第二季度践诺：2027年6月14日（原定6月11日，遇休息日顺延）');
-    expect(await say(ADMIN, '期限 HENU')).not.toContain('还未导入');
+    expect(await say(ADMIN, '期限 HENU')).not.toContain('尚未导入');
     // The notice corrected: the Saturday is a make-up working day.
     const again = await importCalendar(h.deps, { table: table('date,kind,name\n2027-06-11,休,端午节\n2027-06-12,班,端午节调休上班\n'), actor: 'test' });
     expect(again).toMatchObject({ ok: true, added: 0, changed: 1, unchanged: 1 });
@@ -127,7 +127,15 @@ describe('deadlines on the work calendar, in the chat', () => {
   });
 
   it('a lower level is held to the date its parent set, not the day that date moved to', async () => {
-    expect(await say(ADMIN, '期限 二季度 2027-06-12 HENU')).toContain('截止 2027年6月14日（原定6月12日，遇休息日顺延）');
-    expect(await say(ADMIN, '期限 二季度 2027-06-13 HENU-WXY')).toBe('不能晚于上级「河南大学党委」规定的截止日期 2027年6月12日（下级只能提前，不能推后）。');
+    const set = await say(ADMIN, '期限 二季度 2027-06-12 HENU');
+    expect(set).toContain('截止 2027年6月14日。你填的 2027年6月12日 是休息日，已顺延到最近的工作日。');
+    expect(set).toContain('下级组织的日期须不晚于 2027年6月12日。');
+    expect(set).toContain('2027 年法定节假日尚未导入，目前只避开了周末');
+    expect(await say(ADMIN, '期限 二季度 2027-06-13 HENU-WXY')).toBe('不能晚于上级「河南大学党委」规定的截止日期 2027年6月12日（下级只能提前，不能推后；它遇休息日顺延到 2027年6月14日 到期，下级的日期仍须不晚于 2027年6月12日）。');
+    // A parent's earlier date: the lower levels' later ones stop counting, and the reply names them.
+    expect(await say(ADMIN, '期限 二季度 2027-06-10 HENU-WXY')).toContain('已设置');
+    expect(await say(ADMIN, '期限 二季度 2027-06-09 HENU')).toContain('下级已设的较晚日期不再生效：文学院党委 2027年6月10日。');
+    // A word that is no deadline kind, before a date: which words are.
+    expect(await say(ADMIN, '期限 春节 2027-01-16 HENU')).toMatch(/^「春节」不是可设置的期限，可写：承诺、一季度、二季度、三季度、四季度。/);
   });
 });

@@ -4,7 +4,7 @@ import { deadlineText, DEADLINE_KINDS, DEADLINE_LABELS, parseDeadlineKind, pledg
 import { chineseDate, localDate, normalizeDate } from '../../src/domain/dates.js';
 import { canRead } from '../../src/domain/pledge-rules.js';
 import { deadlineFor } from '../../src/usecases/pledge/deadline-for.js';
-import { setDeadline } from '../../src/usecases/pledge/set-deadline.js';
+import { OVERRIDDEN_SHOWN, setDeadline } from '../../src/usecases/pledge/set-deadline.js';
 import { whoIs, type Identity } from '../../src/usecases/who-is.js';
 import type { Deps } from '../../src/usecases/deps.js';
 import { answer, type MessageContext } from '../context.js';
@@ -26,7 +26,11 @@ export const deadline: CommandHandler = async (deps, ctx) => {
   if (!kind) {
     // A date without its kind is an attempt to set one: say how (to admins) or who may.
     if (normalizeDate(first)) return answer(deps, ctx, { text: !me.grants.length ? NOT_LISTED : me.roles.has('admin') ? USAGE : NOT_ADMIN });
-    if (ctx.args.length > 2 || (rest[0] !== undefined && !YEAR.test(rest[0]))) return answer(deps, ctx, { text: me.roles.has('admin') ? USAGE : NOT_ADMIN });
+    if (ctx.args.length > 2 || (rest[0] !== undefined && !YEAR.test(rest[0]))) {
+      // 「期限 春节 2027-01-16」: a date after a word that is no deadline kind — say which words are.
+      const unknownKind = me.roles.has('admin') && rest.some((w) => normalizeDate(w)) ? `「${first.slice(0, 10)}」不是可设置的期限，可写：承诺、一季度、二季度、三季度、四季度。` : '';
+      return answer(deps, ctx, { text: me.roles.has('admin') ? unknownKind + USAGE : NOT_ADMIN });
+    }
     const code = first && !YEAR.test(first) ? first : undefined;
     const yearWord = YEAR.test(first) ? first : rest[0];
     return show(deps, ctx, me, code, yearWord ? Number(yearWord) : undefined);
@@ -38,14 +42,28 @@ export const deadline: CommandHandler = async (deps, ctx) => {
   const code = more.find((w) => w !== yearWord) ?? me.grants.find((g) => g.role === 'admin')?.orgCode;
   if (!date || !code || more.length > 2) return answer(deps, ctx, { text: USAGE });
   const r = await setDeadline(deps, { actor: ctx.openId, orgCode: code, year: yearWord ? Number(yearWord) : undefined, kind, date });
-  await answer(deps, ctx, {
-    text: !r.ok
-      ? r.reason
-      : r.unchanged
-        ? `${r.orgName} ${r.year} 年度${r.label}的截止日期已是 ${deadlineText({ set: r.date, due: r.due })}，没有改动。`
-        : `已设置：${r.orgName} ${r.label}截止 ${deadlineText({ set: r.date, due: r.due })}（${r.year} 年度${r.previous ? `；原 ${chineseDate(r.previous)}` : ''}）。下级组织只能在此之前。`,
-  });
+  if (!r.ok) return answer(deps, ctx, { text: r.reason });
+  // The day it falls due first (what everyone will see), then why it differs from the date typed.
+  const moved = r.due === r.date ? '' : `你填的 ${chineseDate(r.date)} 是休息日，已${r.due > r.date ? '顺延' : '提前'}到最近的工作日。`;
+  const lines = r.unchanged
+    ? [`${r.orgName} ${r.year} 年度${r.label}的截止日期已是 ${chineseDate(r.due)}，没有改动。${moved}`]
+    : [
+        `已设置：${r.orgName} ${r.year} 年度${r.label}截止 ${chineseDate(r.due)}。${moved}${r.previous ? `此前是 ${chineseDate(r.previous)}。` : ''}`,
+        `下级组织的日期须不晚于 ${chineseDate(r.date)}。`,
+        ...(r.overridden.length ? [`下级已设的较晚日期不再生效：${overriddenText(r.overridden)}。`] : []),
+      ];
+  const note = await holidaysNote(deps, Number(r.due.slice(0, 4)));
+  await answer(deps, ctx, { text: [...lines, ...(note ? [note] : [])].join('\n') });
 };
+
+const overriddenText = (list: { name: string; date: string }[]) =>
+  list.slice(0, OVERRIDDEN_SHOWN).map((o) => `${o.name} ${chineseDate(o.date)}`).join('、') + (list.length > OVERRIDDEN_SHOWN ? ' 等' : '');
+
+/** Said to admins while a year's statutory holidays are unknown: its due days avoid weekends only. */
+async function holidaysNote(deps: Deps, year: number): Promise<string | undefined> {
+  if (await hasCalendarFor(deps.db, year)) return undefined;
+  return `（${year} 年法定节假日尚未导入，目前只避开了周末，到期日可能再调整；国务院放假通知发布后请联系系统管理员导入。）`;
+}
 
 /** The deadlines in force for my organization, or for the one named (if I may read it). */
 async function show(deps: Deps, ctx: MessageContext, me: Identity, code: string | undefined, yearArg: number | undefined): Promise<void> {
@@ -67,6 +85,6 @@ async function show(deps: Deps, ctx: MessageContext, me: Identity, code: string 
   const { path } = org;
   const lines = await Promise.all(DEADLINE_KINDS.map(async (k) => `${DEADLINE_LABELS[k]}：${deadlineText(await deadlineFor(deps, path, year, k))}`));
   // Dates on days off move (work-calendar.ts): an admin is told when the year's holidays are not known yet.
-  const noHolidays = me.roles.has('admin') && !(await hasCalendarFor(deps.db, year)) ? `\n（${year} 年的节假日安排还未导入，目前只按周末调整到期日：请运维人员用 calendar import 导入当年的放假通知。）` : '';
-  await answer(deps, ctx, { text: `${org.name} ${year} 年度截止日期：\n${lines.join('\n')}${noHolidays}\n\n${me.roles.has('admin') ? USAGE : ''}`.trim() });
+  const note = me.roles.has('admin') ? await holidaysNote(deps, year) : undefined;
+  await answer(deps, ctx, { text: `${org.name} ${year} 年度截止日期：\n${lines.join('\n')}${note ? `\n${note}` : ''}\n\n${me.roles.has('admin') ? USAGE : ''}`.trim() });
 }

@@ -68,7 +68,8 @@ export function effectiveDeadline(year: number, kind: DeadlineKind, set: SetDead
 export function checkNewDeadline(
   year: number,
   dueDate: string,
-  parent: { date: string; name: string } | undefined,
+  /** The parent's deadline in force: the date set, and (when that is a day off) the day it falls due. */
+  parent: { date: string; due?: string; name: string } | undefined,
   rules: { kind: DeadlineKind; today?: string },
 ): string | undefined {
   if (rules.today && dueDate < rules.today) return `${chineseDate(dueDate)}已经过去（今天是 ${chineseDate(rules.today)}），截止日期须是今天或以后的日期。`;
@@ -77,7 +78,11 @@ export function checkNewDeadline(
     const why = rules.kind === 'pledge' ? '（11 月 1 日起填报下一年度的承诺书）' : '：季度践诺情况在季度结束前上报';
     return `${year} 年度${DEADLINE_LABELS[rules.kind]}的截止日期须在 ${chineseDate(w.from)} 至 ${chineseDate(w.to)} 之间${why}。`;
   }
-  if (parent && dueDate > parent.date) return `不能晚于上级「${parent.name}」规定的截止日期 ${chineseDate(parent.date)}（下级只能提前，不能推后）。`;
+  if (parent && dueDate > parent.date) {
+    // A lower level is held to the date set, not to the working day it moved to, which is what everyone sees: said so.
+    const moved = parent.due && parent.due !== parent.date ? `；它遇休息日${parent.due > parent.date ? '顺延' : '提前'}到 ${chineseDate(parent.due)} 到期，下级的日期仍须不晚于 ${chineseDate(parent.date)}` : '';
+    return `不能晚于上级「${parent.name}」规定的截止日期 ${chineseDate(parent.date)}（下级只能提前，不能推后${moved}）。`;
+  }
   return undefined;
 }
 

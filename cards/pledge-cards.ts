@@ -123,10 +123,24 @@ const SHOWN_CHANGES = 8;
 /** One line of text from a multi-line field, for a bullet. */
 const oneLine = (text: string, max: number) => md(text.replace(/\s+/g, ' ').trim(), max);
 
-/** 'old → new', each side on one line and short (dates in Chinese): the full new text is in the card below. */
+/** How much of a changed text each side of 'old → new' shows. */
+const SIDE = 24;
+/** Characters kept before the first difference, so the reader sees where it is. */
+const CONTEXT = 4;
+
+/**
+ * 'old → new', each side on one line and short (dates in Chinese): the full new text is in the
+ * card below. Long texts that start alike show from just before where they differ — a standard
+ * with a clause added at its end must not be cut off right before the clause.
+ */
 const was = (d: { label: string; before: string; after: string }): string => {
-  const side = (t: string) => oneLine(d.label === '完成时限' ? chineseDate(t) : t, 24) || '（空）';
-  return `${side(d.before)} → ${side(d.after)}`;
+  const flat = (t: string) => (d.label === '完成时限' ? chineseDate(t) : t).replace(/\s+/g, ' ').trim();
+  const [before, after] = [flat(d.before), flat(d.after)];
+  let same = 0;
+  while (same < before.length && same < after.length && before[same] === after[same]) same++;
+  const from = before.length > SIDE || after.length > SIDE ? Math.max(0, same - CONTEXT) : 0;
+  const side = (t: string) => (t ? `${from > 0 ? '…' : ''}${md(t.slice(from), SIDE)}` : '（空）');
+  return `${side(before)} → ${side(after)}`;
 };
 
 /**

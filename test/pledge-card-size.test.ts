@@ -104,6 +104,9 @@ describe('a pledge at the limits fits every card it is shown on', () => {
     // Dates in Chinese; user text escaped and on one line.
     const due = cardText(pledgeReviewCard(view(items), TIMES, { previous: { versionNo: 1, changes: [{ kind: 'changed', n: 1, diffs: [{ label: '完成时限', before: '2027-06-30', after: '2027-12-31' }, { label: '承诺内容', before: '**粗体**\n换行', after: '' }] }] } }) as unknown as Record<string, unknown>);
     expect(due).toContain('· 第 1 项完成时限：2027年6月30日 → 2027年12月31日；承诺内容：&#42;&#42;粗体&#42;&#42; 换行 → （空）');
+    // A long text changed near its end shows from just before the change, not its unchanged start.
+    const tail = cardText(pledgeReviewCard(view(items), TIMES, { previous: { versionNo: 1, changes: [{ kind: 'changed', n: 1, diffs: [{ label: '标准', before: '全年主题党日不少于12次，党员参与率90%以上', after: '全年主题党日不少于12次，党员参与率95%以上，撰写心得不少于2篇' }] }] } }) as unknown as Record<string, unknown>);
+    expect(tail).toContain('· 第 1 项标准：…参与率90%以上 → …参与率95%以上，撰写心得不少于2篇');
   });
 
   it('the read-only cards, whole', () => {

@@ -6,6 +6,8 @@ export interface MeView {
   grants: { role: Role; orgCode: string; orgName: string; orgKind: string }[];
   /** What to do now, one line per role (src/usecases/what-next.ts). */
   next?: string[];
+  /** With no role: in the directory once (and since left), or never imported. */
+  noRole?: string;
   /** How to ask for 帮助 where the card is shown: in a group, '@我 发送' (the bot hears only @-mentions there). */
   send?: string;
 }
@@ -13,7 +15,7 @@ export interface MeView {
 export function meCard(view: MeView): Card {
   if (!view.name || view.grants.length === 0) {
     return card('我的身份', 'grey', [
-      markdown('你还不在组织名录中。\n请把你的飞书账号（手机号或邮箱）告诉本单位创先办，由管理员导入名录后再试。'),
+      markdown(view.noRole ?? '你还不在组织名录中。\n请把你的飞书账号（手机号或邮箱）告诉本单位创先办，由管理员导入名录后再试。'),
     ]);
   }
   const lines = view.grants.map(

@@ -264,6 +264,16 @@ describe('chat commands', () => {
     expect(h.emu.messages.filter((m) => m.receiveId === 'ou_alead').map((m) => textOf(m.content)).at(-1)).toContain('中文系党支部');
   });
 
+  it('someone who left (imported with role none) is told they no longer hold a role, not that they were never imported', async () => {
+    const org = 'code,name,parent_code,kind\nU,大学党委,,党委\n';
+    expect((await importDirectory(h.deps, { orgs: table(org), people: table('open_id,name,org_code,role\nou_left,离任者,U,leader\n'), actor: 'test' })).ok).toBe(true);
+    expect((await importDirectory(h.deps, { orgs: table(org), people: table('open_id,name,org_code,role\nou_left,离任者,U,none\n'), actor: 'test' })).ok).toBe(true);
+    expect((await ask('ou_left', 'oc_p2p_left', '期限 承诺 2027-01-15')).at(-1)).toBe('你在组织名录中已没有角色（可能已离任或调整），如有疑问请联系本单位创先办。');
+    await ask('ou_left', 'oc_p2p_left', '我的');
+    expect(JSON.stringify(h.emu.inChat('oc_p2p_left').at(-1)!.content)).toContain('已没有角色');
+    expect((await ask('ou_never', 'oc_p2p_never', '期限 承诺 2027-01-15')).at(-1)).toBe('你还不在组织名录中，请联系本单位创先办把你导入名录。');
+  });
+
   describe('commands typed without a space', () => {
     it('绑定U-A binds the group', async () => {
       const [answer] = await ask('ou_alead', 'oc_g_glued', '绑定U-A');

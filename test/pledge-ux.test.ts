@@ -254,7 +254,7 @@ describe('「@践诺助手 承诺」 in a group', () => {
 
   it('a leader is told their part (review, export), and someone not in the directory to ask the office', async () => {
     expect(await ask(LEADER)).toContain('审核');
-    expect(await ask('ou_nobody_here')).toBe('你还不在组织名录中，请联系创先办。');
+    expect(await ask('ou_nobody_here')).toBe('你还不在组织名录中，请联系本单位创先办把你导入名录。');
   });
 
   it('a member is told who fills it, where it is published and how to give opinions (not sent to a dead end)', async () => {

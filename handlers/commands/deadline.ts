@@ -5,14 +5,13 @@ import { chineseDate, localDate, normalizeDate } from '../../src/domain/dates.js
 import { canRead } from '../../src/domain/pledge-rules.js';
 import { deadlineFor } from '../../src/usecases/pledge/deadline-for.js';
 import { OVERRIDDEN_SHOWN, setDeadline } from '../../src/usecases/pledge/set-deadline.js';
-import { whoIs, type Identity } from '../../src/usecases/who-is.js';
+import { noRoleText, whoIs, type Identity } from '../../src/usecases/who-is.js';
 import type { Deps } from '../../src/usecases/deps.js';
 import { answer, type MessageContext } from '../context.js';
 import type { CommandHandler } from './registry.js';
 
 const USAGE = '设置截止日期：「期限 承诺 2027-01-15 组织编码」（承诺 / 一季度 … 四季度；承诺书从 11 月 1 日起算下一年度，要指定年度可在末尾写年份）。只发「期限」查看现行截止日期，「期限 组织编码」查看某个组织的。';
 const NOT_ADMIN = '只有管理员可以设置截止日期。发送「期限」查看本组织的截止日期。';
-const NOT_LISTED = '你还不在组织名录中，请联系创先办。';
 const YEAR = /^\d{4}$/;
 
 /**
@@ -25,7 +24,7 @@ export const deadline: CommandHandler = async (deps, ctx) => {
   const kind = parseDeadlineKind(first);
   if (!kind) {
     // A date without its kind is an attempt to set one: say how (to admins) or who may.
-    if (normalizeDate(first)) return answer(deps, ctx, { text: !me.grants.length ? NOT_LISTED : me.roles.has('admin') ? USAGE : NOT_ADMIN });
+    if (normalizeDate(first)) return answer(deps, ctx, { text: !me.grants.length ? noRoleText(me) : me.roles.has('admin') ? USAGE : NOT_ADMIN });
     if (ctx.args.length > 2 || (rest[0] !== undefined && !YEAR.test(rest[0]))) {
       // 「期限 春节 2027-01-16」: a date after a word that is no deadline kind — say which words are.
       const unknownKind = me.roles.has('admin') && rest.some((w) => normalizeDate(w)) ? `「${first.slice(0, 10)}」不是可设置的期限，可写：承诺、一季度、二季度、三季度、四季度。` : '';
@@ -35,7 +34,7 @@ export const deadline: CommandHandler = async (deps, ctx) => {
     const yearWord = YEAR.test(first) ? first : rest[0];
     return show(deps, ctx, me, code, yearWord ? Number(yearWord) : undefined);
   }
-  if (!me.roles.has('admin')) return answer(deps, ctx, { text: me.grants.length ? NOT_ADMIN : NOT_LISTED });
+  if (!me.roles.has('admin')) return answer(deps, ctx, { text: me.grants.length ? NOT_ADMIN : noRoleText(me) });
   const [date = '', ...more] = rest;
   // 〈组织编码〉 and 〈年份〉 are both optional: a lone four-digit word is the year.
   const yearWord = more.find((w) => YEAR.test(w));
@@ -68,7 +67,7 @@ async function holidaysNote(deps: Deps, year: number): Promise<string | undefine
 /** The deadlines in force for my organization, or for the one named (if I may read it). */
 async function show(deps: Deps, ctx: MessageContext, me: Identity, code: string | undefined, yearArg: number | undefined): Promise<void> {
   const mine = me.grants[0];
-  if (!mine) return answer(deps, ctx, { text: NOT_LISTED });
+  if (!mine) return answer(deps, ctx, { text: noRoleText(me) });
   const year = yearArg ?? pledgeYearFor(localDate(deps.now(), deps.timeZone));
   let org = { name: mine.orgName, path: mine.orgPath };
   // In a bound group, the group's organization is the one meant (if the asker may read it).

@@ -9,7 +9,7 @@ import type { Deps } from '../../src/usecases/deps.js';
 import { ledgerRows } from '../../src/usecases/ledger/ledger-rows.js';
 import { ledgerYear } from '../../src/usecases/ledger/ledger-year.js';
 import { printablePledgeFile } from '../../src/usecases/pledge/pledge-file.js';
-import { whoIs } from '../../src/usecases/who-is.js';
+import { noRoleText, whoIs } from '../../src/usecases/who-is.js';
 import { codeAndYear } from '../command-args.js';
 import { answer, type MessageContext } from '../context.js';
 import type { CommandHandler } from './registry.js';
@@ -60,7 +60,7 @@ async function exportFor(deps: Deps, ctx: MessageContext): Promise<void> {
     // The organization they lead or administer (many leaders are also a branch's secretary).
     below = me.grants.find((g) => g.role === 'leader' || g.role === 'admin')?.orgCode;
     if (!code) {
-      await answer(deps, ctx, { text: '你还不在组织名录中。请写明组织编码：「导出 承诺书 组织编码」。' });
+      await answer(deps, ctx, { text: me.person ? noRoleText(me) : '你还不在组织名录中。请写明组织编码：「导出 承诺书 组织编码」。' });
       return;
     }
   }
@@ -105,7 +105,7 @@ async function exportLedger(deps: Deps, ctx: MessageContext, args: string[]): Pr
   const me = await whoIs(deps, ctx.openId);
   const code = parsed.code ?? me.grants.find((g) => g.role === 'admin' || g.role === 'leader')?.orgCode;
   if (!code) {
-    const text = me.grants.length ? '台账由上级领导和管理员导出。你可以「导出 承诺书」取本组织的承诺书。' : '你还不在组织名录中，请联系创先办。';
+    const text = me.grants.length ? '台账由上级领导和管理员导出。你可以「导出 承诺书」取本组织的承诺书。' : noRoleText(me);
     await answer(deps, ctx, { text });
     return;
   }

@@ -1,5 +1,5 @@
 import { helpCard, type HelpEntry } from '../../cards/help-card.js';
-import { whoIs } from '../../src/usecases/who-is.js';
+import { noRoleText, whoIs } from '../../src/usecases/who-is.js';
 import { answer } from '../context.js';
 import type { CommandHandler } from './registry.js';
 
@@ -21,5 +21,5 @@ export const HELP_ENTRIES: HelpEntry[] = [
 
 export const help: CommandHandler = async (deps, ctx) => {
   const me = await whoIs(deps, ctx.openId);
-  await answer(deps, ctx, { card: helpCard(HELP_ENTRIES, me.roles, me.grants.length > 0) });
+  await answer(deps, ctx, { card: helpCard(HELP_ENTRIES, me.roles, me.grants.length > 0 ? undefined : noRoleText(me)) });
 };

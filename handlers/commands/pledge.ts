@@ -1,5 +1,5 @@
 import { openPledge } from '../../src/usecases/pledge/open-pledge.js';
-import { whoIs } from '../../src/usecases/who-is.js';
+import { noRoleText, whoIs } from '../../src/usecases/who-is.js';
 import { codeAndYear } from '../command-args.js';
 import { answer } from '../context.js';
 import { startPledgeDialog } from '../dialogs/pledge-dialog.js';
@@ -17,7 +17,7 @@ export const pledge: CommandHandler = async (deps, ctx) => {
         ? '公开承诺书由下级党组织书记填写，提交后会私信请你审定。私聊我发送「审核」查看待审定的，「导出 承诺书」下载已审定的。'
         : me.grants.length
           ? '公开承诺书由党组织书记填写，经上级党组织审定后在本组织的群里公示。公示后，你可以在公示卡片上提交「意见和建议」。'
-          : '你还不在组织名录中，请联系创先办。';
+          : noRoleText(me);
     await answer(deps, ctx, { text });
     return;
   }

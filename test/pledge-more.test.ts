@@ -410,6 +410,8 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     const cells = JSON.stringify(wb.worksheets[0]!.getSheetValues());
     expect(cells).toContain('每月组织一次主题党日');
     expect(cells).not.toContain('退回后改的');
+    // 审定人 is not who returned it: a returned row has none.
+    expect(cells).not.toContain('李红梅');
     await say(SEC, '导出 承诺书');
     expect(await docxText(SEC)).toContain('退回后改的，还没提交');
   });

@@ -1,6 +1,7 @@
 import { orgByCode } from '../../../db/repos/directory.js';
 import { HAS_SUBMISSION } from '../../../db/repos/pledges.js';
 import { subtreeUpperBound } from '../../domain/org-path.js';
+import { isPublished } from '../../domain/pledge-rules.js';
 import { parseReturnedContent, readAsReturned } from '../pledge/returned-content.js';
 import type { Deps } from '../deps.js';
 
@@ -61,6 +62,7 @@ export async function* ledgerRows(deps: Pick<Deps, 'db'>, input: { orgPath: stri
       const version = versionOf.get(p.id);
       if (!version) continue;
       const live = itemsOf.get(version.id) ?? [];
+      const approved = isPublished(version.status);
       // A returned version is edited in place by its secretary: the ledger holds it as returned.
       const returned = readAsReturned(version.status) ? parseReturnedContent(version.returned_content) : undefined;
       const follows = new Set(live.filter((i) => i.follows_key !== null).map((i) => i.item_key));
@@ -83,8 +85,9 @@ export async function* ledgerRows(deps: Pick<Deps, 'db'>, input: { orgPath: stri
           done: done !== undefined,
           doneAt: done ?? null,
           follows: i.follows,
-          reviewer: version.reviewed_by_name ?? '',
-          reviewedAt: version.reviewed_at,
+          // 审定人 / 审定日期 of an approval only: a returned version's are who returned it, and when.
+          reviewer: approved ? (version.reviewed_by_name ?? '') : '',
+          reviewedAt: approved ? version.reviewed_at : null,
         };
       }
     }

@@ -198,7 +198,7 @@ describe('the annual pledge, through the door', () => {
     const give = (n: number) => commentOnPledge(h.deps, { openId: 'ou_demo_admin', versionId, text: `第 ${n} 条意见`, eventId: `ev_flood_${n}` });
     for (let n = 1; n <= 5; n++) expect(await give(n)).toEqual({ ok: true, repeat: false });
     expect(await give(5)).toEqual({ ok: true, repeat: false }); // the 5th press run again still goes on
-    expect(await give(6)).toEqual({ ok: false, reason: '你 24 小时内已对这份承诺书提了 5 条意见，请明天再提；也可以合并成一条写。' });
+    expect(await give(6)).toEqual({ ok: false, reason: '每人 24 小时内最多对一份承诺书提 5 条意见，你已提满：2027年1月6日 10:00 后可以再提；也可以把想说的合并成一条。' });
     await h.drain();
     expect(h.emu.messages.filter((m) => textOf(m.content).includes('第 6 条意见'))).toEqual([]);
     expect(await h.sqlite.db.selectFrom('pledge_opinions').select('id').where('author_open_id', '=', 'ou_demo_admin').execute()).toHaveLength(5);

@@ -1,3 +1,4 @@
+import { chineseDateTime } from '../../domain/dates.js';
 import { personByOpenId, secretaryOf } from '../../../db/repos/directory.js';
 import { appendAudit } from '../../../db/repos/audit.js';
 import { versionById } from '../../../db/repos/pledges.js';
@@ -48,13 +49,19 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
   const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
   const recent = await deps.db
     .selectFrom('pledge_opinions')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .select('created_at')
     .where('pledge_id', '=', ctx.pledge.id)
     .where('author_open_id', '=', input.openId)
     .where('created_at', '>=', since)
     .where('event_id', '!=', input.eventId) // this press's own row, if a cut left it: the press goes on
-    .executeTakeFirstOrThrow();
-  if (Number(recent.n) >= OPINIONS_PER_DAY) return { ok: false, reason: `你 24 小时内已对这份承诺书提了 ${OPINIONS_PER_DAY} 条意见，请明天再提；也可以合并成一条写。` };
+    .orderBy('created_at', 'desc')
+    .limit(OPINIONS_PER_DAY)
+    .execute();
+  if (recent.length >= OPINIONS_PER_DAY) {
+    // One more may be given once the oldest of these five is a day old.
+    const next = chineseDateTime(new Date(Date.parse(recent.at(-1)!.created_at) + 24 * 3600_000), deps.timeZone);
+    return { ok: false, reason: `每人 24 小时内最多对一份承诺书提 ${OPINIONS_PER_DAY} 条意见，你已提满：${next} 后可以再提；也可以把想说的合并成一条。` };
+  }
   const person = await personByOpenId(deps.db, input.openId);
   await deps.db
     .insertInto('pledge_opinions')

@@ -85,14 +85,14 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
         ? opts.openRevision
           ? `第 ${opts.openRevision.versionNo} 版修订${pledgeStatusLabel(opts.openRevision.status)}中；审定前本版继续有效。`
           : v.groups > 0
-            ? '已审定并公示。回头审诺时可「修订承诺」；某项完成后可「标记完成」并再承诺。'
+            ? `已审定并公示。回头审诺时可「修订承诺」${v.yearBegun ? '；某项完成后可「标记完成」并再承诺' : ''}。`
             : `已审定，但本组织还没有绑定群，暂未公示：请本组织或上级的领导、管理员在组织的群里发送「@践诺助手 绑定 ${md(v.orgCode, 64)}」（书记不能绑定），绑定后自动公示。回头审诺时可「修订承诺」。`
         : '';
   // The version in force, shown to its secretary, with no revision open: it may be revised and its items marked done.
   const actionable = v.status === 'approved' && opts.canRevise && !opts.openRevision;
   // Before its year begins an item cannot be done (markItemDone refuses): no button to be refused by.
   const itemButtons: CardElement[] = actionable && v.yearBegun ? v.items.filter((i) => !i.done).map((i) => itemDoneButton(i, v.versionId)) : [];
-  const notYet = actionable && !v.yearBegun ? markdown(`<font color='grey'>${v.year}年1月1日起可逐项「标记完成」。</font>`) : undefined;
+  const notYet = actionable && !v.yearBegun ? markdown(`<font color='grey'>${v.year}年1月1日起可逐项「标记完成」并再承诺。</font>`) : undefined;
   const actions = compact([
     actionable
       ? button('修订承诺', { action: 'pledge.revise', pledge: v.versionId }, 'primary', {
@@ -102,7 +102,7 @@ function statusCard(v: PledgeView, t: Times, opts: { canRevise: boolean; openRev
           },
         })
       : undefined,
-    button('历史版本', { action: 'pledge.versions', pledge: v.versionId }),
+    button('历史与意见', { action: 'pledge.versions', pledge: v.versionId }),
     button('下载承诺书', { action: 'pledge.download', pledge: v.versionId }),
   ]);
   return card(`${v.year}年度公开承诺书 · ${PLEDGE_STATUS_LABEL[v.status]}`, color, compact([

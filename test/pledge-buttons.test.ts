@@ -103,10 +103,10 @@ describe('pledge buttons', () => {
     expect((await press(LEADER, buttonValue(list, '审定'))).toast).toEqual({ type: 'info', content: '你已审定通过这份承诺书，无需再审定。发送「审核」查看还在等你的。' });
   });
 
-  it('「历史版本」 lists every version and the opinions, to readers only', async () => {
+  it('「历史与意见」 lists every version and the opinions, to readers only', async () => {
     const status = cardOf(last(SEC));
-    expect((await press('ou_demo_sec_js1', buttonValue(status, '历史版本'))).toast?.type).toBe('error');
-    const r = await press(SEC, buttonValue(status, '历史版本'));
+    expect((await press('ou_demo_sec_js1', buttonValue(status, '历史与意见'))).toast?.type).toBe('error');
+    const r = await press(SEC, buttonValue(status, '历史与意见'));
     expect(r.toast?.type).toBe('success');
     const text = cardText(cardOf(last(SEC)));
     expect(text).toContain('第 1 版');

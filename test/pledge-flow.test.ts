@@ -150,13 +150,13 @@ describe('the annual pledge, through the door', () => {
     expect((await h.sqlite.db.selectFrom('pledge_versions').select('opinion').where('status', '=', 'approved').executeTakeFirstOrThrow()).opinion).toBe('同意，请抓好落实');
   });
 
-  it('历史版本 keeps the return of a version resubmitted and approved; a member sees only what was published', async () => {
+  it('历史与意见 keeps the return of a version resubmitted and approved; a member sees only what was published', async () => {
     const status = lastCard(P2P(SEC));
-    await press(SEC, buttonValue(status, '历史版本'));
+    await press(SEC, buttonValue(status, '历史与意见'));
     const text = cardText(lastCard(P2P(SEC)));
     expect(text).toMatch(/\*\*第 1 版\*\* · 已审定 · \*\*现行\*\*\n<font color='grey'>退回 [^<]+<\/font>：第二项标准请量化到具体人数\n<font color='grey'>提交 [^　]+　审定 [^<]+<\/font>\n意见：同意，请抓好落实/);
     // A member may read the published pledge's history, but not the review exchange before it.
-    await press('ou_demo_member', { ...buttonValue(status, '历史版本') });
+    await press('ou_demo_member', { ...buttonValue(status, '历史与意见') });
     const member = cardText(cardOf(h.emu.inChat(P2P('ou_demo_member')).at(-1)!));
     expect(member).toContain('第 1 版');
     expect(member).not.toContain('第二项标准请量化到具体人数');
@@ -215,10 +215,10 @@ describe('the annual pledge, through the door', () => {
     const sub = await press(SEC, buttonValue(form, '预览并提交'), { ...FORM, item_1_standard: '全年不少于15次' });
     await press(SEC, buttonValue(sub.card!.data, '确认提交'));
     // Under review, the revision is in its secretary's history, not in a member's; nor are the opinions given.
-    await press(SEC, buttonValue(status, '历史版本'));
+    await press(SEC, buttonValue(status, '历史与意见'));
     expect(cardText(lastCard(P2P(SEC)))).toContain('**第 2 版** · 待审定');
     expect(cardText(lastCard(P2P(SEC)))).toContain('希望每月公布主题党日照片');
-    await press('ou_demo_member', buttonValue(status, '历史版本'));
+    await press('ou_demo_member', buttonValue(status, '历史与意见'));
     const member = cardText(cardOf(h.emu.inChat(P2P('ou_demo_member')).at(-1)!));
     expect(member).toContain('**第 1 版**');
     expect(member).not.toContain('第 2 版');

@@ -184,7 +184,7 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     const before = h.emu.inChat(P2P(LEADER)).length;
     await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 审核', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
     await h.settle();
-    expect(h.emu.inChat(GROUP).map((m) => m.msgType === 'text' ? textOf(m.content) : 'a card').at(-1)).toBe('待审定的承诺书已私信发给你。');
+    expect(h.emu.inChat(GROUP).map((m) => m.msgType === 'text' ? textOf(m.content) : 'a card').at(-1)).toBe('已私信回复你。');
     expect(h.emu.inChat(P2P(LEADER))).toHaveLength(before + 1);
     expect(cardText(cardOf(lastMsg(LEADER)))).toContain('文学院中文系党支部');
     expect(await say('ou_demo_leader2', '审核')).toContain('没有等你审定');

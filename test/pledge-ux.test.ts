@@ -32,7 +32,9 @@ describe('「标记第 N 项完成」: an action, confirmed, and only once the p
     await say(SEC, '承诺 2027');
     const december = lastCard(SEC);
     expect(buttonTexts(december).filter((t) => t.includes('完成'))).toEqual([]);
-    expect(JSON.stringify(december)).toContain('2027年1月1日起可逐项「标记完成」');
+    expect(JSON.stringify(december)).toContain('2027年1月1日起可逐项「标记完成」并再承诺');
+    // Said once: the line above the buttons does not say it again.
+    expect(JSON.stringify(december).match(/标记完成/g)).toHaveLength(1);
   });
 
   it('from the year\'s start the button is an action, and asks before marking', async () => {
@@ -144,7 +146,7 @@ describe('回头审诺: a revision asks first, says what it is each time it is o
     expect(audit).toHaveLength(1);
     expect(audit[0]!.before).toContain('全年不少于15次'); // what the row holds, kept with the record
     // Its history says it was returned and withdrawn; its return is not a 审定意见 (the Word file's box).
-    await press(SEC, buttonValue(r.card!.data, '历史版本'));
+    await press(SEC, buttonValue(r.card!.data, '历史与意见'));
     expect(cardText(lastCard(SEC))).toMatch(/\*\*第 2 版\*\* · 修订已撤回\n<font color='grey'>提交 [^　]+　退回 [^<]+<\/font>\n退回意见：请写明每次的主题/);
     const v2 = await h.sqlite.db.selectFrom('pledge_versions').select('id').where('version_no', '=', 2).executeTakeFirstOrThrow();
     expect((await loadPledgeContext(h.deps, v2.id))!.view.review).toBeNull();

@@ -18,5 +18,5 @@ export const review: CommandHandler = async (deps, ctx) => {
   // Always privately, keyed so that a decision can redraw it (review-list.ts): versions not yet
   // approved are for their secretaries and supervisors (canReadVersion), not for a group.
   await deps.outbox.enqueue({ key: reviewListKey(ctx.openId, ctx.messageId), to: { openId: ctx.openId }, card: reviewListCard(r, deps.timeZone) });
-  if (ctx.chatType === 'group') await answer(deps, ctx, { text: '待审定的承诺书已私信发给你。' });
+  if (ctx.chatType === 'group') await answer(deps, ctx, { text: '已私信回复你。' });
 };

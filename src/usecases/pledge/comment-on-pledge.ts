@@ -73,7 +73,7 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
   const quoted = `「${text.slice(0, 200).replace(/</g, '＜').replace(/[。．.！!]+$/u, '')}」`;
   const secretary = await secretaryOf(deps.db, ctx.org.id);
   if (secretary && secretary !== input.openId) {
-    await deps.outbox.enqueue({ key: `opinion:${input.eventId}`, to: { openId: secretary }, text: `你的 ${ctx.pledge.year} 年度公开承诺收到一条意见和建议：${quoted}。在承诺卡片点「历史版本」可查看全部意见。` });
+    await deps.outbox.enqueue({ key: `opinion:${input.eventId}`, to: { openId: secretary }, text: `你的 ${ctx.pledge.year} 年度公开承诺收到一条意见和建议：${quoted}。在承诺卡片点「历史与意见」可查看全部意见。` });
   }
   const { people } = await reviewersOf(deps, ctx.org);
   for (const p of people) {

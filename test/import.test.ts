@@ -45,7 +45,7 @@ describe('importDirectory', () => {
 
   it('imports a tree, its people and roles, with the org paths and an audit row per change', async () => {
     const r = await run(ORGS, PEOPLE);
-    expect(r).toEqual({ ok: true, summary: { orgsCreated: 3, orgsUpdated: 0, peopleCreated: 3, peopleUpdated: 0, rolesAdded: 3, rolesRemoved: 0, chatsBound: 1 } });
+    expect(r).toEqual({ ok: true, summary: { orgsCreated: 3, orgsUpdated: 0, peopleCreated: 3, peopleUpdated: 0, rolesAdded: 3, rolesRemoved: 0, chatsBound: 1 }, removed: [] });
     const u = await orgByCode(h.deps.db, 'U');
     const leaf = await orgByCode(h.deps.db, 'U-A-1');
     expect(leaf!.path.startsWith(u!.path)).toBe(true);
@@ -128,7 +128,7 @@ U-A,文学院党委,U,党委,oc_same
     const r = await run(ORGS, `open_id,name,org_code,role,mobile,email
 ou_sec2,赵新,U-A-1,secretary,,
 `);
-    expect(r).toMatchObject({ ok: true, summary: { rolesAdded: 1, rolesRemoved: 1 } });
+    expect(r).toMatchObject({ ok: true, summary: { rolesAdded: 1, rolesRemoved: 1 }, removed: ['张明：书记（U-A-1），书记已由新任接替'] });
     const leaf = await orgByCode(h.deps.db, 'U-A-1');
     expect((await holdersOf(h.deps.db, leaf!.id, 'secretary')).map((p) => p.open_id)).toEqual(['ou_sec2']);
   });
@@ -140,7 +140,7 @@ ou_sec2,赵新,U-A-1,secretary,,
     expect(await run(ORGS, 'open_id,name,org_code,role\nou_sec1,张明,U-A-1,secretary\n')).toMatchObject({ ok: true, summary: { rolesRemoved: 0 } });
     expect((await holdersOf(h.deps.db, lead!.id, 'leader')).map((p) => p.open_id)).toEqual(['ou_lead']);
     const r = await run(ORGS, 'open_id,name,org_code,role\nou_lead,李红梅,U-A,none\n');
-    expect(r).toMatchObject({ ok: true, summary: { rolesAdded: 0, rolesRemoved: 1 } });
+    expect(r).toMatchObject({ ok: true, summary: { rolesAdded: 0, rolesRemoved: 1 }, removed: ['李红梅：领导（U-A）'] });
     expect(await holdersOf(h.deps.db, lead!.id, 'leader')).toEqual([]);
     const removed = await h.deps.db.selectFrom('audit_log').select(['action', 'before']).where('action', '=', 'role.remove').execute();
     expect(removed.map((a) => JSON.parse(a.before!) as { role: string; org: string })).toEqual([expect.objectContaining({ role: 'leader', org: 'U-A' })]);

@@ -1,3 +1,4 @@
+import { ROLE_LABELS } from '../domain/roles.js';
 import { appendAudit } from '../../db/repos/audit.js';
 import { LarkCallError } from '../lark/open-api.js';
 import { validateDirectory, type PersonRow, type RowProblem } from '../domain/directory-rows.js';
@@ -17,7 +18,8 @@ export interface ImportSummary {
   chatsBound: number;
 }
 
-export type ImportResult = { ok: true; summary: ImportSummary } | { ok: false; problems: RowProblem[] };
+/** `removed`: each role taken away, in words (who, which role, where, why), for the operator to check. */
+export type ImportResult = { ok: true; summary: ImportSummary; removed: string[] } | { ok: false; problems: RowProblem[] };
 
 /** Fills in open_ids from mobile/email through the contact API; unresolved rows are problems. */
 async function resolveOpenIds(deps: Deps, rows: PersonRow[]): Promise<RowProblem[]> {
@@ -157,9 +159,13 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
     if (p.role !== 'none') roles.add(`${orgId}|${p.role}`);
   }
   const codeOfId = new Map([...byCode.values()].map((o) => [o.id, o.code]));
+  const removed: string[] = [];
   const removeRole = async (personId: number, orgId: number, role: string, why: string) => {
     await db.deleteFrom('roles').where('person_id', '=', personId).where('org_id', '=', orgId).where('role', '=', role).execute();
     summary.rolesRemoved++;
+    const who = await db.selectFrom('people').select('name').where('id', '=', personId).executeTakeFirst();
+    const roleName = (ROLE_LABELS as Record<string, string>)[role] ?? role;
+    removed.push(`${who?.name ?? personId}：${roleName}（${codeOfId.get(orgId) ?? orgId}）${why === 'secretary handed over' ? '，书记已由新任接替' : ''}`);
     await audit('role.remove', 'role', `${personId}:${codeOfId.get(orgId)}:${role}`, { role, org: codeOfId.get(orgId), reason: why }, null);
   };
   for (const [personId, roles] of wanted) {
@@ -177,7 +183,7 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
       await audit('role.add', 'role', `${personId}:${codeOfId.get(Number(orgId))}:${role}`, null, { role, org: codeOfId.get(Number(orgId)) });
     }
   }
-  return { ok: true, summary };
+  return { ok: true, summary, removed };
 }
 
 /** Paths from the parent links; only rows whose path changed are written. */

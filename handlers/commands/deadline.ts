@@ -85,5 +85,7 @@ async function show(deps: Deps, ctx: MessageContext, me: Identity, code: string 
   const lines = await Promise.all(DEADLINE_KINDS.map(async (k) => `${DEADLINE_LABELS[k]}：${deadlineText(await deadlineFor(deps, path, year, k))}`));
   // Dates on days off move (work-calendar.ts): an admin is told when the year's holidays are not known yet.
   const note = me.roles.has('admin') ? await holidaysNote(deps, year) : undefined;
-  await answer(deps, ctx, { text: `${org.name} ${year} 年度截止日期：\n${lines.join('\n')}${note ? `\n${note}` : ''}\n\n${me.roles.has('admin') ? USAGE : ''}`.trim() });
+  // What to do next: an admin may change them; a secretary files (in a private chat).
+  const next = me.roles.has('admin') ? USAGE : me.roles.has('secretary') ? (ctx.chatType === 'p2p' ? '发送「承诺」填写或查看本组织的承诺书。' : '私聊我发送「承诺」填写或查看本组织的承诺书。') : '';
+  await answer(deps, ctx, { text: `${org.name} ${year} 年度截止日期：\n${lines.join('\n')}${note ? `\n${note}` : ''}\n\n${next}`.trim() });
 }

@@ -62,13 +62,14 @@ describe('work calendar (domain, clock-free)', () => {
     const bad = validateCalendar(table('date,kind,name\n2027-02-30,休,\n2027-10-01,放,国庆\n2027-10-02,休,国庆\n2027-10-02,休,国庆\n'));
     expect(bad.rows).toEqual([]);
     expect(bad.problems).toEqual([
-      { line: 2, message: 'date「2027-02-30」不是有效日期，应为 YYYY-MM-DD' },
+      { line: 2, message: 'date「2027-02-30」不是有效日期，应写成 2027-10-01（或 2027/10/1、2027年10月1日）' },
       { line: 3, message: 'kind「放」无效，应为 休（holiday，放假）或 班（workday，调休上班）' },
       { line: 5, message: '2027-10-02 与第 4 行重复' },
     ]);
     // A word that is a property of every object is no kind (it would reach the insert and fail there).
     expect(validateCalendar(table('date,kind\n2027-10-01,constructor\n')).problems).toEqual([{ line: 2, message: 'kind「constructor」无效，应为 休（holiday，放假）或 班（workday，调休上班）' }]);
     expect(parseDeadlineKind('constructor')).toBeUndefined();
+    expect(validateCalendar(table('date,kind\n,休\n2027-10-01,\n')).problems).toEqual([{ line: 2, message: '缺少日期（date）' }, { line: 3, message: '缺少类型（kind）：休 或 班' }]);
     expect(validateCalendar(table('day,kind\n2027-10-01,休\n')).problems).toEqual([{ line: 1, message: '缺少列 date（列为 date,kind,name）' }]);
   });
 });
@@ -124,7 +125,7 @@ describe('deadlines on the work calendar, in the chat', () => {
     expect(JSON.parse(audits[1]!.after!)).toEqual({ '2027-06-12': { kind: 'workday', name: '端午节调休上班' } });
     // A bad file changes nothing.
     const bad = await importCalendar(h.deps, { table: table('date,kind,name\n2027-06-11,班,\n2027-13-01,休,\n'), actor: 'test' });
-    expect(bad).toEqual({ ok: false, problems: [{ line: 3, message: 'date「2027-13-01」不是有效日期，应为 YYYY-MM-DD' }] });
+    expect(bad).toEqual({ ok: false, problems: [{ line: 3, message: 'date「2027-13-01」不是有效日期，应写成 2027-10-01（或 2027/10/1、2027年10月1日）' }] });
     expect(await say(ADMIN, '期限 HENU')).toContain('第二季度践诺：2027年6月12日（原定6月11日');
   });
 

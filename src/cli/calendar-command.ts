@@ -27,7 +27,7 @@ export async function calendarCommand(deps: Pick<Deps, 'db' | 'now' | 'timeZone'
       for (const p of r.problems) console.error(`  ${file} 第 ${p.line} 行: ${p.message}`);
       return 1;
     }
-    console.log(`导入完成 (imported): ${r.from} 至 ${r.to}，新增 ${r.added} 天，更新 ${r.changed} 天，未变 ${r.unchanged} 天。落在休息日的截止日期顺延到其后第一个工作日。`);
+    console.log(`导入完成 (imported): ${r.from} 至 ${r.to}，新增 ${r.added} 天，更新 ${r.changed} 天，未变 ${r.unchanged} 天。落在休息日的截止日期顺延到其后第一个工作日（季度的不跨出本季度，改为提前）。`);
     return 0;
   }
   if (sub === 'show') {

@@ -90,8 +90,10 @@ export function validateCalendar(table: { header: string[]; records: { line: num
     const word = (v.kind ?? '').trim().toLowerCase();
     const kind = Object.hasOwn(KIND_WORDS, word) ? KIND_WORDS[word] : undefined;
     const name = (v.name ?? '').trim();
-    if (!day) p(`date「${raw.slice(0, 20)}」不是有效日期，应为 YYYY-MM-DD`);
-    if (!kind) p(`kind「${(v.kind ?? '').slice(0, 20)}」无效，应为 休（holiday，放假）或 班（workday，调休上班）`);
+    if (!raw) p('缺少日期（date）');
+    else if (!day) p(`date「${raw.slice(0, 20)}」不是有效日期，应写成 2027-10-01（或 2027/10/1、2027年10月1日）`);
+    if (!word) p('缺少类型（kind）：休 或 班');
+    else if (!kind) p(`kind「${(v.kind ?? '').slice(0, 20)}」无效，应为 休（holiday，放假）或 班（workday，调休上班）`);
     if (name.length > MAX_NAME) p(`name 最长 ${MAX_NAME} 个字`);
     if (day) {
       const earlier = seen.get(day);

@@ -240,6 +240,10 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(outsider.toast?.type).toBe('error');
     const member = await press('ou_demo_member', buttonValue(pub, '下载承诺书'));
     expect(member.toast?.type).toBe('success');
+    // Pressed again at once (a double tap): no second file.
+    expect((await press('ou_demo_member', buttonValue(pub, '下载承诺书'))).toast).toEqual({ type: 'info', content: '刚刚已私信发送这份承诺书，请在与我的私聊中查收。' });
+    await h.drain();
+    expect(h.emu.inChat(P2P('ou_demo_member')).filter((m) => m.msgType === 'file')).toHaveLength(1);
     const file = h.emu.inChat(P2P('ou_demo_member')).find((m) => m.msgType === 'file')!;
     const data = h.emu.files.get((JSON.parse(file.content) as { file_key: string }).file_key)!.data;
     const xml = await (await JSZip.loadAsync(data)).file('word/document.xml')!.async('string');

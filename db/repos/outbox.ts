@@ -15,9 +15,16 @@ export async function insertOutbox(db: Db, row: OutboxInsert): Promise<void> {
 }
 
 /** Sent messages whose logical key starts with `prefix`: the index range of `msg_key` it spans. */
-function sentWithPrefix(db: Db, prefix: string) {
+function withPrefix(db: Db, prefix: string) {
   const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-  return db.selectFrom('outbox').where('msg_key', '>=', prefix).where('msg_key', '<', upper).where('status', '=', 'sent');
+  return db.selectFrom('outbox').where('msg_key', '>=', prefix).where('msg_key', '<', upper);
+}
+
+const sentWithPrefix = (db: Db, prefix: string) => withPrefix(db, prefix).where('status', '=', 'sent');
+
+/** When the newest message whose key starts with `prefix` was queued, sent or not. */
+export async function lastQueuedWithKeyPrefix(db: Db, prefix: string): Promise<string | undefined> {
+  return (await withPrefix(db, prefix).select('created_at').orderBy('id', 'desc').limit(1).executeTakeFirst())?.created_at;
 }
 
 /** Sent messages whose logical key starts with `prefix` (e.g. every copy of one review card). */

@@ -1,3 +1,4 @@
+import { lastQueuedWithKeyPrefix } from '../../db/repos/outbox.js';
 import { z } from 'zod';
 import { button, card, markdown, md, toast } from '../../cards/card-kit.js';
 import { pledgeStatusCard, pledgeVersionsCard } from '../../cards/pledge-cards.js';
@@ -95,13 +96,20 @@ export const pledgeVersions = defineAction({
   },
 });
 
+/** A second press within this long sends no second file (a double tap, or waiting for the first). */
+const DOWNLOAD_AGAIN_MS = 60_000;
+
 /** The printable 公开承诺书, as a .docx file in the presser's private chat. */
 export const pledgeDownload = defineAction({
   value: VersionRef,
   async handle(deps, ctx, v) {
+    // Before rendering it again (a file sent here needed the rights pledgeFile checks).
+    const mine = `docx:${v.pledge}:${ctx.openId}:`;
+    const last = await lastQueuedWithKeyPrefix(deps.db, mine);
+    if (last && deps.now().getTime() - Date.parse(last) < DOWNLOAD_AGAIN_MS) return toast('info', '刚刚已私信发送这份承诺书，请在与我的私聊中查收。');
     const f = await pledgeFile(deps, { openId: ctx.openId, versionId: v.pledge });
     if (!f.ok) return toast('error', f.reason);
-    await deps.outbox.enqueue({ key: `docx:${ctx.eventId}`, to: { openId: ctx.openId }, file: { name: f.name, data: f.data } });
+    await deps.outbox.enqueue({ key: `${mine}${ctx.eventId}`, to: { openId: ctx.openId }, file: { name: f.name, data: f.data } });
     return toast('success', '承诺书（Word 文件）已私信发送给你');
   },
 });

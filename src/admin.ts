@@ -94,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
         const s = result.summary;
         console.log(`导入完成 (imported): 组织 新增 ${s.orgsCreated} 更新 ${s.orgsUpdated}；人员 新增 ${s.peopleCreated} 更新 ${s.peopleUpdated}；角色 新增 ${s.rolesAdded} 移除 ${s.rolesRemoved}；绑定群 ${s.chatsBound}`);
         for (const line of result.removed) console.log(`  移除角色 (removed): ${line}`);
+        if (result.reviewsResent > 0) console.log(`  审定人有变动：${result.reviewsResent} 份待审定的承诺书已发给现在的审定人（已收到的不重复发送）。`);
         return 0;
       }
       case 'audit': {

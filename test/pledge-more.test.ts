@@ -223,6 +223,25 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(cardText(cardOf(redrawn))).toContain('目前没有等你审定的承诺书');
   });
 
+  it('a submission waiting on a leader who left (role none) goes to the admins above, who now review it', async () => {
+    await say(SEC, '承诺');
+    const preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);
+    await press(SEC, buttonValue(preview.card!.data, '确认提交'));
+    const ADMIN = 'ou_demo_admin';
+    const reviewCards = () => h.emu.inChat(P2P(ADMIN)).filter((m) => m.msgType === 'interactive' && buttonNamed(cardOf(m), '审定通过'));
+    await h.drain();
+    expect(reviewCards()).toHaveLength(0); // the college's leader reviews it
+    const people = tableToRecords([['open_id', 'name', 'org_code', 'role'], ['ou_demo_leader', '李红梅', 'HENU-WXY', 'none']]);
+    const orgs = tableToRecords([['code', 'name', 'parent_code', 'kind']]);
+    const r = await importDirectory(h.deps, { orgs, people, actor: 'test' });
+    expect(r).toMatchObject({ ok: true, reviewsResent: 1, removed: ['李红梅：领导（HENU-WXY）'] });
+    await h.drain();
+    expect(reviewCards()).toHaveLength(1);
+    expect((await press(ADMIN, buttonValue(cardOf(reviewCards()[0]!), '审定通过'), { opinion: '同意' })).toast?.type).toBe('success');
+    // Imported again: nothing changes, nothing is sent again.
+    expect(await importDirectory(h.deps, { orgs, people, actor: 'test' })).toMatchObject({ ok: true, reviewsResent: 0 });
+  });
+
   it('deadlines: a lower level may only tighten its parent\'s date; the form shows the one in force', async () => {
     expect(await say('ou_demo_admin', '期限 承诺 2027-01-25 HENU')).toContain('已设置');
     expect(await say('ou_demo_admin', '期限 承诺 2027-01-28 HENU-WXY')).toContain('不能晚于');

@@ -1,3 +1,5 @@
+import { sendReviewCards } from './pledge/file-pledge.js';
+import { loadPledgeContext } from './pledge/pledge-context.js';
 import { ROLE_LABELS } from '../domain/roles.js';
 import { appendAudit } from '../../db/repos/audit.js';
 import { LarkCallError } from '../lark/open-api.js';
@@ -19,7 +21,7 @@ export interface ImportSummary {
 }
 
 /** `removed`: each role taken away, in words (who, which role, where, why), for the operator to check. */
-export type ImportResult = { ok: true; summary: ImportSummary; removed: string[] } | { ok: false; problems: RowProblem[] };
+export type ImportResult = { ok: true; summary: ImportSummary; removed: string[]; reviewsResent: number } | { ok: false; problems: RowProblem[] };
 
 /** Fills in open_ids from mobile/email through the contact API; unresolved rows are problems. */
 async function resolveOpenIds(deps: Deps, rows: PersonRow[]): Promise<RowProblem[]> {
@@ -160,9 +162,12 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
   }
   const codeOfId = new Map([...byCode.values()].map((o) => [o.id, o.code]));
   const removed: string[] = [];
+  /** Organizations whose leaders or admins changed: who reviews the pledges below them may have. */
+  const reviewing = new Set<number>();
   const removeRole = async (personId: number, orgId: number, role: string, why: string) => {
     await db.deleteFrom('roles').where('person_id', '=', personId).where('org_id', '=', orgId).where('role', '=', role).execute();
     summary.rolesRemoved++;
+    if (role === 'leader' || role === 'admin') reviewing.add(orgId);
     const who = await db.selectFrom('people').select('name').where('id', '=', personId).executeTakeFirst();
     const roleName = (ROLE_LABELS as Record<string, string>)[role] ?? role;
     removed.push(`${who?.name ?? personId}：${roleName}（${codeOfId.get(orgId) ?? orgId}）${why === 'secretary handed over' ? '，书记已由新任接替' : ''}`);
@@ -180,10 +185,37 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
       }
       await db.insertInto('roles').values({ person_id: personId, org_id: Number(orgId), role }).onConflict((oc) => oc.doNothing()).execute();
       summary.rolesAdded++;
+      if (role === 'leader' || role === 'admin') reviewing.add(Number(orgId));
       await audit('role.add', 'role', `${personId}:${codeOfId.get(Number(orgId))}:${role}`, null, { role, org: codeOfId.get(Number(orgId)) });
     }
   }
-  return { ok: true, summary, removed };
+  return { ok: true, summary, removed, reviewsResent: await resendPendingReviews(deps, reviewing) };
+}
+
+/**
+ * Submissions waiting below an organization whose leaders or admins changed go to whoever reviews
+ * them now: a new leader, or the admins above once the last leader left (the cards are keyed by
+ * submission and reviewer, so one already sent is not sent again). How many were looked at.
+ */
+async function resendPendingReviews(deps: Deps, orgIds: Set<number>): Promise<number> {
+  if (orgIds.size === 0) return 0;
+  const scopes = (await deps.db.selectFrom('organizations').select('path').where('id', 'in', [...orgIds]).execute()).map((o) => o.path);
+  const waiting = await deps.db
+    .selectFrom('pledge_versions')
+    .innerJoin('pledges', 'pledges.id', 'pledge_versions.pledge_id')
+    .innerJoin('organizations', 'organizations.id', 'pledges.org_id')
+    .select(['pledge_versions.id', 'pledge_versions.submitted_by', 'organizations.path'])
+    .where('pledge_versions.status', '=', 'submitted')
+    .execute();
+  let resent = 0;
+  for (const v of waiting) {
+    if (!scopes.some((s) => v.path.startsWith(s) && v.path !== s)) continue;
+    const ctx = await loadPledgeContext(deps, v.id);
+    if (!ctx) continue;
+    await sendReviewCards(deps, ctx, v.submitted_by);
+    resent++;
+  }
+  return resent;
 }
 
 /** Paths from the parent links; only rows whose path changed are written. */

@@ -109,7 +109,7 @@ const submitAudit = (actor: string, ctx: PledgeContext, from: string) => ({
 });
 
 /** The review card to each reviewer, keyed by submission and reviewer: safe to send again. */
-async function sendReviewCards(deps: Deps, fresh: PledgeContext, filer: string): Promise<number> {
+export async function sendReviewCards(deps: Deps, fresh: PledgeContext, filer: string | null): Promise<number> {
   const { people } = await reviewersOf(deps, fresh.org, filer);
   const card = await reviewCardFor(deps, fresh);
   for (const p of people) {

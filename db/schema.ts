@@ -185,6 +185,7 @@ export interface PledgeVersionsTable {
   updated_at: string;
   /** JSON PledgeContent as it was at its last return (migration 0008). */
   returned_content: string | null;
+  submitted_card_message_id: string | null;
 }
 export type PledgeVersionRow = Selectable<PledgeVersionsTable>;
 

@@ -223,6 +223,25 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     expect(cardText(cardOf(redrawn))).toContain('目前没有等你审定的承诺书');
   });
 
+  it('the card the secretary submitted from is updated once the pledge is decided (it read 已提交)', async () => {
+    await say(SEC, '承诺');
+    const formMessage = lastMsg(SEC);
+    const pressOn = async (value: Record<string, unknown>, formValue?: Record<string, unknown>) => {
+      const r = await h.press({ openId: SEC, value, formValue, chatId: P2P(SEC), messageId: formMessage.messageId });
+      await h.settle();
+      return r.body as { card?: { data: Record<string, unknown> } };
+    };
+    const preview = await pressOn(buttonValue(cardOf(formMessage), '预览并提交'), FORM);
+    const submitted = await pressOn(buttonValue(preview.card!.data, '确认提交'));
+    expect(cardText(submitted.card!.data)).toContain('待审定');
+    await press(LEADER, buttonValue(cardOf(lastMsg(LEADER)), '退回修改'), { opinion: '请补充第二项' });
+    await h.drain();
+    const patched = h.emu.requests.filter((r) => r.method === 'PATCH' && r.path === `/open-apis/im/v1/messages/${formMessage.messageId}`);
+    expect(patched).toHaveLength(1);
+    expect(JSON.stringify(patched[0]!.body)).toContain('已退回');
+    expect(JSON.stringify(patched[0]!.body)).toContain('请补充第二项');
+  });
+
   it('a submission waiting on a leader who left (role none) goes to the admins above, who now review it', async () => {
     await say(SEC, '承诺');
     const preview = await press(SEC, buttonValue(cardOf(lastMsg(SEC)), '预览并提交'), FORM);

@@ -102,7 +102,7 @@ export async function transition(
   versionId: number,
   from: PledgeStatus[],
   to: PledgeStatus,
-  fields: Partial<Pick<PledgeVersionRow, 'submitted_by' | 'submitted_by_name' | 'submitted_at' | 'reviewed_by' | 'reviewed_by_name' | 'review_org_id' | 'reviewed_at' | 'opinion' | 'returned_content'>>,
+  fields: Partial<Pick<PledgeVersionRow, 'submitted_by' | 'submitted_by_name' | 'submitted_at' | 'reviewed_by' | 'reviewed_by_name' | 'review_org_id' | 'reviewed_at' | 'opinion' | 'returned_content' | 'submitted_card_message_id'>>,
   now: Date,
   expectedRevision?: number,
 ): Promise<boolean> {

@@ -51,7 +51,7 @@ export const pledgeSubmit = defineAction({
   value: VersionRev.extend({ mode: z.enum(['preview', 'confirm']).optional() }),
   async handle(deps, ctx, v) {
     const base = { openId: ctx.openId, versionId: v.pledge, rev: v.rev };
-    const r = v.mode === 'preview' ? await previewPledge(deps, { ...base, form: ctx.formValue }) : await submitPledge(deps, { ...base, form: v.mode === 'confirm' ? undefined : ctx.formValue });
+    const r = v.mode === 'preview' ? await previewPledge(deps, { ...base, form: ctx.formValue }) : await submitPledge(deps, { ...base, form: v.mode === 'confirm' ? undefined : ctx.formValue, cardMessageId: ctx.messageId });
     return replyLeavingDialog(deps, ctx.openId, v.pledge, r);
   },
 });

@@ -73,7 +73,8 @@ export async function previewPledge(deps: Deps, input: { openId: string; version
  * revision, so a second press of the same card does nothing), and the superiors get review cards.
  * With form values (a form's own submit) the form is saved first; without, the stored draft is sent.
  */
-export async function submitPledge(deps: Deps, input: { openId: string; versionId: number; rev: number; form?: Record<string, unknown> }): Promise<FileResult> {
+/** `cardMessageId`: the message whose card was pressed (it shows the submission from now on), none from the chat dialog. */
+export async function submitPledge(deps: Deps, input: { openId: string; versionId: number; rev: number; form?: Record<string, unknown>; cardMessageId?: string }): Promise<FileResult> {
   const resumed = await resumeSubmission(deps, input.openId, input.versionId);
   if (resumed) return resumed;
   let ctx = await writable(deps, input.openId, input.versionId, input.rev);
@@ -91,7 +92,7 @@ export async function submitPledge(deps: Deps, input: { openId: string; versionI
   const errors = validatePledge(draft, ctx.pledge.year, localDate(now, deps.timeZone));
   if (Object.keys(errors).length) return { kind: 'form', form: await formViewOf(deps, ctx, errors), message: errorSummary(errors) };
   const person = await personByOpenId(deps.db, input.openId);
-  const ok = await transition(deps.db, ctx.version.id, EDITABLE_STATUSES, 'submitted', { submitted_by: input.openId, submitted_by_name: person?.name ?? draft.profile.name, submitted_at: now.toISOString(), reviewed_by: null, reviewed_by_name: null, reviewed_at: null, review_org_id: null }, now, rev);
+  const ok = await transition(deps.db, ctx.version.id, EDITABLE_STATUSES, 'submitted', { submitted_by: input.openId, submitted_by_name: person?.name ?? draft.profile.name, submitted_at: now.toISOString(), reviewed_by: null, reviewed_by_name: null, reviewed_at: null, review_org_id: null, submitted_card_message_id: input.cardMessageId ?? null }, now, rev);
   if (!ok) return { kind: 'refused', reason: '这份承诺书已提交，正在等待上级审定，不能重复提交。' };
   // Once: a second press racing this one may have found it submitted and finished it already.
   await appendAudit(deps.db, submitAudit(input.openId, ctx, ctx.version.status), now, { once: { since: now.toISOString() } });

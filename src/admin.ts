@@ -94,7 +94,8 @@ async function main(argv: string[]): Promise<number> {
         const s = result.summary;
         console.log(`导入完成 (imported): 组织 新增 ${s.orgsCreated} 更新 ${s.orgsUpdated}；人员 新增 ${s.peopleCreated} 更新 ${s.peopleUpdated}；角色 新增 ${s.rolesAdded} 移除 ${s.rolesRemoved}；绑定群 ${s.chatsBound}`);
         for (const line of result.removed) console.log(`  移除角色 (removed): ${line}`);
-        if (result.reviewsResent > 0) console.log(`  审定人有变动：${result.reviewsResent} 份待审定的承诺书已发给现在的审定人（已收到的不重复发送）。`);
+        if (result.reviewCardsSent > 0) console.log(`  审定人有变动：已向新的审定人发出 ${result.reviewCardsSent} 张待审定承诺书的审定卡片。`);
+        for (const org of result.unreviewed) console.log(`  注意 (no reviewer)：${org} 有待审定的承诺书，但现在没有可以审定它的上级领导或管理员，请在名录中补上。`);
         return 0;
       }
       case 'audit': {
@@ -136,7 +137,9 @@ async function main(argv: string[]): Promise<number> {
         if (rest[0] !== 'failed') break;
         const rows = await failedOutbox(db, 100);
         if (rows.length === 0) console.log('没有发送失败的消息 (no failed sends).');
-        for (const r of rows) console.log(`#${r.id} ${r.created_at} ${r.op} → ${r.receive_id} (${r.attempts} 次): ${r.last_error}`);
+        // An update of an earlier card mostly fails because Feishu edits messages only within 14 days of sending them.
+        const why = (op: string) => (op === 'patch' ? '（更新已发出的卡片：飞书只允许更新 14 天内发送的消息，旧卡片保持原样，无需处理）' : '');
+        for (const r of rows) console.log(`#${r.id} ${r.created_at} ${r.op} → ${r.receive_id} (${r.attempts} 次): ${r.last_error}${why(r.op)}`);
         return 0;
       }
     }

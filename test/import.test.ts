@@ -45,7 +45,7 @@ describe('importDirectory', () => {
 
   it('imports a tree, its people and roles, with the org paths and an audit row per change', async () => {
     const r = await run(ORGS, PEOPLE);
-    expect(r).toEqual({ ok: true, summary: { orgsCreated: 3, orgsUpdated: 0, peopleCreated: 3, peopleUpdated: 0, rolesAdded: 3, rolesRemoved: 0, chatsBound: 1 }, removed: [], reviewsResent: 0 });
+    expect(r).toEqual({ ok: true, summary: { orgsCreated: 3, orgsUpdated: 0, peopleCreated: 3, peopleUpdated: 0, rolesAdded: 3, rolesRemoved: 0, chatsBound: 1 }, removed: [], reviewCardsSent: 0, unreviewed: [] });
     const u = await orgByCode(h.deps.db, 'U');
     const leaf = await orgByCode(h.deps.db, 'U-A-1');
     expect(leaf!.path.startsWith(u!.path)).toBe(true);

@@ -250,15 +250,31 @@ describe('pledge: dialogs, deadlines, handover, CLI', () => {
     const reviewCards = () => h.emu.inChat(P2P(ADMIN)).filter((m) => m.msgType === 'interactive' && buttonNamed(cardOf(m), '审定通过'));
     await h.drain();
     expect(reviewCards()).toHaveLength(0); // the college's leader reviews it
-    const people = tableToRecords([['open_id', 'name', 'org_code', 'role'], ['ou_demo_leader', '李红梅', 'HENU-WXY', 'none']]);
     const orgs = tableToRecords([['code', 'name', 'parent_code', 'kind']]);
-    const r = await importDirectory(h.deps, { orgs, people, actor: 'test' });
-    expect(r).toMatchObject({ ok: true, reviewsResent: 1, removed: ['李红梅：领导（HENU-WXY）'] });
+    const people = (...rows: string[][]) => tableToRecords([['open_id', 'name', 'org_code', 'role'], ...rows]);
+    // A second leader joins: they get the card; the first leader gets no second one.
+    const leaderCards = () => h.emu.inChat(P2P(LEADER)).filter((m) => m.msgType === 'interactive' && buttonNamed(cardOf(m), '审定通过'));
+    const before = leaderCards().length;
+    expect(await importDirectory(h.deps, { orgs, people: people(['ou_demo_member2', '新领导', 'HENU-WXY', 'leader']), actor: 'test' })).toMatchObject({ ok: true, reviewCardsSent: 1 });
+    await h.drain();
+    expect(leaderCards()).toHaveLength(before);
+    expect(h.emu.inChat(P2P('ou_demo_member2')).filter((m) => m.msgType === 'interactive')).toHaveLength(1);
+    // Both leaders leave: the admins above review it now, and are sent the card.
+    const r = await importDirectory(h.deps, { orgs, people: people(['ou_demo_leader', '李红梅', 'HENU-WXY', 'none'], ['ou_demo_member2', '新领导', 'HENU-WXY', 'none']), actor: 'test' });
+    expect(r).toMatchObject({ ok: true, reviewCardsSent: 1, unreviewed: [] });
     await h.drain();
     expect(reviewCards()).toHaveLength(1);
-    expect((await press(ADMIN, buttonValue(cardOf(reviewCards()[0]!), '审定通过'), { opinion: '同意' })).toast?.type).toBe('success');
     // Imported again: nothing changes, nothing is sent again.
-    expect(await importDirectory(h.deps, { orgs, people, actor: 'test' })).toMatchObject({ ok: true, reviewsResent: 0 });
+    expect(await importDirectory(h.deps, { orgs, people: people(['ou_demo_leader', '李红梅', 'HENU-WXY', 'none']), actor: 'test' })).toMatchObject({ ok: true, reviewCardsSent: 0 });
+    // Moved under another college: its leader reviews it now, and gets the card.
+    const moved = tableToRecords([['code', 'name', 'parent_code', 'kind'], ['HENU-WXY-ZW', '文学院中文系党支部', 'HENU-JSJ', '党支部']]);
+    expect(await importDirectory(h.deps, { orgs: moved, people: people(), actor: 'test' })).toMatchObject({ ok: true, reviewCardsSent: 1 });
+    await h.drain();
+    expect(h.emu.inChat(P2P('ou_demo_leader2')).filter((m) => m.msgType === 'interactive' && buttonNamed(cardOf(m), '审定通过'))).toHaveLength(1);
+    const back = tableToRecords([['code', 'name', 'parent_code', 'kind'], ['HENU-WXY-ZW', '文学院中文系党支部', 'HENU-WXY', '党支部']]);
+    expect(await importDirectory(h.deps, { orgs: back, people: people(), actor: 'test' })).toMatchObject({ ok: true, reviewCardsSent: 0 }); // the admin has it already
+    // The admin leaves too: nobody may review it, and the import says so.
+    expect(await importDirectory(h.deps, { orgs, people: people([ADMIN, '王建国', 'HENU', 'none']), actor: 'test' })).toMatchObject({ ok: true, reviewCardsSent: 0, unreviewed: ['文学院中文系党支部（HENU-WXY-ZW）'] });
   });
 
   it('deadlines: a lower level may only tighten its parent\'s date; the form shows the one in force', async () => {

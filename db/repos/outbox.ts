@@ -22,9 +22,14 @@ function withPrefix(db: Db, prefix: string) {
 
 const sentWithPrefix = (db: Db, prefix: string) => withPrefix(db, prefix).where('status', '=', 'sent');
 
-/** When the newest message whose key starts with `prefix` was queued, sent or not. */
+/** The keys of messages queued with `prefix`, whatever became of them. */
+export async function queuedKeysWithPrefix(db: Db, prefix: string): Promise<Set<string>> {
+  return new Set((await withPrefix(db, prefix).select('msg_key').execute()).map((r) => r.msg_key));
+}
+
+/** When the newest message whose key starts with `prefix` was queued, sent or on its way (not one that failed). */
 export async function lastQueuedWithKeyPrefix(db: Db, prefix: string): Promise<string | undefined> {
-  return (await withPrefix(db, prefix).select('created_at').orderBy('id', 'desc').limit(1).executeTakeFirst())?.created_at;
+  return (await withPrefix(db, prefix).select('created_at').where('status', '!=', 'failed').orderBy('id', 'desc').limit(1).executeTakeFirst())?.created_at;
 }
 
 /** Sent messages whose logical key starts with `prefix` (e.g. every copy of one review card). */

@@ -1,5 +1,4 @@
-import { sendReviewCards } from './pledge/file-pledge.js';
-import { loadPledgeContext } from './pledge/pledge-context.js';
+import { resendPendingReviews, type ReviewerChanges } from './pledge/resend-reviews.js';
 import { ROLE_LABELS } from '../domain/roles.js';
 import { appendAudit } from '../../db/repos/audit.js';
 import { LarkCallError } from '../lark/open-api.js';
@@ -20,8 +19,12 @@ export interface ImportSummary {
   chatsBound: number;
 }
 
-/** `removed`: each role taken away, in words (who, which role, where, why), for the operator to check. */
-export type ImportResult = { ok: true; summary: ImportSummary; removed: string[]; reviewsResent: number } | { ok: false; problems: RowProblem[] };
+/**
+ * `removed`: each role taken away, in words. `reviewCardsSent`: review cards of waiting
+ * submissions queued to reviewers the import made; `unreviewed`: organizations whose waiting
+ * submission nobody may review now.
+ */
+export type ImportResult = { ok: true; summary: ImportSummary; removed: string[]; reviewCardsSent: number; unreviewed: string[] } | { ok: false; problems: RowProblem[] };
 
 /** Fills in open_ids from mobile/email through the contact API; unresolved rows are problems. */
 async function resolveOpenIds(deps: Deps, rows: PersonRow[]): Promise<RowProblem[]> {
@@ -90,6 +93,7 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
 
   // Organizations: upsert by code, then (re)compute the materialized paths of the whole tree.
   const byCode = new Map(existing.map((o) => [o.code, o]));
+  const changes: ReviewerChanges = { leadersAt: new Set(), adminsAt: new Set(), moved: new Set() };
   for (const o of v.orgs) {
     const prev = byCode.get(o.code);
     if (!prev) {
@@ -106,6 +110,7 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
     parentIdOf.set(cur.id, parentId);
     const changed = cur.name !== o.name || cur.kind !== o.kind || cur.parent_id !== parentId;
     if (changed) {
+      if (cur.path !== '' && cur.parent_id !== parentId) changes.moved.add(cur.id);
       await db.updateTable('organizations').set({ name: o.name, kind: o.kind, parent_id: parentId, updated_at: at }).where('id', '=', cur.id).execute();
       if (cur.path !== '') {
         summary.orgsUpdated++;
@@ -162,12 +167,12 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
   }
   const codeOfId = new Map([...byCode.values()].map((o) => [o.id, o.code]));
   const removed: string[] = [];
-  /** Organizations whose leaders or admins changed: who reviews the pledges below them may have. */
-  const reviewing = new Set<number>();
+
   const removeRole = async (personId: number, orgId: number, role: string, why: string) => {
     await db.deleteFrom('roles').where('person_id', '=', personId).where('org_id', '=', orgId).where('role', '=', role).execute();
     summary.rolesRemoved++;
-    if (role === 'leader' || role === 'admin') reviewing.add(orgId);
+    if (role === 'leader') changes.leadersAt.add(orgId);
+    if (role === 'admin') changes.adminsAt.add(orgId);
     const who = await db.selectFrom('people').select('name').where('id', '=', personId).executeTakeFirst();
     const roleName = (ROLE_LABELS as Record<string, string>)[role] ?? role;
     removed.push(`${who?.name ?? personId}：${roleName}（${codeOfId.get(orgId) ?? orgId}）${why === 'secretary handed over' ? '，书记已由新任接替' : ''}`);
@@ -185,37 +190,13 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
       }
       await db.insertInto('roles').values({ person_id: personId, org_id: Number(orgId), role }).onConflict((oc) => oc.doNothing()).execute();
       summary.rolesAdded++;
-      if (role === 'leader' || role === 'admin') reviewing.add(Number(orgId));
+      if (role === 'leader') changes.leadersAt.add(Number(orgId));
+      if (role === 'admin') changes.adminsAt.add(Number(orgId));
       await audit('role.add', 'role', `${personId}:${codeOfId.get(Number(orgId))}:${role}`, null, { role, org: codeOfId.get(Number(orgId)) });
     }
   }
-  return { ok: true, summary, removed, reviewsResent: await resendPendingReviews(deps, reviewing) };
-}
-
-/**
- * Submissions waiting below an organization whose leaders or admins changed go to whoever reviews
- * them now: a new leader, or the admins above once the last leader left (the cards are keyed by
- * submission and reviewer, so one already sent is not sent again). How many were looked at.
- */
-async function resendPendingReviews(deps: Deps, orgIds: Set<number>): Promise<number> {
-  if (orgIds.size === 0) return 0;
-  const scopes = (await deps.db.selectFrom('organizations').select('path').where('id', 'in', [...orgIds]).execute()).map((o) => o.path);
-  const waiting = await deps.db
-    .selectFrom('pledge_versions')
-    .innerJoin('pledges', 'pledges.id', 'pledge_versions.pledge_id')
-    .innerJoin('organizations', 'organizations.id', 'pledges.org_id')
-    .select(['pledge_versions.id', 'pledge_versions.submitted_by', 'organizations.path'])
-    .where('pledge_versions.status', '=', 'submitted')
-    .execute();
-  let resent = 0;
-  for (const v of waiting) {
-    if (!scopes.some((s) => v.path.startsWith(s) && v.path !== s)) continue;
-    const ctx = await loadPledgeContext(deps, v.id);
-    if (!ctx) continue;
-    await sendReviewCards(deps, ctx, v.submitted_by);
-    resent++;
-  }
-  return resent;
+  const resent = await resendPendingReviews(deps, changes);
+  return { ok: true, summary, removed, reviewCardsSent: resent.cards, unreviewed: resent.unreviewed };
 }
 
 /** Paths from the parent links; only rows whose path changed are written. */

@@ -109,12 +109,15 @@ const submitAudit = (actor: string, ctx: PledgeContext, from: string) => ({
   after: { status: 'submitted', org: ctx.org.code, year: ctx.pledge.year, version: ctx.version.version_no },
 });
 
+/** The outbox key of a submission's review card to one reviewer (a revision is one submission). */
+export const reviewCardKey = (versionId: number, revision: number, openId: string): string => `review:${versionId}:${revision}:${openId}`;
+
 /** The review card to each reviewer, keyed by submission and reviewer: safe to send again. */
-export async function sendReviewCards(deps: Deps, fresh: PledgeContext, filer: string | null): Promise<number> {
+async function sendReviewCards(deps: Deps, fresh: PledgeContext, filer: string): Promise<number> {
   const { people } = await reviewersOf(deps, fresh.org, filer);
   const card = await reviewCardFor(deps, fresh);
   for (const p of people) {
-    await deps.outbox.enqueue({ key: `review:${fresh.version.id}:${fresh.version.revision}:${p.open_id}`, to: { openId: p.open_id! }, card });
+    await deps.outbox.enqueue({ key: reviewCardKey(fresh.version.id, fresh.version.revision, p.open_id!), to: { openId: p.open_id! }, card });
   }
   if (people.length === 0) deps.logger.warn({ org: fresh.org.code }, 'pledge submitted but no reviewer in the directory');
   return people.length;

@@ -138,7 +138,8 @@ const was = (d: { label: string; before: string; after: string }): string => {
   const [before, after] = [flat(d.before), flat(d.after)];
   let same = 0;
   while (same < before.length && same < after.length && before[same] === after[same]) same++;
-  const from = before.length > SIDE || after.length > SIDE ? Math.max(0, same - CONTEXT) : 0;
+  let from = before.length > SIDE || after.length > SIDE ? Math.max(0, same - CONTEXT) : 0;
+  if (from > 0 && /[\udc00-\udfff]/.test(before[from] ?? '')) from--; // not half of an emoji
   const side = (t: string) => (t ? `${from > 0 ? '…' : ''}${md(t.slice(from), SIDE)}` : '（空）');
   return `${side(before)} → ${side(after)}`;
 };

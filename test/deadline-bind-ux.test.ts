@@ -72,7 +72,7 @@ describe('期限 and 绑定: what the UX review found', () => {
       expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU')).toMatch(/^河南大学党委 2027 年度公开承诺书的截止日期已是 2027年1月5日，没有改动。(\n|$)/);
       expect(await audits()).toBe(logged);
       // A lower level may not set a later one than its parent's: the parent is named, the date in Chinese.
-      expect(await say(ADMIN, '期限 承诺 2027-01-11 HENU-WXY')).toBe('不能晚于上级「河南大学党委」规定的截止日期 2027年1月5日（下级只能提前，不能推后）。');
+      expect(await say(ADMIN, '期限 承诺 2027-01-11 HENU-WXY')).toBe('不能晚于上级「河南大学党委」规定的截止日期 2027年1月5日（下级只能设在 2027年1月5日 或更早）。');
       // An explicit year outside the date's window is refused with the window.
       expect(await say(ADMIN, '期限 承诺 2027-01-05 HENU 2026')).toContain('2026 年度公开承诺书的截止日期须在 2025年11月1日 至 2026年12月31日 之间');
     });

@@ -107,6 +107,9 @@ describe('a pledge at the limits fits every card it is shown on', () => {
     // A long text changed near its end shows from just before the change, not its unchanged start.
     const tail = cardText(pledgeReviewCard(view(items), TIMES, { previous: { versionNo: 1, changes: [{ kind: 'changed', n: 1, diffs: [{ label: '标准', before: '全年主题党日不少于12次，党员参与率90%以上', after: '全年主题党日不少于12次，党员参与率95%以上，撰写心得不少于2篇' }] }] } }) as unknown as Record<string, unknown>);
     expect(tail).toContain('· 第 1 项标准：…参与率90%以上 → …参与率95%以上，撰写心得不少于2篇');
+    // An emoji just before the difference is kept whole.
+    const emoji = cardText(pledgeReviewCard(view(items), TIMES, { previous: { versionNo: 1, changes: [{ kind: 'changed', n: 1, diffs: [{ label: '标准', before: `${'全'.repeat(20)}🎉abcX`, after: `${'全'.repeat(20)}🎉abcY` }] }] } }) as unknown as Record<string, unknown>);
+    expect(emoji).toContain('：…🎉abcX → …🎉abcY');
   });
 
   it('the read-only cards, whole', () => {

@@ -131,10 +131,10 @@ describe('deadlines on the work calendar, in the chat', () => {
 
   it('a lower level is held to the date its parent set, not the day that date moved to', async () => {
     const set = await say(ADMIN, '期限 二季度 2027-06-12 HENU');
-    expect(set).toContain('截止 2027年6月14日。你填的 2027年6月12日 是休息日，已顺延到最近的工作日。');
+    expect(set).toContain('截止 2027年6月14日。你填的 2027年6月12日 是休息日，已顺延到其后第一个工作日。');
     expect(set).toContain('下级组织的日期须不晚于 2027年6月12日。');
     expect(set).toContain('2027 年法定节假日尚未导入，目前只避开了周末');
-    expect(await say(ADMIN, '期限 二季度 2027-06-13 HENU-WXY')).toBe('不能晚于上级「河南大学党委」规定的截止日期 2027年6月12日（下级只能提前，不能推后；它遇休息日顺延到 2027年6月14日 到期，下级的日期仍须不晚于 2027年6月12日）。');
+    expect(await say(ADMIN, '期限 二季度 2027-06-13 HENU-WXY')).toBe('不能晚于上级「河南大学党委」规定的截止日期 2027年6月12日（该日是休息日，实际顺延到 2027年6月14日 到期；下级只能设在 2027年6月12日 或更早）。');
     // A parent's earlier date: the lower levels' later ones stop counting, and the reply names them.
     expect(await say(ADMIN, '期限 二季度 2027-06-10 HENU-WXY')).toContain('已设置');
     expect(await say(ADMIN, '期限 二季度 2027-06-09 HENU')).toContain('下级已设的较晚日期不再生效：文学院党委 2027年6月10日。');

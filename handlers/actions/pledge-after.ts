@@ -81,7 +81,7 @@ export const pledgeVersions = defineAction({
       key: `versions:${ctx.eventId}`,
       to: { openId: ctx.openId },
       card: pledgeVersionsCard(
-        `${p.org.name} ${p.pledge.year}年度承诺书 · 版本`,
+        `${p.org.name} ${p.pledge.year}年度承诺书 · 历史与意见`,
         versions.map((x) => {
           // Every return in its history; a version now returned (or withdrawn after one) shows its latest as its review.
           const all = returns.get(x.id) ?? [];
@@ -92,7 +92,7 @@ export const pledgeVersions = defineAction({
         opinions.map((o) => ({ name: o.author_name ?? '匿名', text: o.text, at: fmt(o.created_at) ?? '' })),
       ),
     });
-    return toast('success', '版本记录已私信发送给你');
+    return toast('success', '历史与意见已私信发送给你');
   },
 });
 

@@ -43,7 +43,7 @@ export const deadline: CommandHandler = async (deps, ctx) => {
   const r = await setDeadline(deps, { actor: ctx.openId, orgCode: code, year: yearWord ? Number(yearWord) : undefined, kind, date });
   if (!r.ok) return answer(deps, ctx, { text: r.reason });
   // The day it falls due first (what everyone will see), then why it differs from the date typed.
-  const moved = r.due === r.date ? '' : `你填的 ${chineseDate(r.date)} 是休息日，已${r.due > r.date ? '顺延' : '提前'}到最近的工作日。`;
+  const moved = r.due === r.date ? '' : `你填的 ${chineseDate(r.date)} 是休息日，已${r.due > r.date ? '顺延到其后第一个工作日' : '提前到此前最后一个工作日'}。`;
   const lines = r.unchanged
     ? [`${r.orgName} ${r.year} 年度${r.label}的截止日期已是 ${chineseDate(r.due)}，没有改动。${moved}`]
     : [

@@ -80,8 +80,8 @@ export function checkNewDeadline(
   }
   if (parent && dueDate > parent.date) {
     // A lower level is held to the date set, not to the working day it moved to, which is what everyone sees: said so.
-    const moved = parent.due && parent.due !== parent.date ? `；它遇休息日${parent.due > parent.date ? '顺延' : '提前'}到 ${chineseDate(parent.due)} 到期，下级的日期仍须不晚于 ${chineseDate(parent.date)}` : '';
-    return `不能晚于上级「${parent.name}」规定的截止日期 ${chineseDate(parent.date)}（下级只能提前，不能推后${moved}）。`;
+    const moved = parent.due && parent.due !== parent.date ? `该日是休息日，实际${parent.due > parent.date ? '顺延' : '提前'}到 ${chineseDate(parent.due)} 到期；` : '';
+    return `不能晚于上级「${parent.name}」规定的截止日期 ${chineseDate(parent.date)}（${moved}下级只能设在 ${chineseDate(parent.date)} 或更早）。`;
   }
   return undefined;
 }

@@ -59,7 +59,8 @@ export async function commentOnPledge(deps: Deps, input: { openId: string; versi
     .execute();
   if (recent.length >= OPINIONS_PER_DAY) {
     // One more may be given once the oldest of these five is a day old.
-    const next = chineseDateTime(new Date(Date.parse(recent.at(-1)!.created_at) + 24 * 3600_000), deps.timeZone);
+    // Shown to the minute, rounded up: at the minute shown it is allowed.
+    const next = chineseDateTime(new Date(Math.ceil((Date.parse(recent.at(-1)!.created_at) + 24 * 3600_000) / 60_000) * 60_000), deps.timeZone);
     return { ok: false, reason: `每人 24 小时内最多对一份承诺书提 ${OPINIONS_PER_DAY} 条意见，你已提满：${next} 后可以再提；也可以把想说的合并成一条。` };
   }
   const person = await personByOpenId(deps.db, input.openId);

@@ -106,7 +106,7 @@ async function followUp(deps: Deps, ctx: PledgeContext, d: { approve: boolean; r
   const decided = pledgeDecidedCard(fresh.view, fresh.times, { approved: d.approve, by: `${d.reviewer}（${d.reviewOrgName}）`, opinion: fresh.version.opinion ?? '', at: chineseDateTime(d.at, deps.timeZone) });
   // Every reviewer's copy of the review card shows the decision.
   await replaceSent(deps, `review:${ctx.version.id}:`, decided, (m) => `decided:${ctx.version.id}:${m}`);
-  // So does the card the secretary submitted from, which still read 已提交 (what to do next comes below it).
+  // So does the card the secretary submitted from, which still read 待审定 (what to do next comes below it).
   const submittedCard = fresh.version.submitted_card_message_id;
   if (submittedCard && fresh.version.submitted_by) {
     await deps.outbox.enqueue({ key: `submitted-card:${ctx.version.id}:${fresh.version.reviewed_at ?? ''}`, patch: { messageId: submittedCard, to: { openId: fresh.version.submitted_by } }, card: decided });

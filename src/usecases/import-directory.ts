@@ -1,11 +1,11 @@
-import { resendPendingReviews, type ReviewerChanges } from './pledge/resend-reviews.js';
-import { ROLE_LABELS } from '../domain/roles.js';
 import { appendAudit } from '../../db/repos/audit.js';
 import { LarkCallError } from '../lark/open-api.js';
 import { validateDirectory, type PersonRow, type RowProblem } from '../domain/directory-rows.js';
 import { childPath, depthOf } from '../domain/org-path.js';
+import { ROLE_LABELS } from '../domain/roles.js';
 import { publishInForceTo } from './pledge/publish-pledge.js';
 import type { Deps } from './deps.js';
+import { resendPendingReviews, type ReviewerChanges } from './pledge/resend-reviews.js';
 
 type Table = { header: string[]; records: { line: number; values: Record<string, string> }[] };
 
@@ -167,7 +167,6 @@ export async function importDirectory(deps: Deps, input: { orgs: Table; people: 
   }
   const codeOfId = new Map([...byCode.values()].map((o) => [o.id, o.code]));
   const removed: string[] = [];
-
   const removeRole = async (personId: number, orgId: number, role: string, why: string) => {
     await db.deleteFrom('roles').where('person_id', '=', personId).where('org_id', '=', orgId).where('role', '=', role).execute();
     summary.rolesRemoved++;

@@ -1,4 +1,3 @@
-import { lastQueuedWithKeyPrefix } from '../../db/repos/outbox.js';
 import { z } from 'zod';
 import { button, card, markdown, md, toast } from '../../cards/card-kit.js';
 import { pledgeStatusCard, pledgeVersionsCard } from '../../cards/pledge-cards.js';
@@ -16,6 +15,7 @@ import type { Deps } from '../../src/usecases/deps.js';
 import { whoIs } from '../../src/usecases/who-is.js';
 import { defineAction } from '../on-card-action.js';
 import { fieldText, VersionRef, VersionRev } from './pledge-values.js';
+import { lastQueuedWithKeyPrefix } from '../../db/repos/outbox.js';
 
 const reviseReply = (r: ReviseResult) => (r.kind === 'refused' ? toast('error', r.reason) : toast('info', r.message, pledgeFormCard(r.form)));
 

@@ -1,4 +1,3 @@
-import { chineseDateTime } from '../../domain/dates.js';
 import { personByOpenId, secretaryOf } from '../../../db/repos/directory.js';
 import { appendAudit } from '../../../db/repos/audit.js';
 import { versionById } from '../../../db/repos/pledges.js';
@@ -7,6 +6,7 @@ import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { loadPledgeContext } from './pledge-context.js';
 import { reviewersOf } from './reviewers-of.js';
+import { chineseDateTime } from '../../domain/dates.js';
 
 export const MAX_SUGGESTION = 500;
 

@@ -129,6 +129,16 @@ describe('deadlines on the work calendar, in the chat', () => {
     expect(await say(ADMIN, '期限 HENU')).toContain('第二季度践诺：2027年6月12日（原定6月11日');
   });
 
+  it("an admin is told of each year the deadlines fall in whose holidays are missing (a pledge's may fall in the December before)", async () => {
+    const { setDeadline } = await import('../src/usecases/pledge/set-deadline.js');
+    expect(await setDeadline(h.deps, { actor: null, orgCode: 'HENU', year: 2027, kind: 'pledge', date: '2026-12-18' })).toMatchObject({ ok: true });
+    await importCalendar(h.deps, { table: table('date,kind,name\n2027-10-01,休,国庆节\n'), actor: 'test' });
+    const shown = await say(ADMIN, '期限 HENU');
+    expect(shown).toContain('公开承诺书：2026年12月18日');
+    expect(shown).toContain('2026 年法定节假日尚未导入');
+    expect(shown).not.toContain('2027 年法定节假日尚未导入');
+  });
+
   it('a lower level is held to the date its parent set, not the day that date moved to', async () => {
     const set = await say(ADMIN, '期限 二季度 2027-06-12 HENU');
     expect(set).toContain('截止 2027年6月14日。你填的 2027年6月12日 是休息日，已顺延到其后第一个工作日。');

@@ -82,9 +82,13 @@ async function show(deps: Deps, ctx: MessageContext, me: Identity, code: string 
     org = found;
   }
   const { path } = org;
-  const lines = await Promise.all(DEADLINE_KINDS.map(async (k) => `${DEADLINE_LABELS[k]}：${deadlineText(await deadlineFor(deps, path, year, k))}`));
-  // Dates on days off move (work-calendar.ts): an admin is told when the year's holidays are not known yet.
-  const note = me.roles.has('admin') ? await holidaysNote(deps, year) : undefined;
+  const deadlines = await Promise.all(DEADLINE_KINDS.map((k) => deadlineFor(deps, path, year, k)));
+  const lines = DEADLINE_KINDS.map((k, i) => `${DEADLINE_LABELS[k]}：${deadlineText(deadlines[i]!)}`);
+  // Dates on days off move (work-calendar.ts): an admin is told when a year they fall in has no holidays imported
+  // (a pledge's deadline may fall in December of the year before).
+  const years = [...new Set(deadlines.map((d) => Number(d.due.slice(0, 4))))];
+  const notes = me.roles.has('admin') ? (await Promise.all(years.map((y) => holidaysNote(deps, y)))).filter((n) => n !== undefined) : [];
+  const note = notes.join('\n');
   // What to do next: an admin may change them; a secretary files (in a private chat).
   const next = me.roles.has('admin') ? USAGE : me.roles.has('secretary') ? (ctx.chatType === 'p2p' ? '发送「承诺」填写或查看本组织的承诺书。' : '私聊我发送「承诺」填写或查看本组织的承诺书。') : '';
   await answer(deps, ctx, { text: `${org.name} ${year} 年度截止日期：\n${lines.join('\n')}${note ? `\n${note}` : ''}\n\n${next}`.trim() });

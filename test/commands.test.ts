@@ -272,6 +272,7 @@ describe('chat commands', () => {
     await ask('ou_left', 'oc_p2p_left', '我的');
     expect(JSON.stringify(h.emu.inChat('oc_p2p_left').at(-1)!.content)).toContain('已没有角色');
     expect((await ask('ou_never', 'oc_p2p_never', '期限 承诺 2027-01-15')).at(-1)).toBe('你还不在组织名录中，请联系本单位创先办把你导入名录。');
+    expect((await ask('ou_never', 'oc_p2p_never', '期限 春节 2027-01-15')).at(-1)).toBe('你还不在组织名录中，请联系本单位创先办把你导入名录。');
   });
 
   describe('commands typed without a space', () => {

@@ -28,7 +28,7 @@ export const deadline: CommandHandler = async (deps, ctx) => {
     if (ctx.args.length > 2 || (rest[0] !== undefined && !YEAR.test(rest[0]))) {
       // 「期限 春节 2027-01-16」: a date after a word that is no deadline kind — say which words are.
       const unknownKind = me.roles.has('admin') && rest.some((w) => normalizeDate(w)) ? `「${first.slice(0, 10)}」不是可设置的期限，可写：承诺、一季度、二季度、三季度、四季度。` : '';
-      return answer(deps, ctx, { text: me.roles.has('admin') ? unknownKind + USAGE : NOT_ADMIN });
+      return answer(deps, ctx, { text: me.roles.has('admin') ? unknownKind + USAGE : me.grants.length ? NOT_ADMIN : noRoleText(me) });
     }
     const code = first && !YEAR.test(first) ? first : undefined;
     const yearWord = YEAR.test(first) ? first : rest[0];

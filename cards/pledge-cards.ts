@@ -4,7 +4,7 @@ import type { PledgeChange } from '../src/domain/pledge-changes.js';
 import { LIMITS } from '../src/domain/pledge-form.js';
 import { button, card, clip, fitsFeishu, form, head, input, markdown, md, submitButton, type Card, type CardElement } from './card-kit.js';
 import { pledgeBody, reviewLine, signatureLine } from './pledge-body.js';
-import { PLEDGE_STATUS_LABEL, pledgeStatusLabel } from '../src/domain/pledge-status.js';
+import { PLEDGE_STATUS_LABEL, pledgeStatusLabel, wasReturned } from '../src/domain/pledge-status.js';
 import type { PledgeView } from './pledge-view.js';
 
 /** Formatted times the cards show (the use-case formats them in the deployment's zone). */
@@ -242,7 +242,6 @@ export function pledgePublicationCard(whole: PledgeView, t: Times): Card {
 }
 
 /** Versions whose review was a return: their time and opinion are the return's. */
-const RETURNED = new Set(['returned', 'withdrawn']);
 
 export function pledgeVersionsCard(
   title: string,
@@ -254,7 +253,7 @@ export function pledgeVersionsCard(
       `**第 ${r.versionNo} 版** · ${pledgeStatusLabel(r.status)}${r.inForce ? ' · **现行**' : ''}` +
       // Returns before the version's latest review (it was edited and resubmitted after each).
       (r.returns ?? []).map((x) => `\n<font color='grey'>退回 ${x.at}</font>：${md(x.opinion, 200)}`).join('') +
-      `\n<font color='grey'>${r.submittedAt ? `提交 ${r.submittedAt}` : '未提交'}${r.reviewedAt ? `　${RETURNED.has(r.status) ? '退回' : '审定'} ${r.reviewedAt}` : ''}</font>${r.opinion ? `\n${r.status === 'submitted' ? '上次退回意见' : RETURNED.has(r.status) ? '退回意见' : '意见'}：${md(r.opinion, 200)}` : ''}`,
+      `\n<font color='grey'>${r.submittedAt ? `提交 ${r.submittedAt}` : '未提交'}${r.reviewedAt ? `　${wasReturned(r.status) ? '退回' : '审定'} ${r.reviewedAt}` : ''}</font>${r.opinion ? `\n${r.status === 'submitted' ? '上次退回意见' : wasReturned(r.status) ? '退回意见' : '意见'}：${md(r.opinion, 200)}` : ''}`,
   );
   const ops = opinions.map((o) => `· ${md(o.name, 30)}（${o.at}）：${md(o.text, 300)}`);
   const build = (shown: number, total: number) =>

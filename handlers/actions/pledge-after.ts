@@ -16,6 +16,7 @@ import { whoIs } from '../../src/usecases/who-is.js';
 import { defineAction } from '../on-card-action.js';
 import { fieldText, VersionRef, VersionRev } from './pledge-values.js';
 import { lastQueuedWithKeyPrefix } from '../../db/repos/outbox.js';
+import { wasReturned } from '../../src/domain/pledge-status.js';
 
 const reviseReply = (r: ReviseResult) => (r.kind === 'refused' ? toast('error', r.reason) : toast('info', r.message, pledgeFormCard(r.form)));
 
@@ -85,7 +86,7 @@ export const pledgeVersions = defineAction({
         versions.map((x) => {
           // Every return in its history; a version now returned (or withdrawn after one) shows its latest as its review.
           const all = returns.get(x.id) ?? [];
-          const earlier = x.status === 'returned' || x.status === 'withdrawn' ? all.slice(0, -1) : all;
+          const earlier = wasReturned(x.status) ? all.slice(0, -1) : all;
           const opinion = x.status === 'submitted' && earlier.length ? null : x.opinion; // 上次退回意见 is the last return, listed
           return { versionNo: x.version_no, status: x.status, submittedAt: fmt(x.submitted_at), reviewedAt: fmt(x.reviewed_at), opinion, inForce: x.id === p.pledge.current_version_id, returns: earlier.map((r) => ({ at: fmt(r.at) ?? '', opinion: r.opinion })) };
         }),

@@ -22,3 +22,10 @@ const TRANSIENT: Record<string, string> = { abandoning: '修订放弃中' };
 export function pledgeStatusLabel(status: string): string {
   return Object.hasOwn(PLEDGE_STATUS_LABEL, status) ? PLEDGE_STATUS_LABEL[status as PledgeStatus] : (TRANSIENT[status] ?? status);
 }
+
+/**
+ * Its last decision was a return: returned (the secretary may have edited it since), or returned
+ * and then withdrawn. Its review fields are the return's, and anyone but its secretary reads it
+ * as returned.
+ */
+export const wasReturned = (status: string): boolean => status === 'returned' || status === 'withdrawn';

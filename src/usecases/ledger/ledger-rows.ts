@@ -2,7 +2,8 @@ import { orgByCode } from '../../../db/repos/directory.js';
 import { HAS_SUBMISSION } from '../../../db/repos/pledges.js';
 import { subtreeUpperBound } from '../../domain/org-path.js';
 import { isPublished } from '../../domain/pledge-rules.js';
-import { parseReturnedContent, readAsReturned } from '../pledge/returned-content.js';
+import { wasReturned } from '../../domain/pledge-status.js';
+import { parseReturnedContent } from '../pledge/returned-content.js';
 import type { Deps } from '../deps.js';
 
 export interface LedgerRow {
@@ -64,7 +65,7 @@ export async function* ledgerRows(deps: Pick<Deps, 'db'>, input: { orgPath: stri
       const live = itemsOf.get(version.id) ?? [];
       const approved = isPublished(version.status);
       // A returned version is edited in place by its secretary: the ledger holds it as returned.
-      const returned = readAsReturned(version.status) ? parseReturnedContent(version.returned_content) : undefined;
+      const returned = wasReturned(version.status) ? parseReturnedContent(version.returned_content) : undefined;
       const follows = new Set(live.filter((i) => i.follows_key !== null).map((i) => i.item_key));
       const rows = returned
         ? returned.items.map((i, at) => ({ item_key: i.key, position: at + 1, content: i.content, standard: i.standard, due_date: i.due, follows: follows.has(i.key) }))

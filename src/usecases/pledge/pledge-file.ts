@@ -6,11 +6,12 @@ import { pledgeFileName, renderPledgeDocx } from '../../documents/render-pledge-
 import { yearsInView } from '../../domain/cycle.js';
 import { localDate } from '../../domain/dates.js';
 import { canFile, canRead, canReadVersion } from '../../domain/pledge-rules.js';
+import { wasReturned } from '../../domain/pledge-status.js';
 import type { Grant } from '../../domain/roles.js';
 import type { Deps } from '../deps.js';
 import { whoIs } from '../who-is.js';
 import { loadPledgeContext, refOf, type PledgeContext } from './pledge-context.js';
-import { parseReturnedContent, readAsReturned } from './returned-content.js';
+import { parseReturnedContent } from './returned-content.js';
 
 /**
  * The document of a version. `asReturned`: a returned (or then withdrawn) version as it was when
@@ -18,7 +19,7 @@ import { parseReturnedContent, readAsReturned } from './returned-content.js';
  */
 export function pledgeDocumentOf(ctx: PledgeContext, timeZone: string, asReturned = false): PledgeDocument {
   const v = ctx.view;
-  const returned = asReturned && readAsReturned(v.status) ? parseReturnedContent(ctx.version.returned_content) : undefined;
+  const returned = asReturned && wasReturned(v.status) ? parseReturnedContent(ctx.version.returned_content) : undefined;
   const p = returned?.profile ?? v.profile;
   const followsN = new Map(v.items.map((i) => [i.key, i.followsN]));
   const items = returned

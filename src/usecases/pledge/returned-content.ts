@@ -7,12 +7,6 @@ const StoredContent = z.object({
 });
 
 /**
- * Versions read as they were returned by anyone but their secretary: returned (and perhaps
- * edited since), or returned and then withdrawn (edited perhaps before that).
- */
-export const readAsReturned = (status: string): boolean => status === 'returned' || status === 'withdrawn';
-
-/**
  * What a version held when it was returned (pledge_versions.returned_content): a returned version
  * is edited in place by its secretary, so anyone else reads it as it was returned — what was
  * signed and decided on — not edits nobody has submitted. Undefined when none was kept (returned

@@ -280,6 +280,14 @@ describe('a leader\'s side', () => {
     await h.close();
   });
   const reply = () => textOf(h.emu.inChat(P2P(LEADER)).at(-1)!.content);
+  /** The leader's 「@践诺助手 导出 承诺书」 in the branch's group: what the group is told, and how many messages the leader got privately. */
+  const exportInGroup = async () => {
+    const before = h.emu.inChat(P2P(LEADER)).length;
+    await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 导出 承诺书', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
+    await h.settle();
+    await h.drain();
+    return { group: textOf(h.emu.inChat(GROUP).at(-1)!.content), privately: h.emu.inChat(P2P(LEADER)).length - before };
+  };
   /** The secretary files the form `card` through preview and confirm. */
   const file = async (card: Json) => {
     const preview = await press(SEC, buttonValue(card, '预览并提交'), FORM);
@@ -300,12 +308,7 @@ describe('a leader\'s side', () => {
     await say(LEADER, command!);
     expect(reply()).toContain('已生成');
     // In a group, which organizations below have a pledge (drafts too) is not listed for all to see.
-    const before = h.emu.inChat(P2P(LEADER)).length;
-    await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 导出 承诺书', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
-    await h.settle();
-    await h.drain();
-    expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).toBe('已私信回复你。');
-    expect(h.emu.inChat(P2P(LEADER))).toHaveLength(before + 1);
+    expect(await exportInGroup()).toEqual({ group: '已私信回复你。', privately: 1 });
   });
 
   it('a leader who is also a secretary (of the college committee) is offered the pledges below too; asked in a group, privately', async () => {
@@ -316,12 +319,7 @@ describe('a leader\'s side', () => {
     await say(LEADER, '导出 承诺书');
     expect(reply()).toContain('「文学院党委」还没有 2027 年度的承诺书。'); // theirs as secretary first…
     expect(reply()).toContain('下级组织的承诺书可以这样导出：\n· 文学院中文系党支部：发送「导出 承诺书 HENU-WXY-ZW」'); // …then what is below
-    const before = h.emu.inChat(P2P(LEADER)).length;
-    await h.say({ openId: LEADER, chatId: GROUP, chatType: 'group', text: '@_user_1 导出 承诺书', mentions: [{ openId: h.emu.botOpenId, name: '践诺助手' }] });
-    await h.settle();
-    await h.drain();
-    expect(textOf(h.emu.inChat(GROUP).at(-1)!.content)).toBe('已私信回复你。');
-    expect(h.emu.inChat(P2P(LEADER))).toHaveLength(before + 1);
+    expect(await exportInGroup()).toEqual({ group: '已私信回复你。', privately: 1 });
     expect(reply()).toContain('下级组织的承诺书可以这样导出：\n· 文学院中文系党支部：发送「导出 承诺书 HENU-WXY-ZW」');
   });
 

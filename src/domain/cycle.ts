@@ -6,11 +6,14 @@ export interface Deadline {
   due: string;
 }
 
+/** Which way a deadline set on a day off moved (work-calendar.ts workingDeadline). */
+const moveWord = (d: Deadline): string => (d.due > d.set ? '顺延' : '提前');
+
 /** 2027年1月25日, or 2027年1月25日（原定1月23日，遇休息日顺延）; the year of the date set is kept when it differs. */
 export function deadlineText(d: Deadline): string {
   if (d.due === d.set) return chineseDate(d.due);
   const set = d.set.slice(0, 4) === d.due.slice(0, 4) ? chineseDate(d.set).replace(/^\d+年/, '') : chineseDate(d.set);
-  return `${chineseDate(d.due)}（原定${set}，遇休息日${d.due > d.set ? '顺延' : '提前'}）`;
+  return `${chineseDate(d.due)}（原定${set}，遇休息日${moveWord(d)}）`;
 }
 
 /**
@@ -80,7 +83,7 @@ export function checkNewDeadline(
   }
   if (parent && dueDate > parent.date) {
     // A lower level is held to the date set, not to the working day it moved to, which is what everyone sees: said so.
-    const moved = parent.due && parent.due !== parent.date ? `该日是休息日，实际${parent.due > parent.date ? '顺延' : '提前'}到 ${chineseDate(parent.due)} 到期；` : '';
+    const moved = parent.due && parent.due !== parent.date ? `该日是休息日，实际${moveWord({ set: parent.date, due: parent.due })}到 ${chineseDate(parent.due)} 到期；` : '';
     return `不能晚于上级「${parent.name}」规定的截止日期 ${chineseDate(parent.date)}（${moved}下级只能设在 ${chineseDate(parent.date)} 或更早）。`;
   }
   return undefined;

@@ -10,6 +10,8 @@ export interface Shot {
   /** What the request is (message, card), for latencies by kind. */
   kind: string;
   check: (status: number, body: string) => boolean;
+  /** The whole request as bytes, for the lean client (raw-sender.ts `withWire`). */
+  wire?: Buffer;
 }
 
 export interface PhaseResult {
@@ -31,8 +33,14 @@ export interface PhaseResult {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/** What the phases send through: node:http's client (`createSender`) or the lean one (raw-sender.ts). */
+export interface Sender {
+  send: (s: Shot) => Promise<{ status: number; body: string }>;
+  close: () => void;
+}
+
 /** node:http over loopback with a keep-alive pool; a fresh pool per phase. */
-export function createSender(port: number, maxSockets: number) {
+export function createSender(port: number, maxSockets: number): Sender {
   const agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   const send = (s: Shot) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -48,8 +56,6 @@ export function createSender(port: number, maxSockets: number) {
     });
   return { send, close: () => agent.destroy() };
 }
-
-type Sender = ReturnType<typeof createSender>;
 
 function recorder() {
   const r: PhaseResult = { sent: 0, ok: 0, errors: 0, errorKinds: new Map(), latencies: new Float64Array(0), elapsedMs: 0, maxSendLagMs: 0, byKind: new Map() };

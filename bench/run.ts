@@ -7,14 +7,15 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { killAll, machineCpuMs, startChild, type Child } from './children.js';
 import type { ServerConfig } from './config.js';
-import { closedLoop, createSender, openLoop, waitUntil, type PhaseResult, type Shot } from './load.js';
-import { measurePairs, pairLines } from './pairs.js';
+import { closedLoop, createSender, openLoop, waitUntil, type PhaseResult, type Sender, type Shot } from './load.js';
+import { createRawSender, withWire } from './raw-sender.js';
+import { measurePairs, pairLines, type Contender } from './pairs.js';
 import { botSection, cpuLines, errorDetails, latenciesByKind, table, timeline, verdicts, type BotChecks, type CpuUse, type TargetResult } from './report.js';
 import { buildSlice, DEFAULT_WORKLOAD, type Delivery, type Slice, type WorkloadOptions } from './workload.js';
 
 /**
  * npm run bench [-- --rate 1000 --seconds 10 --warmup 2 --max-seconds 8 --connections 32 --nice 10]
- * npm run bench -- --pairs 6 --max-seconds 3   (only the bot against the SDK adapter, taking turns: bench/pairs.ts)
+ * npm run bench -- --pairs 6 --max-seconds 3   (only max throughput, the bot and the baselines taking turns: bench/pairs.ts)
  *
  * Starts the real bot (with the Open API emulator) and two baselines, each in its own process on
  * 127.0.0.1, and drives each with the same signed, encrypted events: first at a fixed offered
@@ -34,14 +35,17 @@ const Flags = z.object({
   /** Every N-th event is a card press (0: messages only). */
   'card-every': z.coerce.number().int().min(0).default(DEFAULT_WORKLOAD.cardEvery),
   targets: z.string().default('pledge-bot,sdk-adapter,bare-echo'),
-  /** Instead of the usual phases: this many rounds of the bot against the SDK adapter, taking turns (bench/pairs.ts). */
+  /** Instead of the usual phases: this many rounds of the bot and the baselines in --targets, taking turns (bench/pairs.ts). */
   pairs: z.coerce.number().int().min(0).max(20).default(0),
+  /** The generator's HTTP client: `raw` (lean, raw-sender.ts) or `http` (node:http's, as before the eleventh round). */
+  client: z.enum(['raw', 'http']).default('raw'),
 });
 const { values } = parseArgs({
   options: Object.fromEntries(Object.keys(Flags.shape).map((k) => [k, { type: 'string' as const }])),
   strict: true,
 });
 const flags = Flags.parse(values);
+const newSender: (port: number, maxSockets: number) => Sender = flags.client === 'raw' ? createRawSender : createSender;
 const targets = flags.targets.split(',').map((t) => t.trim());
 const DRAIN_TIMEOUT_MS = 120_000;
 const HANDLED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_type = 'im.message.receive_v1' AND key NOT LIKE 'msg:%' AND status = 'done'`;
@@ -82,14 +86,17 @@ const CHECKS: Record<string, Check> = {
 
 function shots(slice: Slice, target: string, count = slice.deliveries.length): Shot[] {
   const check = CHECKS[target]!;
-  return slice.deliveries.slice(0, count).map((d) => ({
-    // The SDK adapter answers one path only; the bot and the echo take card presses on /lark/card.
-    path: target === 'sdk-adapter' ? '/lark/events' : d.path,
-    headers: d.headers,
-    body: d.body,
-    kind: d.kind,
-    check: (status, body) => check(d, status, body),
-  }));
+  const prepare = flags.client === 'raw' ? withWire : (s: Shot) => s;
+  return slice.deliveries.slice(0, count).map((d) =>
+    prepare({
+      // The SDK adapter answers one path only; the bot and the echo take card presses on /lark/card.
+      path: target === 'sdk-adapter' ? '/lark/events' : d.path,
+      headers: d.headers,
+      body: d.body,
+      kind: d.kind,
+      check: (status, body) => check(d, status, body),
+    }),
+  );
 }
 
 async function phase<T>(label: string, run: () => Promise<T>): Promise<T> {
@@ -122,7 +129,7 @@ async function withCpu<T>(children: Child[], run: () => Promise<T>): Promise<{ v
 }
 
 async function runOpen(port: number, s: Shot[], rate: number): Promise<PhaseResult> {
-  const sender = createSender(port, 256);
+  const sender = newSender(port, 256);
   try {
     return await openLoop(sender, s, rate);
   } finally {
@@ -131,7 +138,7 @@ async function runOpen(port: number, s: Shot[], rate: number): Promise<PhaseResu
 }
 
 async function runClosed(port: number, s: Shot[], cycle: boolean): Promise<PhaseResult> {
-  const sender = createSender(port, flags.connections);
+  const sender = newSender(port, flags.connections);
   try {
     return await closedLoop(sender, s, flags.connections, flags['max-seconds'], cycle);
   } finally {
@@ -160,14 +167,14 @@ async function startBot(config: ServerConfig, children: Child[]): Promise<{ emul
   return { emulator, server, dbPath };
 }
 
-/** `--pairs N`: only the max-throughput comparison of the bot and the SDK adapter, in alternating rounds. */
+/** `--pairs N`: only the max-throughput comparison of the bot and the baselines in `--targets`, in alternating rounds. */
 async function pairsMain(workload: WorkloadOptions): Promise<void> {
   // Warmed up as long as the usual phases warm it (warm-up and fixed rate), each.
   const warm = buildSlice(secrets, 0, Math.round(flags.rate * (flags.warmup + flags.seconds)), workload);
   // The bot needs new events in every round, sealed just before it (their timestamps must be
   // within Feishu's 5 minutes, and all rounds' at once would not fit in memory): enough for
   // 40,000/s (it reached 24,000/s here), whatever --max-events says; a round that used them all
-  // up would end early, its rate still right. The adapter keeps no state and is sent one slice
+  // up would end early, its rate still right. The baselines keep no state and are sent one slice
   // again and again.
   let from = warm.deliveries.length;
   const perRound = Math.min(400_000, Math.ceil(flags['max-seconds'] * 40_000));
@@ -176,17 +183,21 @@ async function pairsMain(workload: WorkloadOptions): Promise<void> {
     from += perRound;
     return shots(slice, 'pledge-bot');
   };
-  const adapterShots = shots(buildSlice(secrets, 0, Math.min(perRound, 50_000), workload), 'sdk-adapter');
+  const baseSlice = buildSlice(secrets, 0, Math.min(perRound, 50_000), workload);
   const config: ServerConfig = { ...secrets };
   const children: Child[] = [];
   try {
     const { emulator, server, dbPath } = await startBot(config, children);
-    const adapter = await startChild('sdk-adapter', './server-sdk.ts', config);
-    children.push(adapter);
+    const contenders: Contender[] = [{ name: 'pledge-bot', group: [server, emulator], shots: botShots, cycle: false }];
+    for (const name of ['sdk-adapter', 'bare-echo'].filter((t) => targets.includes(t))) {
+      const child = await startChild(name, name === 'sdk-adapter' ? './server-sdk.ts' : './server-echo.ts', config);
+      children.push(child);
+      const fixed = shots(baseSlice, name);
+      contenders.push({ name, group: [child], shots: () => fixed, cycle: true });
+    }
     if (warm.deliveries.length) {
       await phase(`warm-up ${flags.warmup + flags.seconds} s at ${flags.rate}/s, each`, async () => {
-        await runOpen(server.port, shots(warm, 'pledge-bot'), flags.rate);
-        await runOpen(adapter.port, shots(warm, 'sdk-adapter'), flags.rate);
+        for (const c of contenders) await runOpen(c.group[0]!.port, shots(warm, c.name), flags.rate);
       });
       // The first round starts as the usual max phase does: with the warm-up handled and replied.
       const botDb = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
@@ -196,20 +207,13 @@ async function pairsMain(workload: WorkloadOptions): Promise<void> {
         botDb.close();
       }
     }
-    const rounds = await measurePairs({
-      rounds: flags.pairs,
-      seconds: flags['max-seconds'],
-      connections: flags.connections,
-      bot: { child: server, with: [emulator], shots: botShots },
-      adapter: { child: adapter, shots: adapterShots },
-      log,
-    });
+    const rounds = await measurePairs({ rounds: flags.pairs, seconds: flags['max-seconds'], connections: flags.connections, targets: contenders, log, newSender });
     const out = [
       '',
-      `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; closed loop, ${flags.connections} keep-alive connections`,
+      `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; closed loop, ${flags.connections} keep-alive connections from ${flags.client === 'raw' ? 'the lean HTTP/1.1 client' : "node:http's client"}`,
       eventsLine(workload),
       '',
-      ...pairLines(rounds, flags['max-seconds']),
+      ...pairLines(rounds, flags['max-seconds'], 'pledge-bot'),
     ];
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
@@ -250,15 +254,16 @@ async function main(): Promise<void> {
       const drained = (events: number) => drainedIn(botDb!, events);
 
       if (warm.deliveries.length) await phase(`warm-up ${flags.warmup} s at ${flags.rate}/s`, () => runOpen(server.port, shots(warm, target), flags.rate));
-      const fixedRun = await phase(`fixed rate ${flags.rate}/s for ${flags.seconds} s`, () =>
-        withCpu(children, () => runOpen(server.port, shots(fixed, target), flags.rate)),
-      );
+      // Each phase's requests are made before it, so that their making is not the generator's CPU in it.
+      const fixedShots = shots(fixed, target);
+      const fixedRun = await phase(`fixed rate ${flags.rate}/s for ${flags.seconds} s`, () => withCpu(children, () => runOpen(server.port, fixedShots, flags.rate)));
       const drainFixedMs = botDb ? await phase('waiting for the outbox to drain', () => waitUntil(drained(warm.unique + fixed.unique), DRAIN_TIMEOUT_MS)) : undefined;
       const handledBefore = botDb ? count(HANDLED_MESSAGES) : 0;
       const storedBefore = botDb ? count(STORED_MESSAGES) : 0;
+      const closedShots = shots(closed, target);
       const closedRun = await phase(`max throughput, ${flags.connections} connections, ${flags['max-seconds']} s`, () =>
         // The baselines keep no state, so they may see the same events again; the bot gets each once.
-        withCpu(children, () => runClosed(server.port, shots(closed, target), target !== 'pledge-bot')),
+        withCpu(children, () => runClosed(server.port, closedShots, target !== 'pledge-bot')),
       );
       const closedResult = closedRun.value;
       // What the bot had handled and sent by the end of the burst (the rest waits in the database).
@@ -306,7 +311,7 @@ async function main(): Promise<void> {
 
   const out = [
     '',
-    `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; load generator, servers and emulator share the machine`,
+    `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; load generator (${flags.client === 'raw' ? 'lean HTTP/1.1 client' : "node:http's client"}), servers and emulator share the machine`,
     `fixed rate: open loop at ${flags.rate}/s for ${flags.seconds} s after ${flags.warmup} s warm-up, latency from each request's due time; max throughput: closed loop, ${flags.connections} keep-alive connections, ${flags['max-seconds']} s`,
     eventsLine(workload),
     '',

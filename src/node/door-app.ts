@@ -1,9 +1,12 @@
+import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { RequestListener } from 'node:http';
 import { toast } from '../../cards/card-kit.js';
-import { createDoor } from '../door.js';
+import { createDoorCheck } from '../door.js';
 import type { DoorSecrets } from '../lark/verify-request.js';
 import type { Logger } from '../logger.js';
 import type { JournalWriter } from './journal-writer.js';
+import { doorListener } from './door-listener.js';
 import { BotThreadSlow, type BotThread } from './start-bot-thread.js';
 
 export interface DoorAppOptions {
@@ -23,14 +26,14 @@ const CARD_TIMEOUT_MS = 2_900;
 const MAX_FORWARD_BYTES = 20 * 1024 * 1024;
 
 /**
- * The door thread's app on Node: Feishu's events are checked here and written to the journal
- * before the 200 (journal-writer.ts), without waiting for the bot thread; card presses and every
- * other request go to the bot thread, which runs the whole app (src/app.ts) on the database.
+ * The door thread's request listener on Node: Feishu's events are checked here and written to the
+ * journal before the 200 (journal-writer.ts), without waiting for the bot thread; card presses and
+ * every other request go to the bot thread, which runs the whole app (src/app.ts) on the database.
  */
-export function createDoorApp(opts: DoorAppOptions): Hono {
+export function createDoorApp(opts: DoorAppOptions): RequestListener {
   const { bot, logger } = opts;
   const app = new Hono();
-  const door = createDoor({
+  const door = createDoorCheck({
     secrets: opts.secrets,
     logger,
     now: opts.now,
@@ -53,9 +56,6 @@ export function createDoorApp(opts: DoorAppOptions): Hono {
         }),
     },
   });
-  app.post('/lark/events', door);
-  app.post('/lark/card', door);
-
   app.all('*', async (c) => {
     const req = c.req.raw;
     if (Number(req.headers.get('content-length') ?? 0) > MAX_FORWARD_BYTES) return c.json({ error: 'body too large' }, 413);
@@ -68,5 +68,5 @@ export function createDoorApp(opts: DoorAppOptions): Hono {
       return c.json({ error: 'bot unavailable' }, 503);
     }
   });
-  return app;
+  return doorListener(door, getRequestListener(app.fetch), logger);
 }

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { serve } from '@hono/node-server';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { lockPathFor, takeInstanceLock, type InstanceLock } from '../../db/instance-lock.js';
@@ -122,14 +123,15 @@ async function startOnLockedDatabase(opts: NodeBotOptions, lock: InstanceLock | 
     journal.close();
     throw err;
   }
-  const app = createDoorApp({ secrets, journal, bot, logger, now: () => new Date(Date.now() + offset[0]!), knock: () => meter.knock() });
+  const listener = createDoorApp({ secrets, journal, bot, logger, now: () => new Date(Date.now() + offset[0]!), knock: () => meter.knock() });
   const host = opts.hostname ?? config.host;
   const wanted = opts.port ?? config.port;
-  let listening: { server: ReturnType<typeof serve>; port: number };
+  let listening: { server: Server; port: number };
   try {
     listening = await new Promise((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: wanted, hostname: host }, (info) => resolve({ server: s, port: info.port }));
+      const s = createServer(listener);
       s.once('error', (err) => reject(listenProblem(err, host, wanted)));
+      s.listen(wanted, host, () => resolve({ server: s, port: (s.address() as AddressInfo).port }));
     });
   } catch (err) {
     journal.close();

@@ -50,7 +50,7 @@ export interface DoorRequest {
 }
 
 const ACK = { code: 0 };
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 const refuse = (status: 400 | 401, error: string): DoorAnswer => ({ status, json: { error } });
 
 /**

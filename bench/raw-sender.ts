@@ -26,7 +26,7 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 
 /**
  * The request as bytes. Built when the shots are made (`withWire`), outside the measured phases,
- * as wrk's requests are; the body is then a view into them, so nothing is held twice.
+ * as wrk's requests are; the shot's body becomes a view into them.
  */
 export function withWire(s: Shot): Shot {
   let head = `POST ${s.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Length: ${s.body.length}\r\n`;

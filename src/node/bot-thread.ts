@@ -28,7 +28,8 @@ const data = workerData as BotThreadData;
 const { config } = data;
 const send = (m: FromBot, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
-// Below the door thread: under load the kernel gives the acknowledgements the CPU first.
+// On one core, below the door thread: under load the kernel gives the acknowledgements the CPU
+// first (botNiceness in start-node-bot.ts).
 try {
   setPriority(0, data.niceness);
 } catch {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -31,16 +31,21 @@ export interface NodeBot {
 }
 
 /**
- * Under a burst the door thread comes first: the bot thread runs at nice 5 (the kernel gives the
- * door the CPU first) and, while the door is busy, takes 25 background steps a second (handling
- * one message, sending one, moving one chunk of the journal into the database); card presses are
- * not held back. Work done during the burst is CPU the acknowledgements lack (Feishu re-sends
- * what is not acknowledged in 3 s, adding to the burst), and what waits is stored: it goes at
- * full speed 50 ms after the door is no longer busy. At 25 rather than 100 the bench's bot used
- * 0.98–1.00× the SDK adapter's CPU per event instead of 1.00–1.08×, handling 12 messages a second
- * during the burst instead of 39. `npm run bench -- --nice N --busy-rate R` shows the trade-off.
+ * Under a burst the door thread comes first: while the door is busy the bot thread takes 25
+ * background steps a second (handling one message, sending one, moving one chunk of the journal
+ * into the database); card presses are not held back. Work done during the burst is CPU the
+ * acknowledgements lack (Feishu re-sends what is not acknowledged in 3 s, adding to the burst),
+ * and what waits is stored: it goes at full speed 50 ms after the door is no longer busy. At 25
+ * rather than 100 the bench's bot used 0.98–1.00× the SDK adapter's CPU per event instead of
+ * 1.00–1.08×, handling 12 messages a second during the burst instead of 39.
+ *
+ * On one core the bot thread also runs at nice 5, so that the kernel gives the door the CPU
+ * first (bench on one core: 14,700/s at nice 5, 12,900/s at 0). With two or more it runs at 0:
+ * it has a core to wake on, and a card press waits less for it (two cores: 0.43–0.44× the echo's
+ * throughput at 0 against 0.41× at 5; card presses 2.2 against 2.4 ms at the median, 17 against
+ * 50 ms at most). `npm run bench -- --nice N --busy-rate R` shows the trade-off.
  */
-export const BOT_NICENESS = 5;
+export const botNiceness = (cores: number): number => (cores > 1 ? 0 : 5);
 export const BOT_BUSY_RATE = 25;
 
 /** The door's journal sits beside the database file: `<database>.inbox/`. */
@@ -113,7 +118,7 @@ async function startOnLockedDatabase(opts: NodeBotOptions, lock: InstanceLock | 
   });
   signal.publish(journal.position());
   bot = startBotThread(
-    { config, journalDir, journalSignal: signalBuffer, clockOffset, doorLoad, busyRate: opts.busyRate ?? BOT_BUSY_RATE, niceness: opts.niceness ?? BOT_NICENESS, appSendsPerSecond: opts.appSendsPerSecond },
+    { config, journalDir, journalSignal: signalBuffer, clockOffset, doorLoad, busyRate: opts.busyRate ?? BOT_BUSY_RATE, niceness: opts.niceness ?? botNiceness(availableParallelism()), appSendsPerSecond: opts.appSendsPerSecond },
     logger,
   );
   let secrets: Awaited<typeof bot.ready>;

@@ -35,7 +35,7 @@ export function doorListener(check: (req: DoorRequest) => Promise<DoorAnswer>, r
 
 function answer(res: ServerResponse, status: number, body: string): void {
   if (res.headersSent || res.destroyed) return;
-  // Head and body as strings: node:http sends them in one write.
+  // With its length declared, node:http sends the answer as is (not chunked).
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -44,7 +44,7 @@ function answer(res: ServerResponse, status: number, body: string): void {
  * The raw body as text, or `undefined` when it is over `maxBytes`: a declared Content-Length is
  * checked before anything is read, a chunked body counted as it comes.
  */
-export function readIncoming(req: IncomingMessage, header: HeaderReader, maxBytes: number): Promise<string | undefined> {
+function readIncoming(req: IncomingMessage, header: HeaderReader, maxBytes: number): Promise<string | undefined> {
   const declared = header('content-length');
   if (declared !== undefined && header('transfer-encoding') === undefined) {
     const n = Number(declared);

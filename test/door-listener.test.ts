@@ -57,6 +57,8 @@ describe('the Node door listener', () => {
         store: (d) => journal.append(d),
         card: async (eventId) => {
           pressed.push(eventId);
+          // An answer JSON cannot hold (a bug elsewhere) must cost one connection, not the process.
+          if (eventId === 'ev_unwritable') return { n: 1n } as unknown as ReturnType<typeof toast>;
           return toast('success', '好');
         },
       },
@@ -101,7 +103,12 @@ describe('the Node door listener', () => {
     const res = await send(port, '/lark/card', sealed.headers, [sealed.body]);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual(toast('success', '好'));
+    expect(res.headers.connection).toBe('keep-alive');
     expect(pressed).toEqual(['ev_press']);
+
+    const bad = sealEvent(secrets, envelope(secrets, 'card.action.trigger', cardActionEvent({ openId: 'ou_l', value: { action: 'me.show' }, messageId: 'om_l', chatId: 'oc_p2p_l' }), { eventId: 'ev_unwritable' }));
+    await expect(fetch(`http://127.0.0.1:${port}/lark/card`, { method: 'POST', headers: bad.headers, body: bad.body })).rejects.toThrow();
+    expect((await send(port, '/lark/card', sealed.headers, [sealed.body])).status).toBe(200);
   });
 
   it('refuses a bad signature (401), an oversized body declared or chunked (400), and journals none of them', async () => {
@@ -115,6 +122,8 @@ describe('the Node door listener', () => {
     const headers = { 'content-type': 'application/json', 'x-lark-request-timestamp': timestamp, 'x-lark-request-nonce': 'n', 'x-lark-signature': signBody(timestamp, 'n', secrets.encryptKey, big) };
     const declared = await send(port, '/lark/events', { ...headers, 'content-length': String(Buffer.byteLength(big)) }, [big]);
     expect(declared.status).toBe(400);
+    // Refused before its body was read: the connection closes rather than read the rest to drop it.
+    expect(declared.headers.connection).toBe('close');
     const parts = Array.from({ length: 32 }, (_, i) => big.slice(i * 65_536, (i + 1) * 65_536));
     const chunked = await send(port, '/lark/events', { ...headers, 'transfer-encoding': 'chunked' }, parts);
     expect(chunked.status).toBe(400);

@@ -22,21 +22,31 @@ export function doorListener(check: (req: DoorRequest) => Promise<DoorAnswer>, r
       const v = headers[name];
       return Array.isArray(v) ? v.join(', ') : v;
     };
-    check({ path, header, body: (max) => readIncoming(req, header, max) }).then(
-      (a) => answer(res, a.status, JSON.stringify(a.json)),
-      (err: unknown) => {
-        // Nothing was acknowledged (the journal write failed, or the request broke off): Feishu retries.
-        logger.error({ path, err: err instanceof Error ? err.message : String(err) }, 'door failed');
-        answer(res, 500, '{"error":"internal error"}');
-      },
-    );
+    check({ path, header, body: (max) => readIncoming(req, header, max) })
+      .then(
+        (a) => answer(req, res, a.status, JSON.stringify(a.json) ?? '{}'),
+        (err: unknown) => {
+          // Nothing was acknowledged (the journal write failed, or the request broke off): Feishu retries.
+          logger.error({ path, err: err instanceof Error ? err.message : String(err) }, 'door failed');
+          answer(req, res, 500, '{"error":"internal error"}');
+        },
+      )
+      .catch((err: unknown) => {
+        // An answer that could not be written (a value JSON cannot hold): the connection goes, the process stays.
+        logger.error({ path, err: err instanceof Error ? err.message : String(err) }, 'door answer failed');
+        res.destroy();
+      });
   };
 }
 
-function answer(res: ServerResponse, status: number, body: string): void {
+function answer(req: IncomingMessage, res: ServerResponse, status: number, body: string): void {
   if (res.headersSent || res.destroyed) return;
-  // With its length declared, node:http sends the answer as is (not chunked).
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  // With its length declared, node:http sends the answer as is (not chunked). Answered before the
+  // body was read to the end (it was too big): the connection is closed, so that node:http does
+  // not go on reading and dropping the rest of it.
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  if (!req.complete) headers.connection = 'close';
+  res.writeHead(status, headers);
   res.end(body);
 }
 

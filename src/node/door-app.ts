@@ -17,6 +17,8 @@ export interface DoorAppOptions {
   now: () => Date;
   /** Told of every request (the door gate that measures how busy the door is). */
   knock?: () => void;
+  /** The address listened on: Hono's URL for a request without a Host header (HTTP/1.0), as `serve` gave it. */
+  hostname?: string;
 }
 
 /** Longest a forwarded request (the sandbox's pages and files, /healthz) may take. */
@@ -68,5 +70,5 @@ export function createDoorApp(opts: DoorAppOptions): RequestListener {
       return c.json({ error: 'bot unavailable' }, 503);
     }
   });
-  return doorListener(door, getRequestListener(app.fetch), logger);
+  return doorListener(door, getRequestListener(app.fetch, { hostname: opts.hostname }), logger);
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -12,6 +12,7 @@ import { createDoorApp } from './door-app.js';
 import { JOURNAL_SIGNAL_BYTES, journalSignal } from './journal-signal.js';
 import { openJournalWriter } from './journal-writer.js';
 import { startBotThread } from './start-bot-thread.js';
+import { usableCores } from './usable-cores.js';
 
 export interface NodeBotOptions {
   config: Config;
@@ -118,7 +119,7 @@ async function startOnLockedDatabase(opts: NodeBotOptions, lock: InstanceLock | 
   });
   signal.publish(journal.position());
   bot = startBotThread(
-    { config, journalDir, journalSignal: signalBuffer, clockOffset, doorLoad, busyRate: opts.busyRate ?? BOT_BUSY_RATE, niceness: opts.niceness ?? botNiceness(availableParallelism()), appSendsPerSecond: opts.appSendsPerSecond },
+    { config, journalDir, journalSignal: signalBuffer, clockOffset, doorLoad, busyRate: opts.busyRate ?? BOT_BUSY_RATE, niceness: opts.niceness ?? botNiceness(usableCores()), appSendsPerSecond: opts.appSendsPerSecond },
     logger,
   );
   let secrets: Awaited<typeof bot.ready>;
@@ -128,8 +129,8 @@ async function startOnLockedDatabase(opts: NodeBotOptions, lock: InstanceLock | 
     journal.close();
     throw err;
   }
-  const listener = createDoorApp({ secrets, journal, bot, logger, now: () => new Date(Date.now() + offset[0]!), knock: () => meter.knock() });
   const host = opts.hostname ?? config.host;
+  const listener = createDoorApp({ secrets, journal, bot, logger, now: () => new Date(Date.now() + offset[0]!), knock: () => meter.knock(), hostname: host });
   const wanted = opts.port ?? config.port;
   let listening: { server: Server; port: number };
   try {

@@ -41,7 +41,7 @@ const resume = (c: Child) => process.kill(c.pid, 'SIGCONT');
  * Here the targets run side by side and are driven in turn, a few seconds each, in an order that
  * rotates from round to round; whichever is not driven is stopped (SIGSTOP, with the bot's
  * emulator: the bot's background work waits too), so each round's figures come from nearly the
- * same machine.
+ * same machine. Rounds in a multiple of twice the number of targets give each the same places.
  */
 export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
   const rounds: PairRound[] = [];
@@ -67,15 +67,20 @@ export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
     all.forEach(stop);
     for (let i = 0; i < o.rounds; i++) {
       // The next events are made between rounds, not between the turns of one (which should see
-      // the same machine), and the garbage of making them (and of the last round's) collected
-      // before any turn, so that no turn's generator pays for it (npm run bench has --expose-gc).
+      // the same machine); garbage is collected before every turn, so that no turn's generator
+      // pays for another's (npm run bench has --expose-gc).
       const shots = o.targets.map((t) => t.shots());
-      (globalThis as { gc?: () => void }).gc?.();
       o.log(`  round ${i + 1} of ${o.rounds} …`);
       const round: PairRound = new Map();
-      for (let k = 0; k < o.targets.length; k++) {
-        const j = (i + k) % o.targets.length;
+      // Each target in each place and after each other target equally often over 2n rounds: the
+      // order rotates from round to round, and runs backwards every other n rounds.
+      const n = o.targets.length;
+      const backwards = Math.floor(i / n) % 2 === 1;
+      for (let k = 0; k < n; k++) {
+        const j = backwards ? (i + n - 1 - k) % n : (i + k) % n;
         const t = o.targets[j]!;
+        // The last turn's garbage is collected before this one, not during it.
+        (globalThis as { gc?: () => void }).gc?.();
         t.group.forEach(resume);
         try {
           round.set(t.name, await drive(t.group[0]!, shots[j]!, t.cycle));

@@ -37,18 +37,20 @@ export function withWire(s: Shot): Shot {
 }
 
 /** Parses one response from the front of `buf`: its outcome and length, or undefined if incomplete. */
-export function parseResponse(buf: Buffer): { outcome: Outcome; length: number } | undefined {
+export function parseResponse(buf: Buffer): { outcome: Outcome; length: number; close: boolean } | undefined {
   const headEnd = buf.indexOf(HEADER_END);
   if (headEnd < 0) return undefined;
   const head = buf.toString('latin1', 0, headEnd);
   const status = Number(head.slice(9, 12));
   const lower = head.toLowerCase();
   const bodyStart = headEnd + 4;
+  // The server will close this connection after the answer: no further request goes on it.
+  const close = /\r\nconnection:\s*close/.test(lower);
   const cl = /\r\ncontent-length:\s*(\d+)/.exec(lower);
   if (cl) {
     const end = bodyStart + Number(cl[1]);
     if (buf.length < end) return undefined;
-    return { outcome: { status, body: buf.toString('utf8', bodyStart, end) }, length: end };
+    return { outcome: { status, body: buf.toString('utf8', bodyStart, end) }, length: end, close };
   }
   if (/\r\ntransfer-encoding:\s*chunked/.test(lower)) {
     const parts: Buffer[] = [];
@@ -57,15 +59,21 @@ export function parseResponse(buf: Buffer): { outcome: Outcome; length: number }
       const lineEnd = buf.indexOf('\r\n', at);
       if (lineEnd < 0) return undefined;
       const size = parseInt(buf.toString('latin1', at, lineEnd), 16);
+      if (!Number.isFinite(size) || size < 0) throw new Error('malformed chunk size');
+      if (size === 0) {
+        // The last chunk, then trailers (if any) up to an empty line.
+        const end = buf.indexOf(HEADER_END, lineEnd);
+        if (end < 0) return undefined;
+        return { outcome: { status, body: Buffer.concat(parts).toString('utf8') }, length: end + 4, close };
+      }
       const dataEnd = lineEnd + 2 + size;
       if (buf.length < dataEnd + 2) return undefined;
-      if (size === 0) return { outcome: { status, body: Buffer.concat(parts).toString('utf8') }, length: dataEnd + 2 };
       parts.push(buf.subarray(lineEnd + 2, dataEnd));
       at = dataEnd + 2;
     }
   }
   // No length and not chunked: an empty body (every target here sends one of the two otherwise).
-  return { outcome: { status, body: '' }, length: bodyStart };
+  return { outcome: { status, body: '' }, length: bodyStart, close };
 }
 
 /** One keep-alive connection: requests in order, one at a time. */
@@ -78,14 +86,22 @@ class Connection {
   constructor(port: number, onFree: (c: Connection) => void, onClose: (c: Connection) => void) {
     this.socket = connect({ host: '127.0.0.1', port, noDelay: true });
     this.socket.on('data', (chunk: Buffer) => {
+      // Bytes nobody asked for would be taken as the next request's answer: the connection goes.
+      if (!this.pending) return this.socket.destroy(new Error('unexpected data'));
       this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-      const parsed = parseResponse(this.buf);
-      if (!parsed || !this.pending) return;
+      let parsed;
+      try {
+        parsed = parseResponse(this.buf);
+      } catch (err) {
+        return this.socket.destroy(err instanceof Error ? err : new Error(String(err)));
+      }
+      if (!parsed) return;
       this.buf = this.buf.subarray(parsed.length);
       const p = this.pending;
       this.pending = undefined;
       p.resolve(parsed.outcome);
-      onFree(this);
+      if (parsed.close) this.socket.destroy();
+      else onFree(this);
     });
     const fail = (e: Error) => {
       if (this.closed) return;
@@ -100,6 +116,8 @@ class Connection {
   }
 
   send(bytes: Buffer, p: Pending) {
+    // The timeout counts from here, as node:http's does from the socket, not from the queue.
+    p.since = Date.now();
     this.pending = p;
     this.socket.write(bytes);
   }

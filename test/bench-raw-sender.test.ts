@@ -27,6 +27,10 @@ async function start(): Promise<number> {
         setTimeout(() => res.end(seen.slice(5)), 5);
         return;
       }
+      if (req.url === '/bye') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(seen), connection: 'close' }).end(seen);
+        return;
+      }
       if (req.url === '/empty') {
         res.writeHead(204).end();
         return;
@@ -64,6 +68,9 @@ describe('bench lean HTTP client', () => {
     try {
       await expect(sender.send(shot('/close'))).rejects.toThrow();
       expect((await sender.send(shot('/after'))).status).toBe(200);
+      // An answer that says the connection closes: the next request goes out on a new one, not into it.
+      expect((await sender.send(shot('/bye'))).status).toBe(200);
+      expect(JSON.parse((await sender.send(shot('/then'))).body).url).toBe('/then');
     } finally {
       sender.close();
     }
@@ -72,9 +79,13 @@ describe('bench lean HTTP client', () => {
   it('parses a response only once it is whole', () => {
     const whole = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{"code":0}\nHTTP/1.1');
     expect(parseResponse(whole.subarray(0, 30))).toBeUndefined();
-    expect(parseResponse(whole)).toEqual({ outcome: { status: 200, body: '{"code":0}\n' }, length: whole.length - 8 });
+    expect(parseResponse(whole)).toEqual({ outcome: { status: 200, body: '{"code":0}\n' }, length: whole.length - 8, close: false });
     const chunked = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n');
     expect(parseResponse(chunked.subarray(0, chunked.length - 2))).toBeUndefined();
     expect(parseResponse(chunked)?.outcome).toEqual({ status: 200, body: 'abcde' });
+    expect(parseResponse(chunked)?.length).toBe(chunked.length);
+    const trailers = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\nab\r\n0\r\nX-T: 1\r\n\r\n');
+    expect(parseResponse(trailers)).toEqual({ outcome: { status: 200, body: 'ab' }, length: trailers.length, close: true });
+    expect(() => parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'))).toThrow('malformed chunk size');
   });
 });

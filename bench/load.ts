@@ -33,9 +33,15 @@ export interface PhaseResult {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/** A target's answer to one request. */
+export interface Outcome {
+  status: number;
+  body: string;
+}
+
 /** What the phases send through: node:http's client (`createSender`) or the lean one (raw-sender.ts). */
 export interface Sender {
-  send: (s: Shot) => Promise<{ status: number; body: string }>;
+  send: (s: Shot) => Promise<Outcome>;
   close: () => void;
 }
 
@@ -43,7 +49,7 @@ export interface Sender {
 export function createSender(port: number, maxSockets: number): Sender {
   const agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   const send = (s: Shot) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
+    new Promise<Outcome>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port, method: 'POST', path: s.path, headers: s.headers, agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -67,7 +73,7 @@ function recorder() {
   };
   return {
     r,
-    record(shot: Shot, outcome: { status: number; body: string } | Error, ms: number) {
+    record(shot: Shot, outcome: Outcome | Error, ms: number) {
       latencies.push(ms);
       let k = byKind.get(shot.kind);
       if (!k) byKind.set(shot.kind, (k = []));
@@ -108,7 +114,7 @@ export async function openLoop(sender: Sender, shots: Shot[], rate: number): Pro
         const at = start + (next * 1000) / rate;
         rec.r.maxSendLagMs = Math.max(rec.r.maxSendLagMs, now - at);
         rec.r.sent++;
-        const settle = (o: { status: number; body: string } | Error) => {
+        const settle = (o: Outcome | Error) => {
           last = performance.now();
           bySchedule[i] = last - at;
           rec.record(shot, o, last - at);

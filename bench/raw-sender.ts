@@ -1,19 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import type { Shot } from './load.js';
-
-/**
- * A lean HTTP/1.1 client for the load generator, in the manner of wrk or autocannon: keep-alive
- * sockets, each request written as one prebuilt buffer, each response read by its status line,
- * `Content-Length` (or chunked encoding) and body. node:http's client spends about as much CPU on
- * a request as the servers measured here spend answering it; on this 2-core machine the generator
- * then takes a core's worth of the CPU the targets share, which caps a target that uses two
- * threads (the bot: its door and its bot thread) but not one that uses one (the adapter, the
- * echo). Feishu's servers are not on the bot's machine; a cheaper generator is closer to that.
- */
-export interface Outcome {
-  status: number;
-  body: string;
-}
+import type { Outcome, Sender, Shot } from './load.js';
 
 interface Pending {
   resolve: (o: Outcome) => void;
@@ -123,8 +109,17 @@ class Connection {
   }
 }
 
-/** The same shape as load.ts's createSender: `send` resolves with the status and body. */
-export function createRawSender(port: number, maxSockets: number) {
+/**
+ * A lean HTTP/1.1 client for the load generator, in the manner of wrk or autocannon: keep-alive
+ * sockets, each request written as one prebuilt buffer, each response read by its status line,
+ * `Content-Length` (or chunked encoding) and body. node:http's client spends about as much CPU on
+ * a request as the servers measured here spend answering it; on this 2-core machine the generator
+ * then takes a core's worth of the CPU the targets share, which caps a target that uses two
+ * threads (the bot: its door and its bot thread) but not one that uses one (the adapter, the
+ * echo). Feishu's servers are not on the bot's machine; a cheaper generator is closer to that.
+ * The same shape as load.ts's createSender: `send` resolves with the status and body.
+ */
+export function createRawSender(port: number, maxSockets: number): Sender {
   const idle: Connection[] = [];
   const all = new Set<Connection>();
   const queue: { bytes: Buffer; p: Pending }[] = [];

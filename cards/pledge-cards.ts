@@ -241,8 +241,6 @@ export function pledgePublicationCard(whole: PledgeView, t: Times): Card {
   ])));
 }
 
-/** Versions whose review was a return: their time and opinion are the return's. */
-
 export function pledgeVersionsCard(
   title: string,
   rows: { versionNo: number; status: string; submittedAt?: string; reviewedAt?: string; opinion?: string | null; inForce: boolean; returns?: { at: string; opinion: string }[] }[],

@@ -1,6 +1,8 @@
+import { performance } from 'node:perf_hooks';
 import type { Child } from './children.js';
-import { closedLoop, type Sender, type Shot } from './load.js';
-import { achieved } from './report.js';
+import { addCpu, withCpu } from './cpu-use.js';
+import { closedLoop, type PhaseResult, type Sender, type Shot } from './load.js';
+import { achieved, type CpuUse } from './report.js';
 
 /** One target's turn in a round: max throughput (acknowledged events/s) and CPU per event (µs). */
 export interface Turn {
@@ -8,6 +10,13 @@ export interface Turn {
   cpuUs: number | undefined;
   /** CPU per event divided by the load generator's (this process) in the same turn. */
   perGen: number | undefined;
+  /** The measured part of the turn (after its settling), and the CPU each process used in it. */
+  result: PhaseResult;
+  cpu: CpuUse;
+  /** How long the target ran in this turn, settling included, ms. */
+  drivenMs: number;
+  /** Requests sent in this turn, settling included. */
+  sent: number;
 }
 
 /** One round: a turn of each target, by name. */
@@ -20,11 +29,20 @@ export interface Contender {
   /** The events for its next turn: the bot's are new in every round; the baselines keep no state and are sent one set again and again. */
   shots: () => Shot[];
   cycle: boolean;
+  /** Told after each of its turns how many of that turn's shots were sent. */
+  sent?: (n: number) => void;
 }
 
 export interface PairOptions {
   rounds: number;
+  /** Measured seconds of each turn. */
   seconds: number;
+  /**
+   * Seconds each turn runs before it is measured, on the same connections: a target just woken
+   * from SIGSTOP (and the bot's door gate, which has to see the load) runs slower at first, and
+   * the first second of an 8 s phase was 10–15% below the rest for the bot, 4% for the echo.
+   */
+  settleSeconds: number;
   connections: number;
   /** The bot first, then the baselines it is compared with. */
   targets: Contender[];
@@ -34,6 +52,22 @@ export interface PairOptions {
 
 const stop = (c: Child) => process.kill(c.pid, 'SIGSTOP');
 const resume = (c: Child) => process.kill(c.pid, 'SIGCONT');
+const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
+
+/**
+ * Runs `run` with only `t` going: the other targets stopped, and this process's garbage collected
+ * before, so that no one else's work lands in its figures (npm run bench has --expose-gc).
+ */
+export async function alone<T>(all: Contender[], t: Contender, run: () => Promise<T>): Promise<T> {
+  const others = all.filter((o) => o !== t).flatMap((o) => o.group);
+  others.forEach(stop);
+  collectGarbage();
+  try {
+    return await run();
+  } finally {
+    others.forEach(resume);
+  }
+}
 
 /**
  * The max-throughput comparison in alternating rounds. On this VM the machine's speed drifts by
@@ -45,19 +79,28 @@ const resume = (c: Child) => process.kill(c.pid, 'SIGCONT');
  */
 export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
   const rounds: PairRound[] = [];
-  const drive = async (child: Child, shots: Shot[], cycle: boolean): Promise<Turn> => {
+  const drive = async (t: Contender, shots: Shot[]): Promise<Turn> => {
+    const child = t.group[0]!;
     const sender = o.newSender(child.port, o.connections);
-    const before = child.cpuMs();
-    const gen = process.cpuUsage();
+    const t0 = performance.now();
     try {
-      const r = await closedLoop(sender, shots, o.connections, o.seconds, cycle);
-      const after = child.cpuMs();
-      const genUsed = process.cpuUsage(gen);
-      const cpuUs = before !== undefined && after !== undefined && r.ok > 0 ? ((after - before) * 1000) / r.ok : undefined;
+      const settle = o.settleSeconds > 0 ? await closedLoop(sender, shots, o.connections, o.settleSeconds, t.cycle) : undefined;
+      const rest = settle && !t.cycle ? shots.slice(settle.sent) : shots;
+      const { value: result, cpu } = await withCpu(t.group, () => closedLoop(sender, rest, o.connections, o.seconds, t.cycle));
+      const used = cpu[child.name];
+      const cpuUs = used !== undefined && result.ok > 0 ? (used * 1000) / result.ok : undefined;
       // The generator's work per request is about the same for every target, so the ratio cancels
       // the drift of this VM's speed that moves throughput by 10–20% within minutes.
-      const genUs = r.ok > 0 ? (genUsed.user + genUsed.system) / r.ok : 0;
-      return { thr: achieved(r), cpuUs, perGen: cpuUs !== undefined && genUs > 0 ? cpuUs / genUs : undefined };
+      const genUs = result.ok > 0 ? ((cpu.generator ?? 0) * 1000) / result.ok : 0;
+      return {
+        thr: achieved(result),
+        cpuUs,
+        perGen: cpuUs !== undefined && genUs > 0 ? cpuUs / genUs : undefined,
+        result,
+        cpu,
+        drivenMs: performance.now() - t0,
+        sent: (settle?.sent ?? 0) + result.sent,
+      };
     } finally {
       sender.close();
     }
@@ -80,10 +123,12 @@ export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
         const j = backwards ? (i + n - 1 - k) % n : (i + k) % n;
         const t = o.targets[j]!;
         // The last turn's garbage is collected before this one, not during it.
-        (globalThis as { gc?: () => void }).gc?.();
+        collectGarbage();
         t.group.forEach(resume);
         try {
-          round.set(t.name, await drive(t.group[0]!, shots[j]!, t.cycle));
+          const turn = await drive(t, shots[j]!);
+          round.set(t.name, turn);
+          t.sent?.(turn.sent);
         } finally {
           t.group.forEach(stop);
         }
@@ -94,6 +139,36 @@ export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
     all.forEach(resume);
   }
   return rounds;
+}
+
+/** A target's turns as one max-throughput result: requests, latencies and CPU added up over their measured parts. */
+export function mergeTurns(turns: Turn[]): { result: PhaseResult; cpu: CpuUse } {
+  const result: PhaseResult = { sent: 0, ok: 0, errors: 0, errorKinds: new Map(), latencies: new Float64Array(0), elapsedMs: 0, maxSendLagMs: 0, byKind: new Map() };
+  const latencies: Float64Array[] = [];
+  const byKind = new Map<string, Float64Array[]>();
+  let cpu: CpuUse = {};
+  for (const { result: r, cpu: c } of turns) {
+    result.sent += r.sent;
+    result.ok += r.ok;
+    result.errors += r.errors;
+    result.elapsedMs += r.elapsedMs;
+    for (const [k, n] of r.errorKinds) result.errorKinds.set(k, (result.errorKinds.get(k) ?? 0) + n);
+    latencies.push(r.latencies);
+    for (const [k, l] of r.byKind) byKind.set(k, [...(byKind.get(k) ?? []), l]);
+    cpu = addCpu(cpu, c);
+  }
+  const join = (parts: Float64Array[]) => {
+    const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
+  result.latencies = join(latencies);
+  for (const [k, parts] of byKind) result.byKind.set(k, join(parts));
+  return { result, cpu };
 }
 
 const median = (xs: number[]): number => {
@@ -110,17 +185,18 @@ const TARGETS: Record<string, { share: number; text: string }> = {
   'bare-echo': { share: 0.4, text: '≥ 40% of bare echo' },
 };
 
-export function pairLines(rounds: PairRound[], seconds: number, bot: string): string[] {
+/** Each round's figures, then the median ratio of the bot to each baseline, with its verdict. */
+export function pairLines(rounds: PairRound[], o: { seconds: number; settleSeconds: number }, bot: string): string[] {
   const names = [...(rounds[0]?.keys() ?? [])];
   const out = [
-    `max throughput in alternating rounds of ${seconds} s (the ones not driven are stopped):`,
+    `max throughput in alternating rounds, each turn ${o.settleSeconds} s to settle and ${o.seconds} s measured (the ones not driven are stopped):`,
     ...rounds.map(
       (r, i) =>
         `  round ${i + 1}: ` +
         names.map((n) => `${n} ${f(r.get(n)!.thr)}/s (${f(r.get(n)!.cpuUs)} µs CPU per event, ${f(r.get(n)!.perGen, 2)}× the generator's)`).join(', '),
     ),
   ];
-  for (const base of names.filter((n) => n !== bot)) {
+  for (const base of names.includes(bot) ? names.filter((n) => n !== bot) : []) {
     const ratios = rounds.map((r) => r.get(bot)!.thr / r.get(base)!.thr);
     const m = median(ratios);
     const cpu = rounds.flatMap((r) => {

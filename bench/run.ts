@@ -5,27 +5,35 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { killAll, machineCpuMs, startChild, type Child } from './children.js';
+import { killAll, startChild, type Child } from './children.js';
+import { withCpu } from './cpu-use.js';
 import type { ServerConfig } from './config.js';
-import { closedLoop, createSender, openLoop, waitUntil, type PhaseResult, type Sender, type Shot } from './load.js';
+import { createSender, openLoop, waitUntil, type PhaseResult, type Sender, type Shot } from './load.js';
 import { createRawSender, withWire } from './raw-sender.js';
-import { measurePairs, pairLines, type Contender } from './pairs.js';
+import { alone, measurePairs, mergeTurns, pairLines, type Contender } from './pairs.js';
 import { botSection, cpuLines, errorDetails, latenciesByKind, table, timeline, verdicts, type BotChecks, type CpuUse, type TargetResult } from './report.js';
 import { buildSlice, DEFAULT_WORKLOAD, type Delivery, type Slice, type WorkloadOptions } from './workload.js';
 
 /**
- * npm run bench [-- --rate 1000 --seconds 10 --warmup 2 --max-seconds 8 --connections 32 --nice 10]
- * npm run bench -- --pairs 6 --max-seconds 3   (only max throughput, the bot and the baselines taking turns: bench/pairs.ts)
+ * npm run bench [-- --rate 1000 --seconds 10 --warmup 2 --rounds 6 --max-seconds 2 --settle 0.5 --connections 32 --nice 10]
+ * npm run bench -- --pairs 6 --max-seconds 3   (only the max-throughput rounds)
  *
  * Starts the real bot (with the Open API emulator) and two baselines, each in its own process on
  * 127.0.0.1, and drives each with the same signed, encrypted events: first at a fixed offered
- * rate (open loop), then as fast as `connections` keep-alive connections go (closed loop).
+ * rate (open loop), then as fast as `connections` keep-alive connections go (closed loop), in
+ * rounds where the targets take turns (bench/pairs.ts).
  */
 const Flags = z.object({
   rate: z.coerce.number().int().min(1).max(20_000).default(1000),
   seconds: z.coerce.number().min(1).max(60).default(10),
   warmup: z.coerce.number().min(0).max(30).default(2),
-  'max-seconds': z.coerce.number().min(1).max(60).default(8),
+  /** Max throughput: rounds in which every target takes a turn (a multiple of twice the number of targets gives each every place equally often). */
+  rounds: z.coerce.number().int().min(1).max(20).default(6),
+  /** Measured seconds of each turn. */
+  'max-seconds': z.coerce.number().min(0.5).max(60).default(2),
+  /** Seconds each turn runs on its connections before it is measured. */
+  settle: z.coerce.number().min(0).max(10).default(0.5),
+  /** The most events sealed for one of the bot's turns. */
   'max-events': z.coerce.number().int().min(100).max(400_000).default(320_000),
   connections: z.coerce.number().int().min(1).max(512).default(32),
   /** The bot thread's nice value (0–19; the Node entry's default if absent). */
@@ -35,7 +43,7 @@ const Flags = z.object({
   /** Every N-th event is a card press (0: messages only). */
   'card-every': z.coerce.number().int().min(0).default(DEFAULT_WORKLOAD.cardEvery),
   targets: z.string().default('pledge-bot,sdk-adapter,bare-echo'),
-  /** Instead of the usual phases: this many rounds of the bot and the baselines in --targets, taking turns (bench/pairs.ts). */
+  /** Only the max-throughput rounds, this many (no fixed-rate phase, no checks after). */
   pairs: z.coerce.number().int().min(0).max(20).default(0),
   /** The generator's HTTP client: `raw` (lean, raw-sender.ts) or `http` (node:http's, as before the eleventh round). */
   client: z.enum(['raw', 'http']).default('raw'),
@@ -47,6 +55,9 @@ const { values } = parseArgs({
 const flags = Flags.parse(values);
 const newSender: (port: number, maxSockets: number) => Sender = flags.client === 'raw' ? createRawSender : createSender;
 const targets = flags.targets.split(',').map((t) => t.trim());
+const roundCount = flags.pairs || flags.rounds;
+const roundsText = `${roundCount} rounds, each target ${flags.settle} s to settle and ${flags['max-seconds']} s measured per round`;
+const clientName = flags.client === 'raw' ? 'the lean HTTP/1.1 client' : "node:http's client";
 const DRAIN_TIMEOUT_MS = 120_000;
 const HANDLED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_type = 'im.message.receive_v1' AND key NOT LIKE 'msg:%' AND status = 'done'`;
 const WAITING_REPLIES = `SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`;
@@ -84,10 +95,10 @@ const CHECKS: Record<string, Check> = {
   'bare-echo': (d, status, body) => status === 200 && body.length === d.body.length,
 };
 
-function shots(slice: Slice, target: string, count = slice.deliveries.length): Shot[] {
+function shots(slice: Slice, target: string): Shot[] {
   const check = CHECKS[target]!;
   const prepare = flags.client === 'raw' ? withWire : (s: Shot) => s;
-  return slice.deliveries.slice(0, count).map((d) =>
+  return slice.deliveries.map((d) =>
     prepare({
       // The SDK adapter answers one path only; the bot and the echo take card presses on /lark/card.
       path: target === 'sdk-adapter' ? '/lark/events' : d.path,
@@ -104,43 +115,10 @@ async function phase<T>(label: string, run: () => Promise<T>): Promise<T> {
   return run();
 }
 
-/** CPU ms each process used during `run` (the generator is this process). */
-async function withCpu<T>(children: Child[], run: () => Promise<T>): Promise<{ value: T; cpu: CpuUse }> {
-  const before = children.map((c) => c.cpuMs());
-  const doorBefore = children.map((c) => c.mainThreadCpuMs());
-  const machine = machineCpuMs();
-  const gen = process.cpuUsage();
-  const value = await run();
-  const g = process.cpuUsage(gen);
-  const cpu: CpuUse = { generator: (g.user + g.system) / 1000 };
-  children.forEach((c, i) => {
-    const a = before[i];
-    const b = c.cpuMs();
-    if (a !== undefined && b !== undefined) cpu[c.name] = b - a;
-    // The bot's door thread, apart (it is part of the process's figure above).
-    const da = doorBefore[i];
-    const db = c.mainThreadCpuMs();
-    if (c.name === 'pledge-bot' && da !== undefined && db !== undefined) cpu['(door thread)'] = db - da;
-  });
-  const after = machineCpuMs();
-  // Whatever else ran on the machine meanwhile (other jobs skew every figure here).
-  if (machine !== undefined && after !== undefined) cpu.others = Math.max(0, after - machine - Object.entries(cpu).filter(([k]) => !k.startsWith('(')).reduce((a, [, b]) => a + b, 0));
-  return { value, cpu };
-}
-
 async function runOpen(port: number, s: Shot[], rate: number): Promise<PhaseResult> {
   const sender = newSender(port, 256);
   try {
     return await openLoop(sender, s, rate);
-  } finally {
-    sender.close();
-  }
-}
-
-async function runClosed(port: number, s: Shot[], cycle: boolean): Promise<PhaseResult> {
-  const sender = newSender(port, flags.connections);
-  try {
-    return await closedLoop(sender, s, flags.connections, flags['max-seconds'], cycle);
   } finally {
     sender.close();
   }
@@ -167,169 +145,181 @@ async function startBot(config: ServerConfig, children: Child[]): Promise<{ emul
   return { emulator, server, dbPath };
 }
 
-/** `--pairs N`: only the max-throughput comparison of the bot and the baselines in `--targets`, in alternating rounds. */
-async function pairsMain(workload: WorkloadOptions): Promise<void> {
-  // Warmed up as long as the usual phases warm it (warm-up and fixed rate), each.
-  const warm = buildSlice(secrets, 0, Math.round(flags.rate * (flags.warmup + flags.seconds)), workload);
-  // The bot needs new events in every round, sealed just before it (their timestamps must be
-  // within Feishu's 5 minutes, and all rounds' at once would not fit in memory): enough for
-  // 40,000/s (it reached 26,000/s here), whatever --max-events says; a round that used them all
-  // up would end early, its rate still right. The baselines keep no state and are sent one slice
-  // again and again.
-  let from = warm.deliveries.length;
-  const perRound = Math.min(400_000, Math.ceil(flags['max-seconds'] * 40_000));
-  const botShots = () => {
-    const slice = buildSlice(secrets, from, perRound, workload);
-    from += perRound;
-    return shots(slice, 'pledge-bot');
-  };
-  const baseSlice = buildSlice(secrets, 0, Math.min(perRound, 50_000), workload);
-  const config: ServerConfig = { ...secrets };
-  const children: Child[] = [];
-  try {
-    const { emulator, server, dbPath } = await startBot(config, children);
-    const contenders: Contender[] = [{ name: 'pledge-bot', group: [server, emulator], shots: botShots, cycle: false }];
-    for (const name of ['sdk-adapter', 'bare-echo'].filter((t) => targets.includes(t))) {
-      const child = await startChild(name, name === 'sdk-adapter' ? './server-sdk.ts' : './server-echo.ts', config);
-      children.push(child);
-      const fixed = shots(baseSlice, name);
-      contenders.push({ name, group: [child], shots: () => fixed, cycle: true });
+/** How many of the bot's events were sent, by what they are (for the exactly-once checks). */
+interface SentCount {
+  unique: number;
+  repeats: number;
+  messages: number;
+  cards: number;
+}
+
+function countSent(total: SentCount, deliveries: Delivery[]): void {
+  for (const d of deliveries) {
+    if (d.repeat) total.repeats++;
+    else {
+      total.unique++;
+      if (d.kind === 'message') total.messages++;
+      else total.cards++;
     }
-    if (warm.deliveries.length) {
-      await phase(`warm-up ${flags.warmup + flags.seconds} s at ${flags.rate}/s, each`, async () => {
-        for (const c of contenders) await runOpen(c.group[0]!.port, shots(warm, c.name), flags.rate);
-      });
-      // The first round starts as the usual max phase does: with the warm-up handled and replied.
-      const botDb = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
-      try {
-        await phase('waiting for the outbox to drain', () => waitUntil(drainedIn(botDb, warm.unique), DRAIN_TIMEOUT_MS));
-      } finally {
-        botDb.close();
-      }
-    }
-    const rounds = await measurePairs({ rounds: flags.pairs, seconds: flags['max-seconds'], connections: flags.connections, targets: contenders, log, newSender });
-    const out = [
-      '',
-      `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; closed loop, ${flags.connections} keep-alive connections from ${flags.client === 'raw' ? 'the lean HTTP/1.1 client' : "node:http's client"}`,
-      eventsLine(workload),
-      '',
-      ...pairLines(rounds, flags['max-seconds'], 'pledge-bot'),
-    ];
-    process.stdout.write(`${out.join('\n')}\n`);
-  } finally {
-    for (const c of children.reverse()) await c.stop();
   }
 }
 
+/**
+ * Every target in `--targets` is started at once. Each in turn gets its warm-up and its
+ * fixed-rate phase (the bot's outbox drained after it); then max throughput is measured in
+ * alternating rounds (bench/pairs.ts), each target driven in turn while the others are stopped,
+ * so that the ratios come from nearly the same machine; then the bot's work is checked: every
+ * event stored and handled once, every reply sent once. `--pairs N`: only the rounds.
+ */
 async function main(): Promise<void> {
   log(`pledge-bot bench: ${cpus().length} cores, Node ${process.version}; sealing events …`);
-  const warmN = Math.round(flags.rate * flags.warmup);
-  const fixedN = Math.round(flags.rate * flags.seconds);
+  const onlyRounds = flags.pairs > 0;
   const workload = { ...DEFAULT_WORKLOAD, cardEvery: flags['card-every'] };
-  if (flags.pairs > 0) return pairsMain(workload);
+  // `--pairs` warms each target up for as long as the usual phases run, without measuring.
+  const warmN = Math.round(flags.rate * (flags.warmup + (onlyRounds ? flags.seconds : 0)));
+  const fixedN = onlyRounds ? 0 : Math.round(flags.rate * flags.seconds);
   const warm = buildSlice(secrets, 0, warmN, workload);
   const fixed = buildSlice(secrets, warmN, fixedN, workload);
-  const closed = buildSlice(secrets, warmN + fixedN, flags['max-events'], workload);
+  for (const t of targets) if (!CHECKS[t]) throw new Error(`unknown target ${t}`);
+
+  // The bot needs new events in every round, sealed just before it (their timestamps must be
+  // within Feishu's 5 minutes, and all rounds' at once would not fit in memory): enough for
+  // 40,000/s (it reached 28,000/s here), up to --max-events; a turn that used them all up would
+  // end early, its rate still right. The baselines keep no state and are sent one slice again
+  // and again.
+  let from = warmN + fixedN;
+  const perRound = Math.min(flags['max-events'], Math.ceil((flags.settle + flags['max-seconds']) * 40_000));
+  const inRounds: SentCount = { unique: 0, repeats: 0, messages: 0, cards: 0 };
+  let current: Delivery[] = [];
+  const baseSlice = buildSlice(secrets, 0, Math.min(perRound, 50_000), workload);
+
   const config: ServerConfig = { ...secrets };
-  const results: TargetResult[] = [];
-  let checks: BotChecks | undefined;
-
-  for (const target of targets) {
-    if (!CHECKS[target]) throw new Error(`unknown target ${target}`);
-    log(`${target}:`);
-    const children: Child[] = [];
-    try {
-      let server: Child;
-      let botDb: BetterSqlite3.Database | undefined;
-      let emulator: Child | undefined;
-      if (target === 'pledge-bot') {
-        const started = await startBot(config, children);
-        ({ emulator, server } = started);
-        botDb = new BetterSqlite3(started.dbPath, { readonly: true, fileMustExist: true });
-      } else {
-        server = await startChild(target, target === 'sdk-adapter' ? './server-sdk.ts' : './server-echo.ts', config);
-        children.push(server);
-      }
-      const count = (sql: string) => countIn(botDb!, sql);
-      const drained = (events: number) => drainedIn(botDb!, events);
-
-      if (warm.deliveries.length) await phase(`warm-up ${flags.warmup} s at ${flags.rate}/s`, () => runOpen(server.port, shots(warm, target), flags.rate));
-      // Each phase's requests are made before it, so that their making is not the generator's CPU in it.
-      const fixedShots = shots(fixed, target);
-      const fixedRun = await phase(`fixed rate ${flags.rate}/s for ${flags.seconds} s`, () => withCpu(children, () => runOpen(server.port, fixedShots, flags.rate)));
-      const drainFixedMs = botDb ? await phase('waiting for the outbox to drain', () => waitUntil(drained(warm.unique + fixed.unique), DRAIN_TIMEOUT_MS)) : undefined;
-      const handledBefore = botDb ? count(HANDLED_MESSAGES) : 0;
-      const storedBefore = botDb ? count(STORED_MESSAGES) : 0;
-      // The baselines are sent one part again and again (they keep no state): less memory.
-      const closedShots = target === 'pledge-bot' ? shots(closed, target) : shots(closed, target, Math.min(closed.deliveries.length, 50_000));
-      const closedRun = await phase(`max throughput, ${flags.connections} connections, ${flags['max-seconds']} s`, () =>
-        // The baselines keep no state, so they may see the same events again; the bot gets each once.
-        withCpu(children, () => runClosed(server.port, closedShots, target !== 'pledge-bot')),
-      );
-      const closedResult = closedRun.value;
-      // What the bot had handled and sent by the end of the burst (the rest waits in the database).
-      const atBurstEnd = botDb
-        ? {
-            handled: count(HANDLED_MESSAGES) - handledBefore,
-            stored: count(STORED_MESSAGES) - storedBefore,
-            waitingReplies: count(WAITING_REPLIES),
-          }
-        : undefined;
-      results.push({ name: target, offered: flags.rate, fixed: fixedRun.value, closed: closedResult, connections: flags.connections, cpuFixed: fixedRun.cpu, cpuClosed: closedRun.cpu });
-
-      if (botDb && emulator) {
-        const sentClosed = closed.deliveries.slice(0, closedResult.sent);
-        const uniqueClosed = sentClosed.filter((d) => !d.repeat).length;
-        const drainClosedMs = await phase('waiting for the outbox to drain', () => waitUntil(drained(warm.unique + fixed.unique + uniqueClosed), DRAIN_TIMEOUT_MS));
-        const sent = [...warm.deliveries, ...fixed.deliveries, ...sentClosed];
-        const stats = (await (await fetch(`http://127.0.0.1:${emulator.port}/__bench/stats`)).json()) as BotChecks['replies'];
-        checks = {
-          uniqueSent: sent.filter((d) => !d.repeat).length,
-          repeatsSent: sent.filter((d) => d.repeat).length,
-          eventRows: count(EVENT_ROWS),
-          eventRowsDone: count(`SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%' AND status = 'done'`),
-          messageRows: count(`SELECT count(*) AS n FROM inbound_events WHERE key LIKE 'msg:%'`),
-          messagesSent: sent.filter((d) => !d.repeat && d.kind === 'message').length,
-          notDone: count(`SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%' AND status <> 'done'`),
-          replies: stats,
-          drainFixedMs,
-          drainClosedMs,
-          atBurstEnd: atBurstEnd && {
-            ...atBurstEnd,
-            messages: sentClosed.filter((d) => !d.repeat && d.kind === 'message').length,
-            cards: sentClosed.filter((d) => !d.repeat && d.kind === 'card').length,
-          },
-          warnings: server.stderrLines(),
-          warningTail: [...server.stderrTail],
+  const children: Child[] = [];
+  const contenders: Contender[] = [];
+  let bot: { server: Child; emulator: Child; db: BetterSqlite3.Database } | undefined;
+  try {
+    for (const name of targets) {
+      if (name === 'pledge-bot') {
+        const { emulator, server, dbPath } = await startBot(config, children);
+        bot = { server, emulator, db: new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true }) };
+        const next = () => {
+          const slice = buildSlice(secrets, from, perRound, workload);
+          from += perRound;
+          current = slice.deliveries;
+          return shots(slice, name);
         };
-        botDb.close();
+        contenders.push({ name, group: [server, emulator], shots: next, cycle: false, sent: (n) => countSent(inRounds, current.slice(0, n)) });
+      } else {
+        const child = await startChild(name, name === 'sdk-adapter' ? './server-sdk.ts' : './server-echo.ts', config);
+        children.push(child);
+        // Made at the first round, not held through the fixed-rate phases (a bigger heap here, longer pauses).
+        let same: Shot[] | undefined;
+        contenders.push({ name, group: [child], shots: () => (same ??= shots(baseSlice, name)), cycle: true });
       }
-    } finally {
-      for (const c of children.reverse()) await c.stop();
-      if (process.env.BENCH_DIAG) for (const c of children) log(c.stderrTail.filter((l) => l.startsWith('DIAG')).join('\n'));
     }
-  }
 
-  const out = [
-    '',
-    `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; load generator (${flags.client === 'raw' ? 'lean HTTP/1.1 client' : "node:http's client"}), servers and emulator share the machine`,
-    `fixed rate: open loop at ${flags.rate}/s for ${flags.seconds} s after ${flags.warmup} s warm-up, latency from each request's due time; max throughput: closed loop, ${flags.connections} keep-alive connections, ${flags['max-seconds']} s`,
-    eventsLine(workload),
-    '',
-    table(results),
-    '',
-    ...verdicts(results, flags.rate),
-    '',
-    ...cpuLines(results, cpus().length),
-    '',
-    ...latenciesByKind(results),
-    '',
-    ...results.flatMap((r) => timeline(r, flags.rate)),
-    ...(checks ? ['', ...botSection(results.find((r) => r.name === 'pledge-bot')!, checks)] : []),
-  ];
-  const errs = errorDetails(results);
-  if (errs.length) out.push('', 'errors:', ...errs.slice(0, 20));
-  process.stdout.write(`${out.join('\n')}\n`);
+    const fixedRuns = new Map<string, { value: PhaseResult; cpu: CpuUse }>();
+    let drainFixedMs: number | undefined;
+    for (const c of contenders) {
+      const port = c.group[0]!.port;
+      log(`${c.name}:`);
+      // Each phase's requests are made before it, so that their making is not the generator's CPU in it.
+      const warmShots = shots(warm, c.name);
+      const fixedShots = shots(fixed, c.name);
+      await alone(contenders, c, async () => {
+        if (warmShots.length) await phase(`warm-up ${warmN / flags.rate} s at ${flags.rate}/s`, () => runOpen(port, warmShots, flags.rate));
+        if (fixedShots.length) {
+          fixedRuns.set(c.name, await phase(`fixed rate ${flags.rate}/s for ${flags.seconds} s`, () => withCpu(c.group, () => runOpen(port, fixedShots, flags.rate))));
+        }
+        // The rounds start as a max phase should: with what came before handled and replied.
+        if (c.name === 'pledge-bot' && bot) {
+          drainFixedMs = await phase('waiting for the outbox to drain', () => waitUntil(drainedIn(bot!.db, warm.unique + fixed.unique), DRAIN_TIMEOUT_MS));
+        }
+      });
+    }
+
+    const before = bot ? { handled: countIn(bot.db, HANDLED_MESSAGES), stored: countIn(bot.db, STORED_MESSAGES) } : undefined;
+    const rounds = await phase(`max throughput, ${flags.connections} connections, ${roundsText}`, () =>
+      measurePairs({ rounds: roundCount, seconds: flags['max-seconds'], settleSeconds: flags.settle, connections: flags.connections, targets: contenders, log, newSender }),
+    );
+    const pairOpts = { seconds: flags['max-seconds'], settleSeconds: flags.settle };
+    if (onlyRounds) {
+      const out = [
+        '',
+        `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; closed loop, ${flags.connections} keep-alive connections from ${clientName}`,
+        eventsLine(workload),
+        '',
+        ...pairLines(rounds, pairOpts, 'pledge-bot'),
+      ];
+      process.stdout.write(`${out.join('\n')}\n`);
+      return;
+    }
+
+    const results: TargetResult[] = contenders.map((c) => {
+      const max = mergeTurns(rounds.map((r) => r.get(c.name)!));
+      const fx = fixedRuns.get(c.name)!;
+      return { name: c.name, offered: flags.rate, fixed: fx.value, closed: max.result, connections: flags.connections, cpuFixed: fx.cpu, cpuClosed: max.cpu };
+    });
+    let checks: BotChecks | undefined;
+    if (bot) {
+      const db = bot.db;
+      const atBurstEnd = {
+        handled: countIn(db, HANDLED_MESSAGES) - before!.handled,
+        stored: countIn(db, STORED_MESSAGES) - before!.stored,
+        waitingReplies: countIn(db, WAITING_REPLIES),
+        messages: inRounds.messages,
+        cards: inRounds.cards,
+        drivenMs: rounds.reduce((a, r) => a + r.get('pledge-bot')!.drivenMs, 0),
+      };
+      const all: SentCount = { ...inRounds };
+      countSent(all, [...warm.deliveries, ...fixed.deliveries]);
+      // Handling goes on at about 2,000 events a second: the wait grows with what was acknowledged.
+      const drainClosedMs = await phase('waiting for the outbox to drain', () => waitUntil(drainedIn(db, all.unique), DRAIN_TIMEOUT_MS + all.unique));
+      const stats = (await (await fetch(`http://127.0.0.1:${bot.emulator.port}/__bench/stats`)).json()) as BotChecks['replies'];
+      checks = {
+        uniqueSent: all.unique,
+        repeatsSent: all.repeats,
+        eventRows: countIn(db, EVENT_ROWS),
+        eventRowsDone: countIn(db, `SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%' AND status = 'done'`),
+        messageRows: countIn(db, `SELECT count(*) AS n FROM inbound_events WHERE key LIKE 'msg:%'`),
+        messagesSent: all.messages,
+        notDone: countIn(db, `SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%' AND status <> 'done'`),
+        replies: stats,
+        drainFixedMs,
+        drainClosedMs,
+        atBurstEnd,
+        warnings: bot.server.stderrLines(),
+        warningTail: [...bot.server.stderrTail],
+      };
+    }
+
+    const out = [
+      '',
+      `pledge-bot bench — ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, loopback; load generator (${clientName}), servers and emulator share the machine`,
+      `fixed rate: open loop at ${flags.rate}/s for ${flags.seconds} s after ${flags.warmup} s warm-up, latency from each request's due time; max throughput: closed loop, ${flags.connections} keep-alive connections, ${roundsText}`,
+      eventsLine(workload),
+      '',
+      table(results),
+      '',
+      ...verdicts(results, flags.rate),
+      '',
+      ...pairLines(rounds, pairOpts, 'pledge-bot'),
+      '',
+      ...cpuLines(results, cpus().length),
+      '',
+      ...latenciesByKind(results),
+      '',
+      ...results.flatMap((r) => timeline(r, flags.rate)),
+      ...(checks ? ['', ...botSection(checks)] : []),
+    ];
+    const errs = errorDetails(results);
+    if (errs.length) out.push('', 'errors:', ...errs.slice(0, 20));
+    process.stdout.write(`${out.join('\n')}\n`);
+  } finally {
+    bot?.db.close();
+    for (const c of children.reverse()) await c.stop();
+    if (process.env.BENCH_DIAG) for (const c of children) log(c.stderrTail.filter((l) => l.startsWith('DIAG')).join('\n'));
+  }
 }
 
 try {

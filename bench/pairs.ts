@@ -44,7 +44,7 @@ export interface PairOptions {
    */
   settleSeconds: number;
   connections: number;
-  /** The bot first, then the baselines it is compared with. */
+  /** The bot and the baselines it is compared with, in the first round's order. */
   targets: Contender[];
   log: (s: string) => void;
   newSender: (port: number, maxSockets: number) => Sender;

@@ -106,6 +106,8 @@ export function startChild(name: string, file: string, config: ServerConfig, tim
         async stop() {
           if (proc.exitCode === null) {
             proc.kill('SIGTERM');
+            // A child the bench had stopped (SIGSTOP, bench/pairs.ts) would not see it until woken.
+            proc.kill('SIGCONT');
             const killer = setTimeout(() => proc.exitCode === null && proc.kill('SIGKILL'), 10_000);
             await exited;
             clearTimeout(killer);

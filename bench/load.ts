@@ -9,6 +9,8 @@ export interface Shot {
   body: Buffer;
   /** What the request is (message, card), for latencies by kind. */
   kind: string;
+  /** A repeated delivery of an earlier event (the bot must not handle it again). */
+  repeat?: boolean;
   check: (status: number, body: string) => boolean;
   /** The whole request as bytes, for the lean client (raw-sender.ts `withWire`). */
   wire?: Buffer;

@@ -29,8 +29,8 @@ export interface Contender {
   /** The events for its next turn: the bot's are new in every round; the baselines keep no state and are sent one set again and again. */
   shots: () => Shot[];
   cycle: boolean;
-  /** Told after each of its turns how many of that turn's shots were sent. */
-  sent?: (n: number) => void;
+  /** Told after each of its turns which of that turn's shots were sent (settling included). */
+  sent?: (shots: Shot[]) => void;
 }
 
 export interface PairOptions {
@@ -39,8 +39,9 @@ export interface PairOptions {
   seconds: number;
   /**
    * Seconds each turn runs before it is measured, on the same connections: a target just woken
-   * from SIGSTOP (and the bot's door gate, which has to see the load) runs slower at first, and
-   * the first second of an 8 s phase was 10–15% below the rest for the bot, 4% for the echo.
+   * from SIGSTOP (and the bot's door gate, which has to see the load) runs slower at first. The
+   * bot's first second of an 8 s phase was 10–15% below the rest (the echo's 4%), and its first
+   * turn after the fixed-rate phases still was after 0.5 s of settling, not after 1 s.
    */
   settleSeconds: number;
   connections: number;
@@ -50,8 +51,16 @@ export interface PairOptions {
   newSender: (port: number, maxSockets: number) => Sender;
 }
 
-const stop = (c: Child) => process.kill(c.pid, 'SIGSTOP');
-const resume = (c: Child) => process.kill(c.pid, 'SIGCONT');
+/** A signal to a child; one that has died already (ESRCH) is left alone, so that the rest still get theirs. */
+function signal(c: Child, sig: 'SIGSTOP' | 'SIGCONT'): void {
+  try {
+    process.kill(c.pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+const stop = (c: Child) => signal(c, 'SIGSTOP');
+const resume = (c: Child) => signal(c, 'SIGCONT');
 const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
 
 /**
@@ -60,9 +69,9 @@ const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
  */
 export async function alone<T>(all: Contender[], t: Contender, run: () => Promise<T>): Promise<T> {
   const others = all.filter((o) => o !== t).flatMap((o) => o.group);
-  others.forEach(stop);
-  collectGarbage();
   try {
+    others.forEach(stop);
+    collectGarbage();
     return await run();
   } finally {
     others.forEach(resume);
@@ -128,7 +137,7 @@ export async function measurePairs(o: PairOptions): Promise<PairRound[]> {
         try {
           const turn = await drive(t, shots[j]!);
           round.set(t.name, turn);
-          t.sent?.(turn.sent);
+          t.sent?.(shots[j]!.slice(0, turn.sent));
         } finally {
           t.group.forEach(stop);
         }

@@ -22,7 +22,7 @@ export interface BotChecks {
   messagesSent: number;
   notDone: number;
   replies: { created: number; uniqueUuids: number; sendRequests: number };
-  /** After the fixed-rate phase and after the max-throughput phase; undefined = timed out. */
+  /** After the fixed-rate phase and after the max-throughput rounds; undefined = timed out. */
   drainFixedMs: number | undefined;
   drainClosedMs: number | undefined;
   /**
@@ -122,7 +122,7 @@ export function botSection(c: BotChecks): string[] {
     `  outbox drained ${f(c.drainFixedMs === undefined ? undefined : c.drainFixedMs / 1000, 2)} s after the fixed-rate phase, ${f(c.drainClosedMs === undefined ? undefined : c.drainClosedMs / 1000, 2)} s after the max-throughput rounds`,
     ...(burst
       ? [
-          `  in its max-throughput turns (${f(burst.drivenMs / 1000, 1)} s): ${burst.messages} messages and ${burst.cards} card presses acknowledged; ` +
+          `  in its max-throughput turns (${f(burst.drivenMs / 1000, 1)} s): ${burst.messages} messages and ${burst.cards} card presses sent; ` +
             `${burst.stored} of the messages moved from the door's journal into the database (${f((burst.stored / burst.drivenMs) * 1000, 0)}/s), ` +
             `${burst.handled} handled (${f((burst.handled / burst.drivenMs) * 1000, 0)}/s); ${burst.waitingReplies} replies waiting in the outbox at the end`,
         ]

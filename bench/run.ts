@@ -64,6 +64,7 @@ const HANDLED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_t
 const WAITING_REPLIES = `SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`;
 const EVENT_ROWS = `SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%'`;
 const PENDING = `SELECT count(*) AS n FROM inbound_events WHERE status = 'pending'`;
+const RETRIED_SENDS = `SELECT coalesce(sum(attempts - 1), 0) AS n FROM outbox WHERE status = 'sent'`;
 const STORED_MESSAGES = `SELECT count(*) AS n FROM inbound_events WHERE event_type = 'im.message.receive_v1' AND key NOT LIKE 'msg:%'`;
 
 const dir = mkdtempSync(join(tmpdir(), 'pledge-bench-'));
@@ -295,6 +296,7 @@ async function main(): Promise<void> {
         messagesSent: all.messages,
         notDone: countIn(db, `SELECT count(*) AS n FROM inbound_events WHERE key NOT LIKE 'msg:%' AND status <> 'done'`),
         replies: stats,
+        retriedSends: countIn(db, RETRIED_SENDS),
         drainFixedMs,
         drainClosedMs,
         atBurstEnd,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Child } from '../bench/children.js';
 import type { Outcome, PhaseResult, Sender, Shot } from '../bench/load.js';
 import { measurePairs, mergeTurns, pairLines, type PairRound, type Turn } from '../bench/pairs.js';
+import { botSection, type BotChecks } from '../bench/report.js';
 
 /** The bench's verdicts on throughput come from here: the rounds merged and judged by their median. */
 function turn(thr: number, latencies: number[], kind = 'message', errors = 0): Turn {
@@ -112,5 +113,30 @@ describe('bench rounds, driven', () => {
       bot.proc.kill('SIGKILL');
       echo.proc.kill('SIGKILL');
     }
+  });
+});
+
+describe('bench checks on the bot', () => {
+  const checks = (created: number, retriedSends: number): BotChecks => ({
+    uniqueSent: 100,
+    repeatsSent: 1,
+    eventRows: 100,
+    eventRowsDone: 100,
+    messageRows: 90,
+    messagesSent: 90,
+    notDone: 0,
+    replies: { created, uniqueUuids: 100, sendRequests: created },
+    retriedSends,
+    drainFixedMs: 0,
+    drainClosedMs: 1000,
+    warnings: 0,
+    warningTail: [],
+  });
+  const verdict = (c: BotChecks) => botSection(c).find((l) => l.includes('exactly once'));
+
+  it('counts a reply the emulator made twice as once only when the bot tried it again under its uuid', () => {
+    expect(verdict(checks(100, 0))).toContain('yes');
+    expect(verdict(checks(103, 3))).toContain('yes');
+    expect(verdict(checks(103, 2))).toContain('NO');
   });
 });

@@ -40,8 +40,8 @@ export interface PairOptions {
   /**
    * Seconds each turn runs before it is measured, on the same connections: a target just woken
    * from SIGSTOP (and the bot's door gate, which has to see the load) runs slower at first. The
-   * bot's first second of an 8 s phase was 10–15% below the rest (the echo's 4%), and its first
-   * turn after the fixed-rate phases still was after 0.5 s of settling, not after 1 s.
+   * bot's first second of an 8 s phase was 10–15% below the rest (the echo's 4%); its first turn,
+   * after the others' fixed-rate phases, is often its lowest even so (README, twelfth round).
    */
   settleSeconds: number;
   connections: number;

@@ -180,7 +180,8 @@ function countSent(total: SentCount, sent: Shot[]): void {
  * fixed-rate phase (the bot's outbox drained after it); then max throughput is measured in
  * alternating rounds (bench/pairs.ts), each target driven in turn while the others are stopped,
  * so that the ratios come from nearly the same machine; then the bot's work is checked: every
- * event stored and handled once, every reply sent once. `--pairs N`: only the rounds.
+ * event stored and handled once, every reply sent under a uuid of its own. `--pairs N`: only
+ * the rounds.
  */
 async function main(): Promise<void> {
   log(`pledge-bot bench: ${cpus().length} cores, Node ${process.version}; sealing events …`);

@@ -33,7 +33,8 @@ export interface PhaseResult {
   byKind: Map<string, Float64Array>;
 }
 
-const REQUEST_TIMEOUT_MS = 10_000;
+/** How long either client waits for one answer. */
+export const REQUEST_TIMEOUT_MS = 10_000;
 
 /** A target's answer to one request. */
 export interface Outcome {

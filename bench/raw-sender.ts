@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import type { Outcome, Sender, Shot } from './load.js';
+import { REQUEST_TIMEOUT_MS, type Outcome, type Sender, type Shot } from './load.js';
 
 interface Pending {
   resolve: (o: Outcome) => void;
@@ -7,7 +7,6 @@ interface Pending {
   since: number;
 }
 
-const REQUEST_TIMEOUT_MS = 10_000;
 const HEADER_END = Buffer.from('\r\n\r\n');
 
 /**

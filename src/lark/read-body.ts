@@ -1,6 +1,26 @@
 import type { Context, HonoRequest } from 'hono';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export type HeaderReader = (lowercaseName: string) => string | undefined;
+
+/** Reads the headers node:http has parsed (a repeated header's values joined, as Fetch's `Headers` does). */
+export function nodeHeaderReader(headers: IncomingHttpHeaders): HeaderReader {
+  return (name) => {
+    const v = headers[name];
+    return Array.isArray(v) ? v.join(', ') : v;
+  };
+}
+
+/**
+ * Whether a declared Content-Length is over `maxBytes` (or not a length at all); undefined when
+ * none is declared (a chunked body, which has to be counted as it comes).
+ */
+export function declaredOver(header: HeaderReader, maxBytes: number): boolean | undefined {
+  const declared = header('content-length');
+  if (declared === undefined || header('transfer-encoding') !== undefined) return undefined;
+  const n = Number(declared);
+  return !Number.isSafeInteger(n) || n < 0 || n > maxBytes;
+}
 
 /**
  * Reads request headers. On Node (@hono/node-server, whose bindings carry the `incoming`
@@ -10,13 +30,7 @@ export type HeaderReader = (lowercaseName: string) => string | undefined;
 export function headerReader(c: Context): HeaderReader {
   const incoming = (c.env as { incoming?: { headers?: unknown } } | undefined)?.incoming;
   const headers = incoming?.headers;
-  if (headers && typeof headers === 'object') {
-    const h = headers as Record<string, string | string[] | undefined>;
-    return (name) => {
-      const v = h[name];
-      return Array.isArray(v) ? v.join(', ') : v;
-    };
-  }
+  if (headers && typeof headers === 'object') return nodeHeaderReader(headers as IncomingHttpHeaders);
   return (name) => c.req.header(name);
 }
 
@@ -30,13 +44,10 @@ export function headerReader(c: Context): HeaderReader {
  * A body without a declared length (chunked) is read as a stream and counted as it comes.
  */
 export async function readBody(req: HonoRequest, header: HeaderReader, maxBytes: number): Promise<string | undefined> {
-  const declared = header('content-length');
-  if (declared !== undefined && header('transfer-encoding') === undefined) {
-    const n = Number(declared);
-    if (!Number.isSafeInteger(n) || n < 0 || n > maxBytes) return undefined;
-    // Node's HTTP parser delivers exactly the declared length, no more.
-    return req.text();
-  }
+  const over = declaredOver(header, maxBytes);
+  if (over) return undefined;
+  // Node's HTTP parser delivers exactly the declared length, no more.
+  if (over === false) return req.text();
   const stream = req.raw.body;
   if (!stream) return '';
   const reader = stream.getReader();

@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { DoorAnswer, DoorRequest } from '../door.js';
-import type { HeaderReader } from '../lark/read-body.js';
+import { declaredOver, nodeHeaderReader, type HeaderReader } from '../lark/read-body.js';
 import type { Logger } from '../logger.js';
 
 const DOOR_PATHS = new Set(['/lark/events', '/lark/card']);
@@ -17,11 +17,7 @@ export function doorListener(check: (req: DoorRequest) => Promise<DoorAnswer>, r
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (req.method !== 'POST' || !DOOR_PATHS.has(path)) return rest(req, res);
-    const headers = req.headers;
-    const header: HeaderReader = (name) => {
-      const v = headers[name];
-      return Array.isArray(v) ? v.join(', ') : v;
-    };
+    const header = nodeHeaderReader(req.headers);
     check({ path, header, body: (max) => readIncoming(req, header, max) })
       .then(
         (a) => answer(req, res, a.status, JSON.stringify(a.json) ?? '{}'),
@@ -55,11 +51,7 @@ function answer(req: IncomingMessage, res: ServerResponse, status: number, body:
  * checked before anything is read, a chunked body counted as it comes.
  */
 function readIncoming(req: IncomingMessage, header: HeaderReader, maxBytes: number): Promise<string | undefined> {
-  const declared = header('content-length');
-  if (declared !== undefined && header('transfer-encoding') === undefined) {
-    const n = Number(declared);
-    if (!Number.isSafeInteger(n) || n < 0 || n > maxBytes) return Promise.resolve(undefined);
-  }
+  if (declaredOver(header, maxBytes)) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
